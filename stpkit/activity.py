@@ -1,0 +1,142 @@
+"""Hospital activity: momentum growth, scheme reductions, targets and gross savings.
+
+The rules every part of stpkit shares (docs/data-pack.md):
+- momentum = base x (1 + growth) ^ years, growth from activity.csv where given, else the pod's;
+- reductions of schemes on the same point of delivery add up (seed 003's table is additive);
+- target = momentum x (1 - sum of reductions), unless targets.csv sets the locality's target;
+- avoided = momentum - target, and gross savings = avoided x unit cost.
+
+Everything is computed for all localities and points of delivery at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import POD_LABELS, POINTS_OF_DELIVERY
+from .years import format_fy
+
+COLUMNS = ["locality_id", "locality", "group", "pod", "base", "growth", "momentum", "reduction", "target",
+           "target_source", "avoided", "unit_cost", "gross_savings_gbp"]
+
+
+def pod_reductions(schemes: pd.DataFrame) -> pd.Series:
+    """The summed reduction of all schemes on each point of delivery (0 where none)."""
+    summed = schemes.groupby("pod")["reduction"].sum() if len(schemes) else pd.Series(dtype=float)
+    return summed.reindex(list(POINTS_OF_DELIVERY), fill_value=0.0).astype(float)
+
+
+def project(pack, growth: pd.Series | None = None, reductions: pd.Series | None = None,
+            unit_costs: pd.Series | None = None) -> pd.DataFrame:
+    """Base, momentum, target, avoided activity and gross savings for every locality and pod.
+
+    The optional arguments are what-if overrides by pod (a Series indexed by pod): ``growth``
+    replaces the yearly growth of that pod everywhere, ``reductions`` the summed scheme reduction,
+    ``unit_costs`` the unit cost. Targets set in targets.csv still take precedence over schemes.
+    """
+    act = pack.activity
+    pods = pack.pods.set_index("pod")
+    pod = act["pod"].to_numpy()
+    base = act["activity"].to_numpy(dtype=float)
+    rate = act["growth"].to_numpy(dtype=float)
+    rate = np.where(np.isnan(rate), pods["growth"].reindex(pod).to_numpy(dtype=float), rate)
+    if growth is not None:
+        override = pd.Series(growth, dtype=float).reindex(pod).to_numpy()
+        rate = np.where(np.isnan(override), rate, override)
+    cost = act["unit_cost"].to_numpy(dtype=float)
+    cost = np.where(np.isnan(cost), pods["unit_cost"].reindex(pod).to_numpy(dtype=float), cost)
+    if unit_costs is not None:
+        override = pd.Series(unit_costs, dtype=float).reindex(pod).to_numpy()
+        cost = np.where(np.isnan(override), cost, override)
+    reduction = pod_reductions(pack.schemes)
+    if reductions is not None:
+        reduction = pd.Series(reductions, dtype=float).combine_first(reduction)
+    reduction = reduction.reindex(pod).fillna(0.0).to_numpy(dtype=float)
+
+    momentum = base * (1.0 + rate) ** pack.years
+    target = momentum * (1.0 - reduction)
+    source = np.full(len(act), "schemes", dtype=object)
+    targets = pack.targets
+    if len(targets):
+        keyed = targets.set_index(["locality_id", "pod"])["target"]
+        fixed = keyed.reindex(pd.MultiIndex.from_arrays([act["locality_id"], act["pod"]])).to_numpy(dtype=float)
+        has_target = ~np.isnan(fixed)
+        target = np.where(has_target, fixed, target)
+        source[has_target] = "targets.csv"
+    avoided = momentum - target
+    names = pack.localities.set_index("locality_id")
+    out = pd.DataFrame({
+        "locality_id": act["locality_id"].to_numpy(),
+        "locality": names["locality"].reindex(act["locality_id"]).to_numpy(),
+        "group": names["group"].reindex(act["locality_id"]).to_numpy(),
+        "pod": pod,
+        "base": base,
+        "growth": rate,
+        "momentum": momentum,
+        "reduction": np.where(momentum > 0, avoided / np.where(momentum > 0, momentum, 1.0), 0.0),
+        "target": target,
+        "target_source": source,
+        "avoided": avoided,
+        "unit_cost": cost,
+        "gross_savings_gbp": avoided * cost,
+    })
+    return out
+
+
+def by_pod(projection: pd.DataFrame) -> pd.DataFrame:
+    """Footprint totals by point of delivery, in the pods' standard order, with rates recomputed."""
+    sums = projection.groupby("pod")[["base", "momentum", "target", "avoided", "gross_savings_gbp"]].sum()
+    order = [p for p in POINTS_OF_DELIVERY if p in sums.index]
+    sums = sums.reindex(order)
+    sums["growth_total"] = sums["momentum"] / sums["base"].where(sums["base"] > 0) - 1
+    sums["change_from_base"] = sums["target"] / sums["base"].where(sums["base"] > 0) - 1
+    sums["change_from_momentum"] = sums["target"] / sums["momentum"].where(sums["momentum"] > 0) - 1
+    sums["label"] = [POD_LABELS[p] for p in sums.index]
+    return sums.reset_index()
+
+
+def system_change(pods: pd.DataFrame, schemes: pd.DataFrame, years: int) -> pd.DataFrame:
+    """Seed 003's system activity table from growth rates and additive scheme reductions.
+
+    For each point of delivery: momentum change from the base year, the change from momentum that
+    the schemes make, and the total change from the base year.
+    """
+    table = pods[["pod", "growth"]].copy()
+    table["reduction"] = pod_reductions(schemes).reindex(table["pod"]).to_numpy()
+    table["momentum_change"] = (1 + table["growth"]) ** years - 1
+    table["change_from_momentum"] = -table["reduction"]
+    table["change_from_base"] = (1 + table["momentum_change"]) * (1 - table["reduction"]) - 1
+    return table
+
+
+def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_year: int, horizon_year: int,
+              locality: str = "all") -> pd.DataFrame:
+    """The change from base to target for one point of delivery, step by step.
+
+    Steps: the base-year activity, momentum growth, then each scheme's avoided activity (where a
+    targets.csv figure overrides the schemes, the avoided activity is shared between the pod's
+    schemes in proportion to their reductions, or shown as one "Local target" step when the pod
+    has no schemes), ending at the horizon-year target. Like the "step counts" of the Strategy
+    Unit's NHP model: each step is how much of the change that factor caused.
+    """
+    cells = projection[projection["pod"] == pod]
+    if locality != "all":
+        cells = cells[cells["locality_id"] == locality]
+    base, momentum = cells["base"].sum(), cells["momentum"].sum()
+    target, avoided = cells["target"].sum(), cells["avoided"].sum()
+    pod_schemes = schemes[schemes["pod"] == pod]
+    total_reduction = pod_schemes["reduction"].sum()
+    steps = [(f"{format_fy(base_year)} base", "base", base), ("Momentum growth", "growth", momentum - base)]
+    if len(pod_schemes) and total_reduction > 0:
+        shares = pod_schemes["reduction"].to_numpy(dtype=float) / total_reduction
+        steps += [(name, "scheme", -avoided * share) for name, share in zip(pod_schemes["scheme"], shares)]
+    elif abs(avoided) > 0:
+        steps.append(("Local target", "scheme", -avoided))
+    steps.append((f"{format_fy(horizon_year)} target", "target", target))
+    frame = pd.DataFrame(steps, columns=["step", "kind", "change"])
+    running = frame["change"].where(frame["kind"] != "target", 0.0).cumsum()
+    frame["end"] = np.where(frame["kind"] == "target", target, running)
+    frame["start"] = np.where(frame["kind"].isin(["base", "target"]), 0.0, running - frame["change"])
+    frame["order"] = np.arange(len(frame))
+    return frame

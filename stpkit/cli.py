@@ -1,0 +1,132 @@
+"""The `stpkit` command line.
+
+    stpkit validate PACK                       check a footprint pack, one line per problem
+    stpkit summary PACK [--locality ID] [--json]   the footprint or one locality in words or JSON
+
+No traceback ever reaches the user: problems with a pack are listed one a line and the command
+exits 1; anything unexpected is reported in one line (set STPKIT_DEBUG=1 to see the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+class UserError(Exception):
+    """A mistake in how the command was called, reported in one line."""
+
+
+def _pack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pack", metavar="PACK", help="folder holding the footprint pack (pack.toml and CSV files)")
+
+
+def _load(path: str):
+    from .pack import load_pack
+
+    return load_pack(path)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    problems = validate(args.pack)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        count = len(problems)
+        print(f"{args.pack}: {count} problem{'s' if count != 1 else ''}; nothing was run on this pack.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{args.pack}: valid footprint pack.")
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from .summary import summarise, summary_text
+
+    pack = _load(args.pack)
+    locality = args.locality or "all"
+    if locality != "all" and locality not in set(pack.localities["locality_id"]):
+        raise UserError(f'no locality "{locality}" in {args.pack}; the ids are in localities.csv, column locality_id')
+    result = summarise(pack, locality)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print(summary_text(result))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stpkit",
+        description="An open planning workbench for NHS integrated care footprints: needs, activity and savings, "
+                    "investment phasing and workforce, locality by locality.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    validate = sub.add_parser(
+        "validate", help="check a footprint pack and list every problem",
+        description="Check every file of a footprint pack. Each problem is printed on one line naming the file, "
+                    "the spreadsheet row (the header is row 1) and the column. Exits 0 when the pack is valid, "
+                    "1 when it has problems.")
+    _pack_argument(validate)
+    validate.set_defaults(run=cmd_validate)
+
+    summary = sub.add_parser(
+        "summary", help="summarise the footprint or one locality",
+        description="Summarise a footprint (or one locality): population, risk segments, activity base, momentum, "
+                    "target, avoided activity and gross savings by point of delivery, and investment with its NPV "
+                    "where the pack has investments.csv. The pack is validated first.")
+    _pack_argument(summary)
+    summary.add_argument("--locality", metavar="ID", help='a locality_id from localities.csv, or "all" (the default)')
+    summary.add_argument("--json", action="store_true", help="print one JSON object with full, unrounded values")
+    summary.set_defaults(run=cmd_summary)
+
+    for extra in _extra_commands():
+        extra(sub)
+    return parser
+
+
+def _extra_commands():
+    """Commands added by later parts of stpkit (reports, apps): each module offers add_command(sub)."""
+    import importlib
+    import importlib.util
+
+    names = ("reports", "apps")
+    return [importlib.import_module(f"stpkit.{name}").add_command
+            for name in names if importlib.util.find_spec(f"stpkit.{name}") is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("stpkit: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # every failure becomes one plain line
+        from .pack import PackError
+
+        if isinstance(error, PackError):
+            for line in error.lines():
+                print(line, file=sys.stderr)
+            count = len(error.problems)
+            print(f"{error.path}: {count} problem{'s' if count != 1 else ''}; run `stpkit validate {error.path}`. "
+                  "Nothing was run on this pack.", file=sys.stderr)
+            return EXIT_PROBLEMS
+        if os.environ.get("STPKIT_DEBUG"):
+            raise
+        message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        print(f"stpkit: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""The footprint data pack, described as data.
+
+Every file a pack may hold is listed here with its columns, what each column must contain,
+and, for optional files, what stpkit assumes when the file is absent. Validation
+(`stpkit.validate`) and loading (`stpkit.pack`) both read this one description, so the format
+documented in docs/data-pack.md is checked in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+POINTS_OF_DELIVERY = ("ae", "elective_ip", "day_case", "non_elective", "outpatient")
+POD_LABELS = {
+    "ae": "A&E attendances",
+    "elective_ip": "Elective inpatient admissions",
+    "day_case": "Day case admissions",
+    "non_elective": "Non-elective (emergency) admissions",
+    "outpatient": "Outpatient appointments",
+}
+INVESTMENT_KINDS = ("revenue", "capital")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a pack file.
+
+    kind: "text" (any characters), "number", "integer", "fy" (a financial year like 2017/18),
+    "quarter" (like 2016/17 Q3), "bool" (true/false), "choice" (one of ``choices``).
+    required: the column must be present in the file's header.
+    blank_ok: a cell may be left empty (read as missing).
+    fraction: a rate written as a fraction (0.031); a value above ``max`` that would fit as a
+    percentage (3.1) gets a message saying so.
+    """
+
+    name: str
+    kind: str = "number"
+    required: bool = True
+    blank_ok: bool = False
+    min: float | None = None
+    min_exclusive: bool = False
+    max: float | None = None
+    max_exclusive: bool = False
+    fraction: bool = False
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FileSchema:
+    """One CSV file of a pack."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    key: tuple[str, ...] = ()  # columns whose combination must be unique
+    low_high: tuple[str, ...] = ()  # columns that may carry an 80% interval as <col>_low, <col>_high
+    description: str = ""
+    default_note: str = ""  # what stpkit does without the file
+    default_rows: tuple[dict, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _growth(name: str = "growth", required: bool = True, blank_ok: bool = False) -> Column:
+    return Column(
+        name,
+        required=required,
+        blank_ok=blank_ok,
+        min=-0.5,
+        max=0.5,
+        fraction=True,
+        description="momentum growth a year, as a fraction (0.023 for 2.3%)",
+    )
+
+
+def _unit_cost(required: bool = True, blank_ok: bool = False) -> Column:
+    return Column(
+        "unit_cost",
+        required=required,
+        blank_ok=blank_ok,
+        min=0,
+        description="GBP saved for each unit of activity avoided",
+    )
+
+
+# The four-tier risk pyramid of emergency admissions (seed 001, "Levels of need" table).
+SEED_001_RISK_PYRAMID = (
+    {"segment": "Very high risk (top 0.5%)", "share": 0.005, "relative_rate": 18.6},
+    {"segment": "High risk (next 4.5%)", "share": 0.045, "relative_rate": 5.5},
+    {"segment": "Moderate risk (next 15%)", "share": 0.15, "relative_rate": 1.7},
+    {"segment": "Low risk (remaining 80%)", "share": 0.80, "relative_rate": 0.5},
+)
+
+FILES: dict[str, FileSchema] = {
+    "localities.csv": FileSchema(
+        "localities.csv",
+        required=True,
+        key=("locality_id",),
+        description="one row a locality (a GP network, place or neighbourhood)",
+        columns=(
+            Column("locality_id", "text", description="short unique code, e.g. MSE01"),
+            Column("locality", "text", description="display name, any characters"),
+            Column("group", "text", description="the CCG or place the locality belongs to"),
+            Column("population", min=0, min_exclusive=True, description="registered population"),
+            Column("imd_score", required=False, blank_ok=True, min=0, max=100,
+                   description="Index of Multiple Deprivation 2015 score; above 22 is deprived"),
+            Column("median_age", required=False, blank_ok=True, min=0, max=120, description="median age in years"),
+            Column("rural", "bool", required=False, blank_ok=True, description="true for a rural locality"),
+            Column("patients_per_gp", required=False, blank_ok=True, min=0, min_exclusive=True,
+                   description="registered patients per full-time GP"),
+        ),
+    ),
+    "activity.csv": FileSchema(
+        "activity.csv",
+        required=True,
+        key=("locality_id", "pod"),
+        low_high=("growth", "unit_cost"),
+        description="base-year hospital activity, one row a locality and point of delivery",
+        columns=(
+            Column("locality_id", "text"),
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("activity", min=0, description="base-year count a year"),
+            _growth(required=False, blank_ok=True),
+            _unit_cost(required=False, blank_ok=True),
+        ),
+    ),
+    "pods.csv": FileSchema(
+        "pods.csv",
+        required=True,
+        key=("pod",),
+        low_high=("growth", "unit_cost"),
+        description="growth and unit cost for each point of delivery",
+        columns=(
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            _growth(),
+            _unit_cost(),
+        ),
+    ),
+    "risk_segments.csv": FileSchema(
+        "risk_segments.csv",
+        key=("segment",),
+        description="the risk pyramid: population share and relative emergency admission rate of each tier",
+        default_note="the four-tier pyramid of seed 001: 0.5% at 18.6x, 4.5% at 5.5x, 15% at 1.7x, 80% at 0.5x",
+        default_rows=SEED_001_RISK_PYRAMID,
+        columns=(
+            Column("segment", "text"),
+            Column("share", min=0, min_exclusive=True, max=1, fraction=True,
+                   description="share of the population, a fraction; shares add up to 1"),
+            Column("relative_rate", min=0, description="emergency admission rate against the population average"),
+        ),
+    ),
+    "schemes.csv": FileSchema(
+        "schemes.csv",
+        key=("scheme", "pod"),
+        low_high=("reduction",),
+        description="schemes and the share of horizon-year momentum activity each avoids",
+        default_note="no schemes: the target is the momentum projection unless targets.csv sets it",
+        columns=(
+            Column("scheme", "text"),
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("reduction", min=0, max=1, max_exclusive=True, fraction=True,
+                   description="fraction of horizon-year momentum activity avoided (0.0683 for 6.83%)"),
+        ),
+    ),
+    "targets.csv": FileSchema(
+        "targets.csv",
+        key=("locality_id", "pod"),
+        description="horizon-year activity targets that override the schemes for one locality and pod",
+        default_note="targets come from the schemes",
+        columns=(
+            Column("locality_id", "text"),
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("target", min=0, description="horizon-year activity"),
+        ),
+    ),
+    "investments.csv": FileSchema(
+        "investments.csv",
+        key=("category", "kind", "year"),
+        description="planned pump priming (revenue) and capital, GBP, by category and year",
+        default_note="no investment: investment, NPV and payback sections say so",
+        columns=(
+            Column("category", "text"),
+            Column("kind", "choice", choices=INVESTMENT_KINDS),
+            Column("year", "fy"),
+            Column("amount", min=0, description="GBP"),
+        ),
+    ),
+    "initiatives.csv": FileSchema(
+        "initiatives.csv",
+        key=("initiative",),
+        description="finance of each initiative: gross savings, investment, acute stranded cost and, where published, net",
+        default_note="no initiative finance table",
+        columns=(
+            Column("initiative", "text"),
+            Column("gross_savings", required=False, blank_ok=True, min=0, description="GBP a year"),
+            Column("investment", required=False, blank_ok=True, min=0, description="GBP"),
+            Column("stranded_cost", required=False, blank_ok=True, min=0, description="acute stranded cost, GBP"),
+            Column("net_savings", required=False, blank_ok=True, description="published net savings, GBP"),
+        ),
+    ),
+    "workforce.csv": FileSchema(
+        "workforce.csv",
+        key=("staff_group",),
+        description="workforce supply: baseline FTE, cost and yearly flows by staff group",
+        default_note="no supply figures: demand is shown without a gap",
+        columns=(
+            Column("staff_group", "text"),
+            Column("baseline_fte", min=0, description="FTE in post in the base year"),
+            Column("cost_per_fte", min=0, description="GBP a year"),
+            Column("leavers_fte", min=0, description="FTE leaving each year"),
+            Column("joiners_fte", min=0, description="FTE joining each year"),
+        ),
+    ),
+    "roles.csv": FileSchema(
+        "roles.csv",
+        key=("role", "staff_group", "year"),
+        description="additional roles and training the plan funds",
+        default_note="no additional roles",
+        columns=(
+            Column("role", "text", description="what the posts or training are for"),
+            Column("staff_group", "text"),
+            Column("fte", min=0, description="additional FTE (0 for training only)"),
+            Column("trained", required=False, blank_ok=True, min=0, description="people trained"),
+            Column("unit_cost", blank_ok=True, min=0,
+                   description="GBP per FTE or per person trained; blank when the source gives no unit cost"),
+            Column("year", "fy", description="financial year the posts start"),
+            Column("category", "text", required=False, blank_ok=True,
+                   description="the investments.csv category whose pump priming pays for these posts or training"),
+        ),
+    ),
+    "enablers.csv": FileSchema(
+        "enablers.csv",
+        key=("locality_id",),
+        description="enabler maturity scores, 1 (less advanced) to 4 (more advanced), by the seed 003 criteria",
+        default_note="only workforce capacity is scored, from patients_per_gp where given",
+        columns=(
+            Column("locality_id", "text"),
+            Column("gp_collaboration", "integer", blank_ok=True, min=1, max=4),
+            Column("joint_working", "integer", blank_ok=True, min=1, max=4),
+            Column("shared_information", "integer", blank_ok=True, min=1, max=4),
+            Column("risk_stratification", "integer", blank_ok=True, min=1, max=4),
+        ),
+    ),
+    "phasing.csv": FileSchema(
+        "phasing.csv",
+        key=("locality_id", "milestone"),
+        description="when each locality reaches each transformation level, and when investment is required",
+        default_note="no phasing: the timeline section says so",
+        columns=(
+            Column("locality_id", "text"),
+            Column("milestone", "choice", choices=("level_1", "level_2", "level_3", "level_4", "investment")),
+            Column("quarter", "quarter", description="like 2016/17 Q3"),
+        ),
+    ),
+}
+
+REQUIRED_FILES = tuple(name for name, schema in FILES.items() if schema.required)
+OPTIONAL_FILES = tuple(name for name, schema in FILES.items() if not schema.required)
+
+# pack.toml: section -> key -> (kind, default, bounds). A default of None means the key is required.
+SETTINGS: dict[str, dict[str, dict]] = {
+    "footprint": {
+        "name": {"kind": "text", "default": None},
+        "base_year": {"kind": "fy", "default": None},
+        "horizon_year": {"kind": "fy", "default": None},
+    },
+    "finance": {
+        "discount_rate": {"kind": "number", "default": 0.035, "min": 0, "max": 0.5, "fraction": True,
+                          "description": "HM Treasury Green Book rate"},
+    },
+    "care_coordination": {
+        "eligible_share": {"kind": "number", "default": 0.015, "min": 0, "max": 1, "fraction": True,
+                           "description": "share of the population eligible (seed 000: 3,000 of a 200,000 CCG)"},
+        "caseload_per_coordinator": {"kind": "number", "default": 200.0, "min": 1,
+                                     "description": "patients a full-time coordinator manages a year (seed 000)"},
+        "net_saving_per_patient_gbp": {"kind": "number", "default": 1000.0,
+                                       "description": "GBP a patient a year after service cost (seed 000)"},
+    },
+    "investment": {
+        "investment_share": {"kind": "number", "default": 1.0, "min": 0, "max": 1, "fraction": True,
+                             "description": "share of the planned investment actually made"},
+        "savings_elasticity": {"kind": "number", "default": 1.5, "min": 0, "min_exclusive": True, "max": 10,
+                               "description": "savings released = investment_share ** elasticity; 1.5 fits seed 003's "
+                                              "two scenarios (100% -> 100%, 25% -> 12.5%)"},
+        "savings_ramp": {"kind": "text", "default": "investment", "choices": ("investment", "linear"),
+                         "description": "how savings phase in: 'investment' in step with the investment spent "
+                                        "savings_lag_years earlier, or 'linear' from the base to the horizon year"},
+        "savings_lag_years": {"kind": "integer", "default": 1, "min": 0, "max": 10,
+                              "description": "years savings trail the ramp (seed 003: self-funding within 12 months)"},
+    },
+    "uncertainty": {
+        "draws": {"kind": "integer", "default": 1000, "min": 1, "max": 1_000_000},
+        "seed": {"kind": "integer", "default": 2016, "min": 0},
+    },
+}

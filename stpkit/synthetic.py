@@ -1,0 +1,115 @@
+"""Synthetic footprint packs for tests, benchmarks and trying stpkit on a footprint of any size.
+
+The numbers are made up (seeded, so the same call gives the same pack) but shaped like seed 003:
+localities of 3,000 to 80,000 people, NEL and outpatient rates near Mid and South Essex's, growth of
+2-3.5% a year, and the seed's five schemes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .schema import POINTS_OF_DELIVERY
+
+# activity a year per person, roughly Mid and South Essex 2015/16 (seed 003: 101K NEL, 2.1M OP for 1.2M)
+_RATES = {"ae": 0.32, "elective_ip": 0.025, "day_case": 0.12, "non_elective": 0.084, "outpatient": 1.75}
+_GROWTH = {"ae": 0.023, "elective_ip": 0.033, "day_case": 0.033, "non_elective": 0.023, "outpatient": 0.033}
+_UNIT_COST = {"ae": 140.0, "elective_ip": 3400.0, "day_case": 700.0, "non_elective": 3000.0, "outpatient": 185.0}
+_AWKWARD = ["St Mary's & St John's (North)", "Bishop's Stortford & Sawbridgeworth", 'The "Old" Town (Central)']
+
+
+def _csv(path: Path, header: list[str], rows) -> None:
+    def cell(value) -> str:
+        text = f"{value:.10g}" if isinstance(value, float) else str(value)
+        return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\n') else text
+
+    lines = [",".join(header)] + [",".join(cell(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, optional: bool = True,
+                         intervals: bool = False, awkward_names: bool = True, name: str = "Synthetic footprint") -> Path:
+    """Write a valid pack of `localities` localities to `path` and return the path.
+
+    optional: also write schemes, targets, investments, workforce, roles, enablers and phasing.
+    intervals: give growth, reductions and unit costs as 80% intervals (low-high pairs) too.
+    awkward_names: give the first localities names with apostrophes, ampersands, quotes and brackets.
+    """
+    rng = np.random.default_rng(seed)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "pack.toml").write_text(
+        f'[footprint]\nname = "{name}"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
+        "[finance]\ndiscount_rate = 0.035\n", encoding="utf-8")
+    ids = [f"L{i + 1:04d}" for i in range(localities)]
+    groups = [f"Place {chr(65 + (i * 7) // max(localities, 1) % 26)}" for i in range(localities)]
+    names = [f"Locality {i + 1}" for i in range(localities)]
+    if awkward_names:
+        for i, awkward in enumerate(_AWKWARD[:localities]):
+            names[i] = awkward
+    population = rng.integers(3_000, 80_000, localities)
+    if localities > 1:
+        population[1] = 3_200  # always one very small locality
+    imd = rng.uniform(5, 45, localities).round(1)
+    age = rng.uniform(36, 50, localities).round(1)
+    rural = rng.random(localities) < 0.1
+    per_gp = rng.uniform(1_700, 3_400, localities).round(0)
+    _csv(path / "localities.csv", ["locality_id", "locality", "group", "population", "imd_score", "median_age",
+                                   "rural", "patients_per_gp"],
+         zip(ids, names, groups, population, imd, age, np.where(rural, "true", "false"), per_gp))
+    rows = []
+    for pod in POINTS_OF_DELIVERY:
+        counts = np.round(population * _RATES[pod] * rng.uniform(0.8, 1.2, localities))
+        rows += [(i, pod, int(c)) for i, c in zip(ids, counts)]
+    _csv(path / "activity.csv", ["locality_id", "pod", "activity"], rows)
+    pod_rows = []
+    for pod in POINTS_OF_DELIVERY:
+        growth, cost = _GROWTH[pod], _UNIT_COST[pod]
+        row = [pod, growth, cost]
+        if intervals:
+            row += [growth - 0.01, growth + 0.01, cost * 0.8, cost * 1.2]
+        pod_rows.append(row)
+    header = ["pod", "growth", "unit_cost"] + (["growth_low", "growth_high", "unit_cost_low", "unit_cost_high"]
+                                                if intervals else [])
+    _csv(path / "pods.csv", header, pod_rows)
+    if not optional:
+        return path
+    schemes = [("Frailty and EoL", "non_elective", 0.0683), ("Long term conditions", "non_elective", 0.029),
+               ("Long term conditions", "outpatient", 0.0486), ("Specialty pathway redesign", "outpatient", 0.1135),
+               ("Specialty pathway redesign", "elective_ip", 0.034), ("Specialty pathway redesign", "day_case", 0.034),
+               ("Urgent care", "ae", 0.1295), ("Common offer", "day_case", 0.0368)]
+    header = ["scheme", "pod", "reduction"] + (["reduction_low", "reduction_high"] if intervals else [])
+    _csv(path / "schemes.csv", header,
+         [(s, p, r) + ((r * 0.5, r * 1.25) if intervals else ()) for s, p, r in schemes])
+    chosen = ids[: max(1, localities // 10)]
+    _csv(path / "targets.csv", ["locality_id", "pod", "target"],
+         [(i, "non_elective", float(c)) for i, c in zip(chosen, np.round(population[: len(chosen)] * 0.08))])
+    scale = population.sum() / 1.2e6
+    investments = [("Workforce", "revenue", "2017/18", 6.2e6), ("Workforce", "revenue", "2018/19", 3.6e6),
+                   ("Virtualisation", "revenue", "2017/18", 3.5e6), ("Virtualisation", "revenue", "2019/20", 7.0e6),
+                   ("Locality hubs", "capital", "2017/18", 4e6), ("Locality hubs", "capital", "2018/19", 4e6)]
+    _csv(path / "investments.csv", ["category", "kind", "year", "amount"],
+         [(c, k, y, round(a * scale, 2)) for c, k, y, a in investments])
+    _csv(path / "workforce.csv", ["staff_group", "baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte"],
+         [("Nurses/HCAs", round(400 * scale, 1), 50000, round(40 * scale, 1), round(36 * scale, 1)),
+          ("Therapists", round(200 * scale, 1), 50000, round(20 * scale, 1), round(20 * scale, 1)),
+          ("Care co-ordinators", round(10 * scale, 1), 35000, 1, 1)])
+    _csv(path / "roles.csv", ["role", "staff_group", "fte", "trained", "unit_cost", "year"],
+         [("GP capacity release", "Nurses/HCAs", round(40 * scale, 1), "", 50000, "2017/18"),
+          ("GP capacity release", "Therapists", round(40 * scale, 1), "", 50000, "2017/18"),
+          ("Care navigators", "Admin", 0, round(180 * scale), 2000, "2017/18")])
+    _csv(path / "enablers.csv", ["locality_id", "gp_collaboration", "joint_working", "shared_information",
+                                 "risk_stratification"],
+         [(i, *rng.integers(1, 5, 4)) for i in ids])
+    phasing = []
+    for k, i in enumerate(ids):
+        start = 2016 * 4 + 2 + (k % 3)
+        for level in range(1, 5):
+            q = start + (level - 1) * 4
+            phasing.append((i, f"level_{level}", f"{q // 4}/{(q // 4 + 1) % 100:02d} Q{q % 4 + 1}"))
+        q = start + 1
+        phasing.append((i, "investment", f"{q // 4}/{(q // 4 + 1) % 100:02d} Q{q % 4 + 1}"))
+    _csv(path / "phasing.csv", ["locality_id", "milestone", "quarter"], phasing)
+    return path

@@ -1,0 +1,474 @@
+"""Checking a footprint data pack before anything runs on it.
+
+`check_pack` reads every file of a pack once, checks it against `stpkit.schema`, and returns the
+parsed values together with every problem found. Each problem is one line a finance analyst can act
+on: the file, the spreadsheet row (the header is row 1), the column, and what is wrong, e.g.
+``localities.csv row 3, population: "23K" is not a number``. Nothing is fixed up silently: a pack
+with any problem is refused as a whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .schema import FILES, REQUIRED_FILES, SETTINGS, Column, FileSchema
+from .years import parse_fy, parse_quarter
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a pack, located as precisely as the file allows."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" {'line' if self.file.endswith('.toml') else 'row'} {self.row}"
+        if self.column is not None:
+            where += f", {self.column}" if self.row is not None else f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ParsedTable:
+    """A file's values by column (parsed), with the spreadsheet row number of each record."""
+
+    name: str
+    columns: dict[str, list] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+    present: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem]
+    settings: dict
+    tables: dict[str, ParsedTable]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# cells
+
+
+def _quote(raw: str) -> str:
+    return '"' + raw.replace('"', "'") + '"'
+
+
+def _range_words(col: Column) -> str:
+    parts = []
+    if col.min is not None:
+        parts.append(("more than " if col.min_exclusive else "at least ") + f"{col.min:g}")
+    if col.max is not None:
+        parts.append(("less than " if col.max_exclusive else "at most ") + f"{col.max:g}")
+    return " and ".join(parts)
+
+
+def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
+    """Parse a numeric cell; returns (value, None) or (None, message)."""
+    text = raw.replace("\u00a3", "").strip()  # a leading pound sign is harmless
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        return None, f"{_quote(raw)} is not a number"
+    value = float(text)
+    if not math.isfinite(value):
+        return None, f"{_quote(raw)} is not a number"
+    if percent:
+        if not col.fraction:
+            return None, f"{_quote(raw)} is a percentage; write a plain number"
+        value /= 100.0
+    if col.kind == "integer" and value != int(value):
+        return None, f"{_quote(raw)} is not a whole number"
+    too_low = col.min is not None and (value <= col.min if col.min_exclusive else value < col.min)
+    too_high = col.max is not None and (value >= col.max if col.max_exclusive else value > col.max)
+    if too_high and col.fraction and not percent and 1 < abs(value) <= 100:
+        as_fraction = value / 100.0
+        ok_low = col.min is None or (as_fraction > col.min if col.min_exclusive else as_fraction >= col.min)
+        ok_high = col.max is None or (as_fraction < col.max if col.max_exclusive else as_fraction <= col.max)
+        if ok_low and ok_high:
+            return None, (f"{_quote(raw)} looks like a percentage: write {raw.strip()}% as a fraction, "
+                          f"{as_fraction:g}")
+    if too_low or too_high:
+        if too_low and value < 0 and (col.min is not None and col.min >= 0):
+            return None, f"{_quote(raw)} is negative; {col.name} must be {_range_words(col)}"
+        return None, f"{_quote(raw)} is out of range; {col.name} must be {_range_words(col)}"
+    return value, None
+
+
+def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
+    """Parse one non-blank cell of the given column."""
+    if col.kind in ("number", "integer"):
+        value, message = parse_number(raw, col)
+        if value is not None and col.kind == "integer":
+            value = int(value)
+        return value, message
+    if col.kind == "text":
+        return raw, None
+    if col.kind == "choice":
+        value = raw.lower()
+        if value not in col.choices:
+            return None, f"{_quote(raw)} is not one of: {', '.join(col.choices)}"
+        return value, None
+    if col.kind == "fy":
+        try:
+            return parse_fy(raw), None
+        except ValueError as error:
+            return None, str(error)
+    if col.kind == "quarter":
+        try:
+            return parse_quarter(raw), None
+        except ValueError as error:
+            return None, str(error)
+    if col.kind == "bool":
+        low = raw.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, f"{_quote(raw)} is not true or false"
+    raise ValueError(f"unknown column kind {col.kind}")
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+
+
+def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(name, f"cannot be read ({error.strerror or error})"))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(name, f"is {len(data) // 2**20} MB, too large for a pack file"))
+        return None
+    binary = Problem(name, "is not a text file (it holds binary data); save it as CSV UTF-8"
+                     if name.endswith(".csv") else "is not a text file (it holds binary data)")
+    if b"\x00" in data:
+        problems.append(binary)
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")  # a plain "CSV" export from Excel on Windows
+        except UnicodeDecodeError:
+            problems.append(binary)
+            return None
+    if len(_CONTROL.findall(text[:65536])) > max(2, len(text[:65536]) // 200):
+        problems.append(binary)
+        return None
+    return text.lstrip("\ufeff")
+
+
+def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedTable:
+    """Read and check one CSV file against its schema; parsed values go in the returned table."""
+    name = schema.name
+    table = ParsedTable(name)
+    text = _read_text(path, name, problems)
+    if text is None:
+        return table
+    if not text.strip():
+        problems.append(Problem(name, "is empty; it needs a header row and rows of data"))
+        return table
+    start = len(problems)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        problems.append(Problem(name, f"is not a readable CSV file ({error})"))
+        return table
+    header_index = next(i for i, rec in enumerate(records) if any(cell.strip() for cell in rec))
+    header = [cell.strip().lstrip("\ufeff").lower() for cell in records[header_index]]
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header):
+        if column and column in seen:
+            problems.append(Problem(name, f"the column {column} appears twice in the header", row=header_index + 1))
+        seen.setdefault(column, position)
+    expected = {c.name for c in schema.columns}
+    missing = [c.name for c in schema.columns if c.required and c.name not in seen]
+    for column in missing:
+        # a point value may be left out when its 80% interval is given instead
+        if column in schema.low_high and f"{column}_low" in seen and f"{column}_high" in seen:
+            continue
+        problems.append(Problem(name, f"the column {column} is missing (the header has: "
+                                f"{', '.join(h for h in header if h) or 'nothing'})", row=header_index + 1))
+    if len(problems) > start:
+        return table
+    table.present = True
+    columns = [c for c in schema.columns if c.name in seen]
+    intervals = []
+    for base in schema.low_high:
+        if f"{base}_low" in seen or f"{base}_high" in seen:
+            col = schema.column(base)
+            for suffix in ("_low", "_high"):
+                columns.append(Column(base + suffix, col.kind, required=False, blank_ok=True, min=col.min,
+                                      min_exclusive=col.min_exclusive, max=col.max,
+                                      max_exclusive=col.max_exclusive, fraction=col.fraction))
+            intervals.append(base)
+    for col in columns:
+        table.columns[col.name] = []
+    for column in expected - {c.name for c in columns}:
+        table.columns[column] = []
+    absent = [c for c in schema.columns if c.name not in seen]
+    width = len(header)
+    for index in range(header_index + 1, len(records)):
+        record = records[index]
+        if not any(cell.strip() for cell in record):
+            continue
+        row = index + 1
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            problems.append(Problem(name, f"has {len(record)} cells but the header names {width} columns", row=row))
+            continue
+        table.rows.append(row)
+        for col in absent:
+            table.columns[col.name].append(None)
+        for col in columns:
+            position = seen.get(col.name)
+            raw = record[position].strip() if position is not None and position < len(record) else ""
+            if not raw:
+                interval_given = col.name in intervals and all(
+                    seen.get(col.name + s) is not None and seen[col.name + s] < len(record)
+                    and record[seen[col.name + s]].strip() for s in ("_low", "_high"))
+                if not col.blank_ok and not interval_given:
+                    what = "a number" if col.kind in ("number", "integer") else "a value"
+                    problems.append(Problem(name, f"is empty; {what} is needed", row=row, column=col.name))
+                table.columns[col.name].append(None)
+                continue
+            value, message = parse_cell(raw, col)
+            if message:
+                problems.append(Problem(name, message, row=row, column=col.name))
+            table.columns[col.name].append(value)
+    if not table.rows and schema.required:
+        problems.append(Problem(name, "has a header but no rows of data"))
+    _check_intervals(table, intervals, problems)
+    _check_keys(table, schema, problems)
+    return table
+
+
+def _check_intervals(table: ParsedTable, intervals: list[str], problems: list[Problem]) -> None:
+    for base in intervals:
+        lows, highs, points = table.columns[f"{base}_low"], table.columns[f"{base}_high"], table.columns[base]
+        for i, row in enumerate(table.rows):
+            low, high, point = lows[i], highs[i], points[i]
+            if (low is None) != (high is None):
+                given = f"{base}_low" if low is not None else f"{base}_high"
+                other = f"{base}_high" if low is not None else f"{base}_low"
+                problems.append(Problem(table.name, f"{given} is given without {other}; give both or neither",
+                                        row=row, column=other))
+            elif low is not None and high is not None:
+                if low > high:
+                    problems.append(Problem(table.name, f"the low value {low:g} is above the high value {high:g}",
+                                            row=row, column=f"{base}_low"))
+                elif point is None:
+                    points[i] = (low + high) / 2.0
+                elif not low <= point <= high:
+                    problems.append(Problem(table.name, f"{point:g} is outside its own interval "
+                                            f"{low:g} to {high:g}", row=row, column=base))
+
+
+def _check_keys(table: ParsedTable, schema: FileSchema, problems: list[Problem]) -> None:
+    if not schema.key or not table.rows:
+        return
+    first_row: dict[tuple, int] = {}
+    keys = list(zip(*(table.columns[k] for k in schema.key)))
+    for row, key in zip(table.rows, keys):
+        if any(part is None for part in key):
+            continue
+        norm = tuple(str(part).lower() for part in key)
+        if norm in first_row:
+            what = " and ".join(f'{k} "{v}"' for k, v in zip(schema.key, key))
+            problems.append(Problem(schema.name, f"{what} appears twice (also row {first_row[norm]})",
+                                    row=row, column=schema.key[-1] if len(schema.key) == 1 else None))
+        else:
+            first_row[norm] = row
+
+
+# ---------------------------------------------------------------------------------------------
+# pack.toml
+
+
+def _toml_line(text: str, section: str, key: str) -> int | None:
+    """The line of `key = ...` inside `[section]`, for pointing at a bad setting."""
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped.strip("[] ").strip()
+        elif current == section and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def read_settings(path: Path, problems: list[Problem]) -> dict:
+    """Read pack.toml, check every known setting, and fill documented defaults."""
+    name = "pack.toml"
+    text = _read_text(path, name, problems)
+    if text is None:
+        return {}
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        if match:
+            problems.append(Problem(name, f"is not valid TOML: {detail}", row=int(match.group(1)),
+                                    column=f"character {match.group(2)}"))
+        else:
+            problems.append(Problem(name, f"is not valid TOML: {detail}"))
+        return {}
+    settings: dict[str, dict] = {}
+    for section, keys in SETTINGS.items():
+        given = raw.get(section, {})
+        if not isinstance(given, dict):
+            problems.append(Problem(name, f"[{section}] must be a table of settings"))
+            given = {}
+        values = {}
+        for key, spec in keys.items():
+            row = _toml_line(text, section, key)
+            where = f"[{section}] {key}"
+            if key not in given:
+                if spec["default"] is None:
+                    problems.append(Problem(name, f"{where} is missing", row=None))
+                values[key] = spec["default"]
+                continue
+            value = given[key]
+            if spec["kind"] == "text":
+                if not isinstance(value, str) or not value.strip():
+                    problems.append(Problem(name, "must be a non-empty text in quotes", row=row, column=where))
+                values[key] = str(value).strip()
+            elif spec["kind"] == "fy":
+                try:
+                    values[key] = parse_fy(str(value))
+                except ValueError as error:
+                    problems.append(Problem(name, str(error), row=row, column=where))
+                    values[key] = None
+            else:
+                col = Column(key, spec["kind"], min=spec.get("min"), min_exclusive=spec.get("min_exclusive", False),
+                             max=spec.get("max"), fraction=spec.get("fraction", False))
+                if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                    problems.append(Problem(name, f"{value!r} is not a number", row=row, column=where))
+                    values[key] = spec["default"]
+                    continue
+                parsed, message = parse_number(str(value), col)
+                if message:
+                    problems.append(Problem(name, message, row=row, column=where))
+                    parsed = spec["default"]
+                values[key] = int(parsed) if spec["kind"] == "integer" and parsed is not None else parsed
+        for key in given:
+            if key not in keys:
+                known = ", ".join(keys)
+                problems.append(Problem(name, f"unknown setting (known in [{section}]: {known})",
+                                        row=_toml_line(text, section, key), column=f"[{section}] {key}"))
+        settings[section] = values
+    for section in raw:
+        if section not in SETTINGS and not isinstance(raw[section], dict):
+            problems.append(Problem(name, f"{section} must sit inside a section such as [footprint]",
+                                    row=_toml_line(text, "", section) or None))
+    footprint = settings["footprint"]
+    base, horizon = footprint.get("base_year"), footprint.get("horizon_year")
+    if base is not None and horizon is not None and horizon <= base:
+        problems.append(Problem(name, f"the horizon year {horizon}/{(horizon + 1) % 100:02d} must come after the base "
+                                f"year {base}/{(base + 1) % 100:02d}", row=_toml_line(text, "footprint", "horizon_year"),
+                                column="[footprint] horizon_year"))
+    return settings
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole pack
+
+
+def _refs(table: ParsedTable, column: str, allowed: set, other: str, problems: list[Problem],
+          what: str = "is not in") -> None:
+    for row, value in zip(table.rows, table.columns.get(column, [])):
+        if value is not None and value not in allowed:
+            problems.append(Problem(table.name, f'"{value}" {what} {other}', row=row, column=column))
+
+
+def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    localities = tables["localities.csv"]
+    ids = {v for v in localities.columns.get("locality_id", []) if v is not None}
+    pods = {v for v in tables["pods.csv"].columns.get("pod", []) if v is not None}
+    if localities.present and len(localities):
+        for name in ("activity.csv", "targets.csv", "enablers.csv", "phasing.csv"):
+            if tables[name].present:
+                _refs(tables[name], "locality_id", ids, "localities.csv", problems)
+    if tables["pods.csv"].present and len(tables["pods.csv"]):
+        for name in ("activity.csv", "targets.csv", "schemes.csv"):
+            if tables[name].present:
+                _refs(tables[name], "pod", pods, "pods.csv", problems, what="has no row in")
+    schemes = tables["schemes.csv"]
+    if schemes.present:
+        totals: dict[str, list] = {}
+        for row, pod, reduction in zip(schemes.rows, schemes.columns["pod"], schemes.columns["reduction"]):
+            if pod is not None and reduction is not None:
+                totals.setdefault(pod, [0.0, []])
+                totals[pod][0] += reduction
+                totals[pod][1].append(row)
+        for pod, (total, rows) in totals.items():
+            if total >= 1:
+                problems.append(Problem("schemes.csv", f"the reductions for {pod} add up to {total:g} ({total:.0%}) "
+                                        f"in rows {', '.join(map(str, rows))}; together they must avoid less than "
+                                        f"all of the activity (less than 1)", column="reduction"))
+    segments = tables["risk_segments.csv"]
+    if segments.present and segments.rows and all(v is not None for v in segments.columns["share"]):
+        total = sum(segments.columns["share"])
+        if abs(total - 1) > 0.001:
+            problems.append(Problem("risk_segments.csv", f"the shares add up to {total:g}; they must add up to 1",
+                                    column="share"))
+
+
+def check_pack(path: str | Path) -> CheckResult:
+    """Read and check a whole pack; every problem found is returned, not only the first."""
+    path = Path(path)
+    problems: list[Problem] = []
+    tables = {name: ParsedTable(name) for name in FILES}
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a folder"
+        return CheckResult([Problem(str(path), f"{what}; a pack is a folder holding pack.toml and CSV files")], {}, tables)
+    settings = {}
+    toml_path = path / "pack.toml"
+    if toml_path.is_file():
+        settings = read_settings(toml_path, problems)
+    else:
+        problems.append(Problem("pack.toml", "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
+    for name, schema in FILES.items():
+        file = path / name
+        if file.is_file():
+            tables[name] = read_csv(file, schema, problems)
+        elif schema.required:
+            problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
+    _cross_checks(tables, problems)
+    return CheckResult(problems, settings, tables)
+
+
+def validate(path: str | Path) -> list[Problem]:
+    """Every problem with the pack at `path` (an empty list means it is valid)."""
+    return check_pack(path).problems

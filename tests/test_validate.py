@@ -1,0 +1,294 @@
+"""Validation: every problem is one line naming the file, row and column; real exports are accepted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from packs import ACTIVITY, LOCALITIES, PACK_TOML, PODS, write_pack
+from stpkit import PackError, load_pack, validate
+
+
+def lines(folder) -> list[str]:
+    return [str(p) for p in validate(folder)]
+
+
+def only(folder) -> str:
+    found = lines(folder)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.unit
+def test_minimal_pack_with_only_required_files_is_valid(tmp_path):
+    assert lines(write_pack(tmp_path)) == []
+
+
+@pytest.mark.unit
+def test_missing_required_file(tmp_path):
+    assert only(write_pack(tmp_path, pods_csv=None)).startswith("pods.csv: is missing")
+
+
+@pytest.mark.unit
+def test_missing_pack_toml(tmp_path):
+    assert only(write_pack(tmp_path, pack_toml=None)).startswith("pack.toml: is missing")
+
+
+@pytest.mark.unit
+def test_missing_required_column(tmp_path):
+    text = LOCALITIES.replace("population", "people")
+    assert only(write_pack(tmp_path, localities_csv=text)).startswith(
+        "localities.csv row 1: the column population is missing")
+
+
+@pytest.mark.unit
+def test_empty_file(tmp_path):
+    assert only(write_pack(tmp_path, activity_csv="")) == \
+        "activity.csv: is empty; it needs a header row and rows of data"
+
+
+@pytest.mark.unit
+def test_header_only_required_file(tmp_path):
+    assert only(write_pack(tmp_path, pods_csv="pod,growth,unit_cost\n")) == "pods.csv: has a header but no rows of data"
+
+
+@pytest.mark.unit
+def test_duplicate_locality_ids(tmp_path):
+    text = LOCALITIES + "A1,Another Ashby,North,300\n"
+    assert only(write_pack(tmp_path, localities_csv=text)) == \
+        'localities.csv row 5, locality_id: locality_id "A1" appears twice (also row 2)'
+
+
+@pytest.mark.unit
+def test_non_numeric_population_names_row_and_column(tmp_path):
+    text = LOCALITIES.replace("4000", "23K")
+    assert only(write_pack(tmp_path, localities_csv=text)) == 'localities.csv row 4, population: "23K" is not a number'
+
+
+@pytest.mark.unit
+def test_negative_activity(tmp_path):
+    text = ACTIVITY.replace("A1,outpatient,20000", "A1,outpatient,-5")
+    assert only(write_pack(tmp_path, activity_csv=text)) == \
+        'activity.csv row 3, activity: "-5" is negative; activity must be at least 0'
+
+
+@pytest.mark.unit
+def test_zero_population_refused(tmp_path):
+    text = LOCALITIES.replace("4000", "0")
+    assert "population must be more than 0" in only(write_pack(tmp_path, localities_csv=text))
+
+
+@pytest.mark.unit
+def test_missing_number(tmp_path):
+    text = ACTIVITY.replace("B2,non_elective,4000", "B2,non_elective,")
+    assert only(write_pack(tmp_path, activity_csv=text)) == "activity.csv row 4, activity: is empty; a number is needed"
+
+
+@pytest.mark.unit
+def test_unknown_point_of_delivery(tmp_path):
+    text = ACTIVITY + "A1,maternity,30\n"
+    assert only(write_pack(tmp_path, activity_csv=text)).startswith(
+        'activity.csv row 8, pod: "maternity" is not one of: ae, elective_ip')
+
+
+@pytest.mark.unit
+def test_pod_without_growth_row(tmp_path):
+    text = ACTIVITY + "A1,day_case,30\n"
+    assert only(write_pack(tmp_path, activity_csv=text)) == 'activity.csv row 8, pod: "day_case" has no row in pods.csv'
+
+
+@pytest.mark.unit
+def test_activity_for_unknown_locality(tmp_path):
+    text = ACTIVITY + "Z9,non_elective,30\n"
+    assert only(write_pack(tmp_path, activity_csv=text)) == \
+        'activity.csv row 8, locality_id: "Z9" is not in localities.csv'
+
+
+@pytest.mark.unit
+def test_growth_given_as_percentage(tmp_path):
+    text = PODS.replace("0.033", "3.1")
+    assert only(write_pack(tmp_path, pods_csv=text)) == \
+        'pods.csv row 3, growth: "3.1" looks like a percentage: write 3.1% as a fraction, 0.031'
+
+
+@pytest.mark.unit
+def test_reduction_given_as_percentage(tmp_path):
+    schemes = "scheme,pod,reduction\nFrailty,non_elective,6.83\n"
+    assert only(write_pack(tmp_path, schemes_csv=schemes)) == \
+        'schemes.csv row 2, reduction: "6.83" looks like a percentage: write 6.83% as a fraction, 0.0683'
+
+
+@pytest.mark.unit
+def test_reductions_for_one_pod_summing_to_one_or_more(tmp_path):
+    schemes = "scheme,pod,reduction\nFrailty,non_elective,0.6\nLTC,non_elective,0.4\nLTC,outpatient,0.1\n"
+    assert only(write_pack(tmp_path, schemes_csv=schemes)).startswith(
+        "schemes.csv, column reduction: the reductions for non_elective add up to 1 (100%) in rows 2, 3")
+
+
+@pytest.mark.unit
+def test_malformed_year(tmp_path):
+    text = PACK_TOML.replace('"2015/16"', '"2015/17"')
+    message = only(write_pack(tmp_path, pack_toml=text))
+    assert message.startswith("pack.toml line 3, [footprint] base_year:") and "2015/17" in message
+
+
+@pytest.mark.unit
+def test_reversed_years(tmp_path):
+    text = PACK_TOML.replace('"2015/16"', '"2021/22"')
+    assert only(write_pack(tmp_path, pack_toml=text)) == \
+        "pack.toml line 4, [footprint] horizon_year: the horizon year 2020/21 must come after the base year 2021/22"
+
+
+@pytest.mark.unit
+def test_toml_syntax_error(tmp_path):
+    text = PACK_TOML.replace('name = "Test footprint"', 'name = "Test footprint')
+    message = only(write_pack(tmp_path, pack_toml=text))
+    assert message.startswith("pack.toml line 2, character") and "is not valid TOML" in message
+
+
+@pytest.mark.unit
+def test_discount_rate_as_percentage(tmp_path):
+    text = PACK_TOML.replace("0.035", "3.5")
+    assert only(write_pack(tmp_path, pack_toml=text)) == \
+        'pack.toml line 7, [finance] discount_rate: "3.5" looks like a percentage: write 3.5% as a fraction, 0.035'
+
+
+@pytest.mark.unit
+def test_unknown_setting_is_named(tmp_path):
+    text = PACK_TOML + "discount_rte = 0.05\n"
+    assert only(write_pack(tmp_path, pack_toml=text)).startswith("pack.toml line 8, [finance] discount_rte: unknown setting")
+
+
+@pytest.mark.unit
+def test_unknown_investment_kind(tmp_path):
+    investments = "category,kind,year,amount\nHubs,capital,2017/18,4000000\nApps,opex,2017/18,1000000\n"
+    assert only(write_pack(tmp_path, investments_csv=investments)) == \
+        'investments.csv row 3, kind: "opex" is not one of: revenue, capital'
+
+
+@pytest.mark.unit
+def test_binary_garbage(tmp_path):
+    garbage = bytes(range(256)) * 8
+    assert only(write_pack(tmp_path, activity_csv=garbage)).startswith(
+        "activity.csv: is not a text file (it holds binary data)")
+
+
+@pytest.mark.unit
+def test_binary_pack_toml(tmp_path):
+    assert only(write_pack(tmp_path, pack_toml=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")).startswith(
+        "pack.toml: is not a text file")
+
+
+@pytest.mark.unit
+def test_a_folder_that_does_not_exist(tmp_path):
+    assert only(tmp_path / "nowhere").endswith("does not exist; a pack is a folder holding pack.toml and CSV files")
+
+
+@pytest.mark.unit
+def test_every_problem_is_reported_not_just_the_first(tmp_path):
+    text = LOCALITIES.replace("10000", "ten").replace("4000", "-4")
+    found = lines(write_pack(tmp_path, localities_csv=text, pods_csv=PODS.replace("0.023", "2.3")))
+    assert len(found) == 3
+    assert all(line.count("\n") == 0 for line in found)
+
+
+@pytest.mark.unit
+def test_interval_low_above_high(tmp_path):
+    pods = "pod,growth,unit_cost,growth_low,growth_high\nnon_elective,0.023,3000,0.03,0.01\noutpatient,0.033,185,,\n"
+    assert only(write_pack(tmp_path, pods_csv=pods)) == \
+        "pods.csv row 2, growth_low: the low value 0.03 is above the high value 0.01"
+
+
+@pytest.mark.unit
+def test_interval_alone_sets_the_point_value(tmp_path):
+    pods = "pod,growth_low,growth_high,unit_cost\nnon_elective,0.01,0.03,3000\noutpatient,0.03,0.036,185\n"
+    pack = load_pack(write_pack(tmp_path, pods_csv=pods))
+    assert pack.pods.set_index("pod").loc["non_elective", "growth"] == pytest.approx(0.02)
+
+
+@pytest.mark.unit
+def test_risk_shares_must_add_to_one(tmp_path):
+    segments = "segment,share,relative_rate\nHigh,0.1,5\nLow,0.8,0.5\n"
+    assert only(write_pack(tmp_path, risk_segments_csv=segments)) == \
+        "risk_segments.csv, column share: the shares add up to 0.9; they must add up to 1"
+
+
+# --- what real exports contain ------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_accepts_byte_order_mark_crlf_extra_columns_and_padding(tmp_path):
+    localities = ("\ufefflocality_id , locality ,group, population ,notes\r\n"
+                  " A1 ,  Ashby , North , 10000 , from the 2016 list \r\n"
+                  'B2,"St Mary\'s & Bank (East)",North,"50,000",\r\n'
+                  "C3,Cray,South,4000,\r\n\r\n")
+    activity = ACTIVITY.replace("\n", "\r\n").replace("locality_id,pod,activity", "Locality_ID,POD,Activity")
+    folder = write_pack(tmp_path, localities_csv=localities.encode("utf-8"), activity_csv=activity)
+    assert lines(folder) == []
+    pack = load_pack(folder)
+    assert list(pack.localities["locality_id"]) == ["A1", "B2", "C3"]
+    assert list(pack.localities["locality"]) == ["Ashby", "St Mary's & Bank (East)", "Cray"]
+    assert list(pack.localities["population"]) == [10000, 50000, 4000]
+
+
+@pytest.mark.unit
+def test_accepts_windows_1252_export(tmp_path):
+    localities = LOCALITIES.replace("Cray", "Cray £ Ltd").encode("cp1252")
+    pack = load_pack(write_pack(tmp_path, localities_csv=localities))
+    assert pack.localities["locality"].iloc[2] == "Cray £ Ltd"
+
+
+@pytest.mark.unit
+def test_nothing_runs_on_a_failed_pack(tmp_path):
+    folder = write_pack(tmp_path, localities_csv=LOCALITIES.replace("4000", "23K"))
+    with pytest.raises(PackError) as raised:
+        load_pack(folder)
+    assert raised.value.lines() == ['localities.csv row 4, population: "23K" is not a number']
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, STPKIT_DEBUG="")
+    return subprocess.run([sys.executable, "-m", "stpkit.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+@pytest.mark.e2e
+def test_cli_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
+    folder = write_pack(tmp_path, localities_csv=LOCALITIES.replace("4000", "23K"),
+                        activity_csv=ACTIVITY + "Z9,non_elective,30\n")
+    result = run_cli("validate", str(folder))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.splitlines()[:2] == ['localities.csv row 4, population: "23K" is not a number',
+                                              'activity.csv row 8, locality_id: "Z9" is not in localities.csv']
+
+
+@pytest.mark.e2e
+def test_cli_validate_accepts_a_good_pack(tmp_path):
+    result = run_cli("validate", str(write_pack(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    assert "valid footprint pack" in result.stdout
+
+
+@pytest.mark.e2e
+def test_cli_summary_refuses_a_failed_pack_without_traceback(tmp_path):
+    result = run_cli("summary", str(write_pack(tmp_path, pods_csv=PODS.replace("0.033", "3.3"))), "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == \
+        'pods.csv row 3, growth: "3.3" looks like a percentage: write 3.3% as a fraction, 0.033'
+
+
+@pytest.mark.e2e
+def test_cli_help_for_each_command():
+    for command in ("validate", "summary"):
+        result = run_cli(command, "--help")
+        assert result.returncode == 0
+        assert "PACK" in result.stdout
