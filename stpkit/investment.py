@@ -1,0 +1,492 @@
+"""Investment phasing: pump priming and capital by year, the savings they release, NPV and payback.
+
+What a planner gets here:
+
+- ``by_year``: the seed 003 "pump priming" table - revenue (pump priming) and capital by category
+  and year, with totals by kind and overall.
+- The investment-to-savings relation, an explicit assumption you can change. Seed 003 shows two
+  scenarios: full investment releases full savings, and 25% of the investment releases only 12.5%
+  of the savings. stpkit reads that as a power law,
+  ``savings share = investment share ** savings_elasticity``; an elasticity of 1.5 passes through
+  both seed points (0.25 ** 1.5 = 0.125). An elasticity of 1 would mean savings in proportion to
+  investment; above 1 means a half-funded programme releases less than half its savings, because
+  much of the investment is fixed set-up cost. Set it in pack.toml ``[investment]
+  savings_elasticity``, or pass a table of (investment share, savings share) points to
+  ``savings_share`` to interpolate between instead (``SEED_003_POINTS`` is the seed's table).
+- The savings ramp: how the horizon-year gross savings (from ``stpkit.activity``) phase in over the
+  plan years. Default ``"investment"``: savings in a year are in step with the share of the
+  investment already spent a year earlier (``savings_lag_years = 1``), because seed 003 expects the
+  investments to be self-funding within 12 months and says full investment is needed for full
+  benefits by 2020/21. The other choice, ``"linear"``, ramps savings in equal steps from the base
+  year to the full amount in the horizon year. Both are pack.toml ``[investment]`` settings.
+- Cash flow by year: investment out, savings in, net and cumulative net position, NPV at the pack's
+  discount rate with the first plan year undiscounted (factor ``1 / (1 + r) ** (t - first)``), and
+  the payback year: the first year from which the cumulative net position stays at or above zero
+  (None, shown as "not within the plan", if it is still below zero at the end).
+- The three options of seed 000 - comprehensive, lower assumptions on degree and pace, interim
+  (comprehensive for priority areas only) - as ``Scenario`` records side by side; add your own.
+
+Plan years run from the year after the base year to the horizon year (2016/17 to 2020/21 for a
+2015/16 base), stretched to cover any investment outside them. Years are integers (2017) inside
+and "2017/18" in the tables returned. ``npv``, ``payback_index`` and ``appraise_arrays`` take numpy
+arrays with a trailing year axis, so the Monte Carlo can appraise thousands of draws at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .years import format_fy, parse_fy
+
+KINDS = ("revenue", "capital")
+KIND_LABELS = {"revenue": "Pump priming (revenue)", "capital": "Capital"}
+TOTAL_LABELS = {"revenue": "Total pump priming", "capital": "Total capital", "all": "Total investment"}
+
+RAMPS = ("investment", "linear")
+DEFAULT_ELASTICITY = 1.5
+DEFAULT_RAMP = "investment"
+DEFAULT_LAG_YEARS = 1
+NOT_WITHIN_PLAN = "not within the plan"
+
+# Seed 003, "Phasing of funding": target scenario (full investment releases full savings) and
+# alternative scenario (25% of the investment releases 12.5% of the savings), plus the origin.
+SEED_003_POINTS = ((0.0, 0.0), (0.25, 0.125), (1.0, 1.0))
+
+_TOLERANCE_GBP = 1e-6  # a cumulative position within a millionth of a pound of zero counts as zero
+
+
+# ---------------------------------------------------------------------------------------------
+# Investment by year
+
+
+def _years_as_int(values: pd.Series) -> np.ndarray:
+    """Financial years as integers, whether given as 2017 or "2017/18"."""
+    if len(values) == 0:
+        return np.array([], dtype=int)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("int64").to_numpy()
+    return np.array([parse_fy(v) for v in values], dtype=int)
+
+
+def _clean(investments: pd.DataFrame) -> pd.DataFrame:
+    """category, kind, year (int) and amount (float) of each investment row."""
+    frame = pd.DataFrame({
+        "category": investments["category"].astype(str).to_numpy() if len(investments) else [],
+        "kind": investments["kind"].astype(str).str.lower().to_numpy() if len(investments) else [],
+        "year": _years_as_int(investments["year"]),
+        "amount": investments["amount"].to_numpy(dtype=float) if len(investments) else [],
+    })
+    unknown = sorted(set(frame["kind"]) - set(KINDS))
+    if unknown:
+        raise ValueError(f"investment kind must be revenue or capital, not {', '.join(unknown)}")
+    return frame
+
+
+def _year_span(years_in_data: Iterable[int], years: Iterable[int] | None = None) -> list[int]:
+    """Every year from the earliest to the latest of the data and the requested years."""
+    found = [int(y) for y in years_in_data] + ([int(y) for y in years] if years is not None else [])
+    if not found:
+        return []
+    return list(range(min(found), max(found) + 1))
+
+
+def by_year(investments: pd.DataFrame, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Pump priming (revenue) and capital by category and year, as seed 003's investment table.
+
+    One row per kind and category (in file order, revenue first), a total row after each kind and a
+    grand total at the end; one column of GBP per financial year ("2017/18"), then ``total_gbp``.
+    ``years`` adds years with no investment (seed 003 shows 2020/21 at 0.0). ``is_total`` marks
+    the total rows so a chart can leave them out.
+    """
+    inv = _clean(investments)
+    span = _year_span(inv["year"], years)
+    kinds = [k for k in KINDS if k in set(inv["kind"])]
+    grid = (inv.groupby(["kind", "category", "year"], sort=False)["amount"].sum()
+            .unstack("year", fill_value=0.0).reindex(columns=span, fill_value=0.0))
+    grid = grid.reindex(pd.MultiIndex.from_tuples(
+        [key for kind in kinds for key in grid.index if key[0] == kind], names=["kind", "category"]))
+    pieces = []
+    for kind in kinds:  # at most two kinds: a loop over the table's sections, not over data rows
+        rows = grid.loc[[kind]].reset_index()
+        rows["is_total"] = False
+        total = rows[span].sum().to_frame().T
+        total.insert(0, "category", TOTAL_LABELS[kind])
+        total.insert(0, "kind", kind)
+        total["is_total"] = True
+        pieces += [rows, total]
+    grand = grid.sum().to_frame().T if len(grid) else pd.DataFrame([[0.0] * len(span)], columns=span)
+    grand.insert(0, "category", TOTAL_LABELS["all"])
+    grand.insert(0, "kind", "all")
+    grand["is_total"] = True
+    table = pd.concat(pieces + [grand], ignore_index=True)
+    table["total_gbp"] = table[span].sum(axis=1)
+    table = table.rename(columns={y: format_fy(y) for y in span})
+    table.columns.name = None
+    cols = ["kind", "category"] + [format_fy(y) for y in span] + ["total_gbp", "is_total"]
+    return table[cols].astype({format_fy(y): float for y in span})
+
+
+def totals_by_year(investments: pd.DataFrame, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """Investment by year and kind: year ("2017/18"), revenue_gbp, capital_gbp, investment_gbp."""
+    inv = _clean(investments)
+    span = _year_span(inv["year"], years)
+    revenue, capital = _profiles(inv, span)
+    return pd.DataFrame({"year": [format_fy(y) for y in span], "revenue_gbp": revenue,
+                         "capital_gbp": capital, "investment_gbp": revenue + capital})
+
+
+def _profiles(inv: pd.DataFrame, span: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue and capital GBP by year over ``span`` (arrays of len(span))."""
+    sums = inv.groupby(["kind", "year"])["amount"].sum()
+    out = []
+    for kind in KINDS:
+        part = sums.xs(kind, level="kind") if kind in sums.index.get_level_values("kind") else pd.Series(dtype=float)
+        out.append(part.reindex(list(span), fill_value=0.0).to_numpy(dtype=float))
+    return out[0], out[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The investment-to-savings relation and the savings ramp
+
+
+def savings_share(investment_share, elasticity: float = DEFAULT_ELASTICITY,
+                  points: Sequence[tuple[float, float]] | None = None) -> np.ndarray:
+    """Share of the full savings released when only ``investment_share`` of the investment is made.
+
+    Power law ``investment_share ** elasticity`` by default (1.5 fits seed 003: 100% -> 100%,
+    25% -> 12.5%). With ``points`` - (investment share, savings share) pairs such as
+    ``SEED_003_POINTS`` - the share is interpolated in straight lines between them instead.
+    Shares are clipped to 0..1. Works on scalars and arrays.
+    """
+    share = np.clip(np.asarray(investment_share, dtype=float), 0.0, 1.0)
+    if points is not None:
+        xs, ys = zip(*sorted((float(x), float(y)) for x, y in points))
+        return np.interp(share, xs, ys)
+    return share ** float(elasticity)
+
+
+def fit_elasticity(investment_share: float, released_share: float) -> float:
+    """The elasticity whose power law passes through one (investment, savings) point.
+
+    Seed 003's alternative scenario, 25% of investment releasing 12.5% of savings, gives 1.5.
+    """
+    if not (0 < investment_share < 1 and 0 < released_share < 1):
+        raise ValueError("both shares must be strictly between 0 and 1 to fit an elasticity")
+    return float(np.log(released_share) / np.log(investment_share))
+
+
+def _shift(values: np.ndarray, lag) -> np.ndarray:
+    """Move values along the trailing year axis ``lag`` years later (zeros shift in).
+
+    ``lag`` is an int or an integer array broadcastable to the leading axes.
+    """
+    values = np.asarray(values, dtype=float)
+    lag = np.asarray(lag, dtype=int)
+    n = values.shape[-1]
+    source = np.arange(n) - lag[..., None]
+    shape = np.broadcast_shapes(values.shape, source.shape)
+    taken = np.take_along_axis(np.broadcast_to(values, shape), np.broadcast_to(np.clip(source, 0, n - 1), shape),
+                               axis=-1)
+    return np.where(source >= 0, taken, 0.0)
+
+
+def savings_ramp(years: Sequence[int], investment_gbp=None, method: str = DEFAULT_RAMP,
+                 lag_years=DEFAULT_LAG_YEARS, base_year: int | None = None,
+                 horizon_year: int | None = None) -> np.ndarray:
+    """Share (0..1) of the horizon-year annual savings realised in each plan year.
+
+    ``"investment"``: the cumulative share of the investment spent ``lag_years`` earlier, so
+    savings follow the money (seed 003: self-funding within 12 months). Where there is no
+    investment at all this falls back to ``"linear"``.
+    ``"linear"``: equal steps from 0 in the base year to 1 in the horizon year, then held at 1;
+    ``lag_years`` delays the ramp the same way.
+    ``investment_gbp`` is an array with a trailing year axis (any leading axes); ``lag_years`` may
+    be an int or an integer array over the leading axes (one lag per scenario or draw).
+    """
+    years = np.asarray(list(years), dtype=int)
+    if method not in RAMPS:
+        raise ValueError(f'savings ramp must be one of {", ".join(RAMPS)}, not "{method}"')
+    base = int(years[0]) - 1 if base_year is None else int(base_year)
+    horizon = int(years[-1]) if horizon_year is None else int(horizon_year)
+    linear = np.clip((years - base) / max(horizon - base, 1), 0.0, 1.0)
+    if method == "linear" or investment_gbp is None:
+        return _shift(linear, lag_years)
+    spent = np.cumsum(np.asarray(investment_gbp, dtype=float), axis=-1)
+    total = spent[..., -1:]
+    following = np.divide(spent, total, out=np.zeros_like(spent), where=total > 0)
+    following = np.where(total > 0, following, linear)
+    return _shift(following, lag_years)
+
+
+# ---------------------------------------------------------------------------------------------
+# NPV and payback on arrays
+
+
+def discount_factors(n_years: int, rate) -> np.ndarray:
+    """1 / (1 + rate) ** t for t = 0 .. n_years - 1: the first plan year is undiscounted.
+
+    ``rate`` may be an array; the result then has a trailing year axis.
+    """
+    rate = np.asarray(rate, dtype=float)
+    return (1.0 + rate[..., None]) ** -np.arange(n_years)
+
+
+def npv(values, rate) -> np.ndarray | float:
+    """Net present value of cash flows with a trailing year axis, first year undiscounted.
+
+    ``values``: shape (..., years), e.g. (draws, localities, years). ``rate``: a scalar, or an
+    array broadcastable to the leading axes. Returns shape (...).
+    """
+    values = np.asarray(values, dtype=float)
+    rate = np.asarray(rate, dtype=float)
+    if rate.ndim == 0:
+        result = values @ discount_factors(values.shape[-1], rate)
+    else:
+        result = (values * discount_factors(values.shape[-1], rate)).sum(axis=-1)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def payback_index(net) -> np.ndarray:
+    """Index of the payback year along the trailing year axis, -1 where not within the plan.
+
+    Payback is the first year from which the cumulative net position stays at or above zero: the
+    year after the last year it is below zero (the first year when it never is).
+    """
+    cumulative = np.cumsum(np.asarray(net, dtype=float), axis=-1)
+    below = cumulative < -_TOLERANCE_GBP
+    n = cumulative.shape[-1]
+    last_below = n - 1 - np.argmax(below[..., ::-1], axis=-1)
+    index = np.where(below.any(axis=-1), last_below + 1, 0)
+    return np.where(index >= n, -1, index)
+
+
+def payback_year(net, years: Sequence[int]):
+    """The payback year as an int (or an array of years, NaN where not within the plan)."""
+    index = payback_index(net)
+    years = np.asarray(list(years), dtype=int)
+    if np.ndim(index) == 0:
+        return None if index < 0 else int(years[index])
+    return np.where(index >= 0, years[np.clip(index, 0, None)], np.nan)
+
+
+def appraise_arrays(investment_gbp, savings_gbp, ramp, rate, release=1.0) -> dict[str, np.ndarray]:
+    """Cash flow and appraisal for many draws at once.
+
+    ``investment_gbp``: (..., years) GBP spent each year. ``savings_gbp``: (...) horizon-year
+    annual gross savings. ``ramp``: (..., years) share of those savings realised each year (from
+    ``savings_ramp``). ``release``: share of savings the investment made releases (from
+    ``savings_share``), scalar or (...). Returns net, cumulative, npv and payback index arrays.
+    """
+    investment_gbp = np.asarray(investment_gbp, dtype=float)
+    savings = (np.asarray(savings_gbp, dtype=float) * np.asarray(release, dtype=float))[..., None] * ramp
+    net = savings - investment_gbp
+    return {"savings": savings, "net": net, "cumulative": np.cumsum(net, axis=-1), "npv": npv(net, rate),
+            "payback_index": payback_index(net)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios and the pack-level appraisal
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One option to appraise: multipliers on the planned investment and the modelled savings.
+
+    investment_share: share of the planned pump priming (revenue) made; the savings released
+        follow from it through the investment-to-savings relation.
+    capital_share: share of the planned capital made (None: same as investment_share). Capital
+        does not move the savings relation: stpkit models no estates savings.
+    degree: share of the modelled savings pursued (the degree of change), outside priority pods.
+    priority_degree: share pursued in ``priority_pods`` (None: same as degree).
+    priority_pods: points of delivery treated as priority areas.
+    delay_years: pace of change - how many years later than the ramp the savings arrive.
+    """
+
+    name: str
+    description: str = ""
+    investment_share: float = 1.0
+    capital_share: float | None = None
+    degree: float = 1.0
+    priority_degree: float | None = None
+    priority_pods: tuple[str, ...] = ()
+    delay_years: int = 0
+
+
+# Seed 000, "Option appraisal": limit the options to three.
+SEED_000_OPTIONS = (
+    Scenario("Comprehensive",
+             "All objectives delivered in the plan period: full investment, full savings, at full pace."),
+    Scenario("Lower assumptions",
+             "Lower degree and pace of change: half the investment (releasing savings through the "
+             "investment-to-savings relation) and savings arriving a year later.",
+             investment_share=0.5, delay_years=1),
+    Scenario("Interim",
+             "Comprehensive for priority areas (managing acute admissions: A&E and non-elective), lower "
+             "assumptions elsewhere: half the savings on other points of delivery and half the capital (estates).",
+             capital_share=0.5, degree=0.5, priority_degree=1.0, priority_pods=("ae", "non_elective")),
+)
+
+# Seed 003, "Phasing of funding": the target and the alternative scenario.
+SEED_003_SCENARIOS = (
+    Scenario("Target", "Full investment releases full savings."),
+    Scenario("Alternative", "25% of the investment is made, releasing 12.5% of the savings.", investment_share=0.25),
+)
+
+
+@dataclass
+class Inputs:
+    """What an appraisal needs, taken from a pack (``inputs(pack)``) or built by hand.
+
+    investments: category, kind, year, amount rows (as investments.csv).
+    savings_by_pod: horizon-year annual gross savings, GBP, indexed by point of delivery.
+    """
+
+    investments: pd.DataFrame
+    savings_by_pod: pd.Series
+    base_year: int
+    horizon_year: int
+    discount_rate: float = 0.035
+    investment_share: float = 1.0
+    elasticity: float = DEFAULT_ELASTICITY
+    points: tuple[tuple[float, float], ...] | None = None
+    ramp: str = DEFAULT_RAMP
+    lag_years: int = DEFAULT_LAG_YEARS
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        """Plan years: after the base year to the horizon year, stretched to cover the investment."""
+        inv = _clean(self.investments)
+        return _year_span(inv["year"], range(self.base_year + 1, self.horizon_year + 1))
+
+
+def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
+    """Appraisal inputs from a pack: its investments, gross savings by pod and [investment] settings.
+
+    ``projection`` (from ``stpkit.activity.project``) may be passed to reuse a what-if projection.
+    """
+    if projection is None:
+        from . import activity
+
+        projection = activity.project(pack)
+    savings = projection.groupby("pod")["gross_savings_gbp"].sum()
+    settings = pack.settings.get("investment", {})
+    notes = []
+    if not pack.has("investments.csv") or not len(pack.investments):
+        notes.append("no investments.csv: no investment is appraised, and savings ramp up in equal steps")
+    return Inputs(
+        investments=pack.investments,
+        savings_by_pod=savings,
+        base_year=pack.base_year,
+        horizon_year=pack.horizon_year,
+        discount_rate=pack.discount_rate,
+        investment_share=float(settings.get("investment_share", 1.0)),
+        elasticity=float(settings.get("savings_elasticity", DEFAULT_ELASTICITY)),
+        ramp=str(settings.get("savings_ramp", DEFAULT_RAMP) or DEFAULT_RAMP).lower(),
+        lag_years=int(settings.get("savings_lag_years", DEFAULT_LAG_YEARS)),
+        notes=notes,
+    )
+
+
+def _as_inputs(source) -> Inputs:
+    return source if isinstance(source, Inputs) else inputs(source)
+
+
+def pack_scenario(source) -> Scenario:
+    """The plan as pack.toml sets it: investment_share from [investment], everything else in full."""
+    data = _as_inputs(source)
+    return Scenario("Plan", "As planned, with pack.toml's investment share.", investment_share=data.investment_share)
+
+
+def _evaluate(data: Inputs, options: Sequence[Scenario]) -> dict[str, np.ndarray]:
+    """All scenarios at once: arrays with a leading scenario axis and a trailing year axis."""
+    years = data.years
+    inv = _clean(data.investments)
+    revenue, capital = _profiles(inv, years)
+    share = np.array([s.investment_share for s in options], dtype=float)
+    cap_share = np.array([s.investment_share if s.capital_share is None else s.capital_share for s in options])
+    investment = share[:, None] * revenue + cap_share[:, None] * capital  # (S, Y)
+    pods = list(data.savings_by_pod.index)
+    degree = np.array([[(s.degree if s.priority_degree is None else s.priority_degree) if pod in s.priority_pods
+                        else s.degree for pod in pods] for s in options], dtype=float).reshape(len(options), len(pods))
+    pursued = degree @ data.savings_by_pod.to_numpy(dtype=float)  # (S,) horizon-year savings pursued
+    release = savings_share(share, data.elasticity, data.points)
+    lag = data.lag_years + np.array([s.delay_years for s in options], dtype=int)
+    ramp_method = data.ramp if revenue.sum() + capital.sum() > 0 else "linear"
+    ramp = savings_ramp(years, investment, ramp_method, lag, data.base_year, data.horizon_year)
+    result = appraise_arrays(investment, pursued, ramp, data.discount_rate, release)
+    result.update(years=np.array(years), revenue=share[:, None] * revenue, capital=cap_share[:, None] * capital,
+                  investment=investment, release=release, pursued=pursued, ramp=ramp)
+    return result
+
+
+def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
+    """Cash flow by plan year for one scenario (default: the plan as pack.toml sets it).
+
+    Columns: year ("2017/18"), revenue_gbp, capital_gbp, investment_gbp (out), savings_realised_share
+    (of the horizon-year savings pursued, realised that year), savings_gbp (in), net_gbp, cumulative_net_gbp,
+    discount_factor (first plan year 1.0) and discounted_net_gbp. ``source``: a Pack or Inputs.
+    """
+    data = _as_inputs(source)
+    scenario = scenario or pack_scenario(data)
+    r = _evaluate(data, [scenario])
+    factors = discount_factors(len(r["years"]), data.discount_rate)
+    return pd.DataFrame({
+        "year": [format_fy(y) for y in r["years"]],
+        "revenue_gbp": r["revenue"][0],
+        "capital_gbp": r["capital"][0],
+        "investment_gbp": r["investment"][0],
+        "savings_realised_share": r["ramp"][0] * r["release"][0],
+        "savings_gbp": r["savings"][0],
+        "net_gbp": r["net"][0],
+        "cumulative_net_gbp": r["cumulative"][0],
+        "discount_factor": factors,
+        "discounted_net_gbp": r["net"][0] * factors,
+    })
+
+
+def scenarios(source, options: Sequence[Scenario] = SEED_000_OPTIONS) -> pd.DataFrame:
+    """The options side by side, one row each.
+
+    Columns: scenario, description, investment_gbp (plan total), horizon_savings_gbp (the annual
+    savings pursued times the share released), savings_gbp (plan total), net_gbp, npv_gbp,
+    payback_year ("2019/20" or "not within the plan"), savings_released (share). ``source``: a Pack
+    or Inputs; ``options`` defaults to seed 000's three options.
+    """
+    data = _as_inputs(source)
+    options = list(options)
+    r = _evaluate(data, options)
+    index = r["payback_index"]
+    payback = np.where(index >= 0, [format_fy(y) for y in r["years"][np.clip(index, 0, None)]], NOT_WITHIN_PLAN)
+    return pd.DataFrame({
+        "scenario": [s.name for s in options],
+        "description": [s.description for s in options],
+        "investment_gbp": r["investment"].sum(axis=-1),
+        "horizon_savings_gbp": r["pursued"] * r["release"],
+        "savings_gbp": r["savings"].sum(axis=-1),
+        "net_gbp": r["net"].sum(axis=-1),
+        "npv_gbp": r["npv"],
+        "payback_year": payback,
+        "savings_released": r["release"],
+    })
+
+
+def appraise(source, scenario: Scenario | None = None) -> dict:
+    """One scenario's headline figures: the row of ``scenarios`` as a dict, plus the years and notes."""
+    data = _as_inputs(source)
+    scenario = scenario or pack_scenario(data)
+    row = scenarios(data, [scenario]).iloc[0].to_dict()
+    payback = row["payback_year"]
+    row["payback_year_int"] = None if payback == NOT_WITHIN_PLAN else parse_fy(payback)
+    row["first_year"] = format_fy(data.years[0]) if data.years else None
+    row["notes"] = list(data.notes)
+    return row
+
+
+def with_assumptions(data: Inputs, **changes) -> Inputs:
+    """A copy of the inputs with some assumptions changed, e.g. with_assumptions(x, elasticity=1.0)."""
+    return replace(data, **changes)
