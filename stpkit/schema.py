@@ -295,3 +295,48 @@ SETTINGS: dict[str, dict[str, dict]] = {
         "seed": {"kind": "integer", "default": 2016, "min": 0},
     },
 }
+
+
+def reference_markdown() -> str:
+    """The file-by-file reference of docs/data-pack.md, written from this module so the two never drift."""
+    kinds = {"text": "text", "number": "number", "integer": "whole number", "fy": "financial year (2017/18)",
+             "quarter": "quarter (2016/17 Q3)", "bool": "true/false", "choice": "one of"}
+
+    def rule(col: Column) -> str:
+        parts = [kinds[col.kind] + (" " + ", ".join(f"`{c}`" for c in col.choices) if col.choices else "")]
+        if col.min is not None:
+            parts.append(("> " if col.min_exclusive else ">= ") + f"{col.min:g}")
+        if col.max is not None:
+            parts.append(("< " if col.max_exclusive else "<= ") + f"{col.max:g}")
+        if col.fraction:
+            parts.append("a fraction (3.1% is 0.031)")
+        return "; ".join(parts)
+
+    out = []
+    for name, schema in FILES.items():
+        status = "required" if schema.required else "optional"
+        out.append(f"### `{name}` ({status})\n\n{schema.description[:1].upper() + schema.description[1:]}.")
+        if schema.key:
+            out.append(f"Each row is unique by {' + '.join(f'`{k}`' for k in schema.key)}.")
+        if schema.low_high:
+            cols = ", ".join(f"`{c}`" for c in schema.low_high)
+            out.append(f"An 80% interval may be given for {cols} as `<column>_low` and `<column>_high`.")
+        if not schema.required:
+            out.append(f"Without it: {schema.default_note}.")
+        out.append("\n| column | required | may be blank | what it holds | rule |\n| --- | --- | --- | --- | --- |")
+        for col in schema.columns:
+            out.append(f"| `{col.name}` | {'yes' if col.required else 'no'} | {'yes' if col.blank_ok else 'no'} | "
+                       f"{col.description} | {rule(col)} |")
+        out.append("")
+    out.append("### `pack.toml`\n\n| section | key | default | rule |\n| --- | --- | --- | --- |")
+    for section, keys in SETTINGS.items():
+        for key, spec in keys.items():
+            default = "required" if spec["default"] is None else f"`{spec['default']}`"
+            bounds = []
+            if "min" in spec:
+                bounds.append((">" if spec.get("min_exclusive") else ">=") + f" {spec['min']:g}")
+            if "max" in spec:
+                bounds.append(f"<= {spec['max']:g}")
+            text = "; ".join([spec["kind"]] + bounds + ([spec["description"]] if spec.get("description") else []))
+            out.append(f"| `[{section}]` | `{key}` | {default} | {text} |")
+    return "\n".join(out).strip() + "\n"
