@@ -8,8 +8,6 @@ import pytest
 
 from stpkit import needs
 
-pytestmark = pytest.mark.unit
-
 
 def _localities(populations, ids=None):
     ids = ids or [f"L{i + 1}" for i in range(len(populations))]
@@ -20,6 +18,7 @@ def _localities(populations, ids=None):
 # --- seed 001: the risk pyramid of emergency admissions -------------------------------------------------
 
 
+@pytest.mark.unit
 def test_seed_001_levels_of_need_pyramid_admission_shares_9_3_24_8_25_5_40():
     """Seed 001, "Levels of need" pyramid: the four tiers carry 9.3%, 24.8%, 25.5% and 40% of admissions.
 
@@ -36,6 +35,7 @@ def test_seed_001_levels_of_need_pyramid_admission_shares_9_3_24_8_25_5_40():
     assert pyramid["admissions_share_unnormalised"].sum() == pytest.approx(0.9955)
 
 
+@pytest.mark.unit
 def test_risk_pyramid_people_per_locality_and_footprint():
     """People per tier per locality (population x share) and summed over the footprint."""
     localities = _localities([50_000, 150_000])
@@ -52,6 +52,7 @@ def test_risk_pyramid_people_per_locality_and_footprint():
     assert list(footprint.columns) == list(pyramid.columns)
 
 
+@pytest.mark.unit
 def test_risk_pyramid_uses_a_packs_own_segments():
     """A pack's risk_segments.csv replaces the seed 001 pyramid."""
     segments = pd.DataFrame({"segment": ["High", "Rest"], "share": [0.2, 0.8], "relative_rate": [3.0, 0.5]})
@@ -63,6 +64,7 @@ def test_risk_pyramid_uses_a_packs_own_segments():
 # --- seed 001: Geoffrey Rose -----------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_seed_001_geoffrey_rose_10_percent_needs_107_5_percent_of_top_tier_or_40_percent_of_next():
     """Seed 001, Geoffrey Rose paragraph: to cut emergency admissions by 10% from the top 0.5% alone,
     107.5% of their admissions would have to be avoided (impossible); from the next 4.5%, 40%.
@@ -79,6 +81,7 @@ def test_seed_001_geoffrey_rose_10_percent_needs_107_5_percent_of_top_tier_or_40
     assert "impossible" not in high["note"]
 
 
+@pytest.mark.unit
 def test_rose_calculator_normalised_shares_and_cumulative_targeting():
     """With shares normalised to 100% the top tier needs 107.0%; widening the target group makes 10% easy."""
     rose = needs.rose_calculator(cut=0.10)
@@ -89,6 +92,7 @@ def test_rose_calculator_normalised_shares_and_cumulative_targeting():
     assert rose["possible_cumulative"].tolist() == [False, True, True, True]
 
 
+@pytest.mark.unit
 def test_rose_calculator_small_cut_is_possible_in_the_top_tier():
     """A 5% cut is within reach of the top tier (5 / 9.3 = 53.8%)."""
     rose = needs.rose_calculator(cut=0.05, normalise=False)
@@ -99,6 +103,7 @@ def test_rose_calculator_small_cut_is_possible_in_the_top_tier():
 # --- seed 003: population segmentation -------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_seed_003_segmentation_50000_locality_2500_12000_35500_with_cohorts_700_700_800():
     """Seed 003, "Care will be adjusted according to need": a ~50,000 locality has ~2,500 high risk,
     ~12,000 rising risk and ~35,500 mostly healthy people; 2 high-risk cohorts of ~700 and 1 rising-risk
@@ -115,6 +120,7 @@ def test_seed_003_segmentation_50000_locality_2500_12000_35500_with_cohorts_700_
     assert 1 - complex_care / 50_000 == pytest.approx(0.95, abs=0.01)  # "remaining (~95%) ... usual care"
 
 
+@pytest.mark.unit
 def test_segmentation_scales_with_population_and_takes_other_assumptions():
     """Shares and cohort sizes are per person and can be changed by argument."""
     localities = _localities([20_000, 80_000])
@@ -133,6 +139,7 @@ def test_segmentation_scales_with_population_and_takes_other_assumptions():
 # --- seed 000: care coordination -------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_seed_000_care_coordination_200000_ccg_3000_eligible_needs_15_coordinators():
     """Seed 000, Clinical Care Coordination: a CCG of 200,000 has at least 3,000 people who could benefit;
     a full-time coordinator manages 200 patients a year, so 15 coordinators; GBP 1,000 net saving a
@@ -143,6 +150,7 @@ def test_seed_000_care_coordination_200000_ccg_3000_eligible_needs_15_coordinato
     assert out["net_saving_gbp"] == pytest.approx(3_000_000)
 
 
+@pytest.mark.unit
 def test_seed_000_care_coordination_5_percent_of_a_typical_ccg():
     """Seed 000: the GBP 1,000 saving applies to 5% of a typical CCG population (5-7% could benefit)."""
     out = needs.care_coordination(200_000, eligible_share=0.05).iloc[0]
@@ -151,6 +159,7 @@ def test_seed_000_care_coordination_5_percent_of_a_typical_ccg():
     assert out["net_saving_gbp"] == pytest.approx(10_000_000)
 
 
+@pytest.mark.unit
 def test_care_coordination_per_locality_takes_pack_settings_and_arguments():
     """Settings from a pack override the defaults; arguments override the settings."""
     localities = _localities([50_000, 150_000])
@@ -167,9 +176,26 @@ def test_care_coordination_per_locality_takes_pack_settings_and_arguments():
     assert total["eligible_share"] == pytest.approx(0.02)
 
 
+@pytest.mark.unit
 def test_coordination_arrays_take_draws():
     """Arrays of draws broadcast, for the uncertainty model."""
     draws = np.array([150.0, 200.0, 250.0])
     out = needs.coordination_arrays(200_000, 0.015, draws, 1_000)
     assert out["coordinators_fte"] == pytest.approx([20, 15, 12])
     assert out["net_saving_gbp"] == pytest.approx([3e6, 3e6, 3e6])
+
+
+@pytest.mark.integration
+def test_needs_for_a_synthetic_pack(tmp_path):
+    """Every needs table for a whole pack; without risk_segments.csv the seed 001 pyramid applies."""
+    from stpkit import load_pack
+    from stpkit.synthetic import write_synthetic_pack
+
+    pack = load_pack(write_synthetic_pack(tmp_path / "pack", localities=20, seed=5, optional=False))
+    out = needs.needs_for(pack)
+    population = pack.localities["population"].sum()
+    assert len(out["risk_pyramid"]) == 20 * 4
+    assert out["footprint_pyramid"]["people"].sum() == pytest.approx(population)
+    assert out["rose"]["possible"].tolist() == [False, True, True, True]
+    assert out["segmentation"]["people"].sum() == pytest.approx(population)
+    assert out["footprint_coordination"]["coordinators_fte"].item() == pytest.approx(population * 0.015 / 200)

@@ -1,0 +1,414 @@
+"""Workforce: the staff the plan needs, the staff there will be, and the gap, by staff group and year.
+
+Demand by staff group and year comes from the model:
+
+- the baseline in post (workforce.csv),
+- plus the additional roles the plan funds (roles.csv), from the year they start,
+- plus care coordinators sized from caseload (`stpkit.needs.care_coordination`); funded coordinator
+  posts in roles.csv count toward that need, so only the shortfall is added,
+- minus GP time released through the eight alternative channels of seed 003's primary care audit
+  (seed 000: about 25% of GP activity could be managed by other staff or virtually).
+
+The caseload need and the GP release build up in equal steps from nothing in the base year to the
+full amount at the horizon (`linear_ramp`; pass your own ramp to change it).
+
+Supply is baseline - leavers + joiners, year by year. The gap is demand - supply (positive: posts to
+fill beyond natural flows), costed at each group's cost per FTE. Groups with no row in workforce.csv
+show their additional demand only: no supply is known, so no gap.
+
+Money: `role_costs` prices each role at its unit cost (seed 003's "initial cost" per FTE or per person
+trained) in the year it starts; `workforce_investment` sets that beside the pump-priming lines in
+investments.csv that pay for the roles (seed 003's workforce table quotes those lines: GBP 14m, 8m and
+0.5m), so a planner sees where the two differ rather than one hiding the other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import needs
+
+GP_GROUP = "GPs"
+COORDINATOR_GROUP = "Care coordinators"
+
+# Seed 000: "Surveys show that 25% of current GP activity could be managed either by other staff or
+# virtually."
+GP_ACTIVITY_OTHERS_SHARE = 0.25
+
+# Seed 003, "Backup: Primary care audit - alternative channels". The audit's split across channels is
+# not published, so by default each channel takes an equal eighth of the released activity: an
+# assumption to replace with a local audit (pass channels= with your own `split`).
+ALTERNATIVE_CHANNELS = (
+    {"channel": 1, "name": "Alternative professional",
+     "description": "could have seen another professional (nurses, HCAs, physiotherapists, pharmacists, counsellors)"},
+    {"channel": 2, "name": "Virtual consultations",
+     "description": "could have been seen by telephone or video by a clinician based elsewhere"},
+    {"channel": 3, "name": "Virtual other",
+     "description": "could have been resolved through other virtual services such as text chat with a clinician"},
+    {"channel": 4, "name": "Non-health related",
+     "description": "need serves other organisations (DWP, schools, work sick notes)"},
+    {"channel": 5, "name": "Acute hospital generated",
+     "description": "attendance driven by the hospital, e.g. consultant prescriptions, re-referral after a missed appointment"},
+    {"channel": 6, "name": "Self-care",
+     "description": "minor ailments that could be self-managed, e.g. via a pharmacy"},
+    {"channel": 7, "name": "Social prescribing",
+     "description": "social-welfare needs that could be met by signposting to community providers"},
+    {"channel": 8, "name": "Care home support",
+     "description": "care home residents whose appointment proactive care (e.g. care home nurse practitioners) could avoid"},
+)
+
+GAP_COLUMNS = ["staff_group", "year", "baseline_fte", "roles_fte", "coordination_fte", "gp_released_fte",
+               "additional_fte", "demand_fte", "supply_fte", "gap_fte", "cost_per_fte", "gap_cost_gbp",
+               "roles_cost_gbp", "ramp", "supply_known"]
+WORKFORCE_COLUMNS = ["staff_group", "baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte"]
+ROLE_COLUMNS = ["role", "staff_group", "fte", "trained", "unit_cost", "year", "category"]
+
+
+def group_key(names) -> pd.Series:
+    """A matching key for staff group and category names: "Care co-ordinators" matches "care coordinators"."""
+    return pd.Series(names, dtype=object).astype(str).str.lower().map(lambda s: re.sub(r"[^a-z0-9]", "", s))
+
+
+def default_channels() -> pd.DataFrame:
+    """Seed 003's eight alternative channels, each taking an equal share (the default assumption)."""
+    frame = pd.DataFrame(list(ALTERNATIVE_CHANNELS))
+    frame["split"] = 1 / len(frame)
+    return frame
+
+
+def linear_ramp(base_year: int, horizon_year: int) -> pd.Series:
+    """Share of a change in place each year: 0 in the base year rising in equal steps to 1 at the horizon."""
+    years = np.arange(int(base_year), int(horizon_year) + 1)
+    span = max(int(horizon_year) - int(base_year), 1)
+    return pd.Series(np.clip((years - int(base_year)) / span, 0, 1), index=years, name="ramp")
+
+
+def _ramp(ramp, years: np.ndarray, base_year: int, horizon_year: int) -> np.ndarray:
+    if ramp is None:
+        return linear_ramp(base_year, horizon_year).reindex(years).to_numpy()
+    series = pd.Series(ramp, dtype=float)
+    series.index = series.index.astype(int)
+    return series.reindex(years).ffill().fillna(0.0).to_numpy()
+
+
+# --- GP capacity released through the alternative channels -----------------------------------------------
+
+
+def gp_fte(localities: pd.DataFrame) -> pd.Series:
+    """Full-time GPs per locality: population / patients_per_gp (NaN where patients_per_gp is not given)."""
+    if "patients_per_gp" not in localities:
+        values = np.full(len(localities), np.nan)
+    else:
+        values = localities["population"].to_numpy(float) / localities["patients_per_gp"].to_numpy(float)
+    return pd.Series(values, index=localities["locality_id"].to_numpy(), name="gp_fte")
+
+
+def gp_capacity_release(gp_fte: float | pd.Series, released_share: float = GP_ACTIVITY_OTHERS_SHARE,
+                        channels: pd.DataFrame | None = None,
+                        appointments_per_gp_fte: float | None = None) -> pd.DataFrame:
+    """GP capacity released through each alternative channel, in GP FTE (and appointments if a rate is given).
+
+    gp_fte: GP FTE of the footprint (a number) or per locality (a Series indexed by locality_id, e.g.
+    `gp_fte(localities)`). released_share: the share of GP activity others could manage (seed 000: 25%).
+    channels: channel, name, description, split; splits are scaled to add up to 1 (default: eight equal
+    shares of seed 003's channels). appointments_per_gp_fte: GP appointments a full-time GP gives in a
+    year, to express the release in appointments; without it released_appointments is NaN.
+    One row per channel (per locality x channel for a Series): released_share (of all GP activity),
+    gp_fte, released_gp_fte, released_appointments.
+    """
+    table = default_channels() if channels is None else channels.reset_index(drop=True).copy()
+    split = table["split"].to_numpy(float)
+    table["split"] = split / split.sum() if split.sum() > 0 else split
+    table["released_share"] = released_share * table["split"]
+    if isinstance(gp_fte, pd.Series):
+        places = pd.DataFrame({"locality_id": gp_fte.index.to_numpy(), "gp_fte": gp_fte.to_numpy(float)})
+        out = places.merge(table, how="cross")
+    else:
+        out = table.assign(gp_fte=float(gp_fte))
+    out["released_gp_fte"] = out["gp_fte"] * out["released_share"]
+    rate = np.nan if appointments_per_gp_fte is None else float(appointments_per_gp_fte)
+    out["released_appointments"] = out["released_gp_fte"] * rate
+    return out
+
+
+# --- supply --------------------------------------------------------------------------------------------
+
+
+def _workforce(workforce: pd.DataFrame | None) -> pd.DataFrame:
+    if workforce is None or len(workforce) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "staff_group" else float) for c in WORKFORCE_COLUMNS})
+    out = workforce.reset_index(drop=True).copy()
+    for c in WORKFORCE_COLUMNS[1:]:
+        out[c] = out[c].astype(float) if c in out else np.nan
+    return out[WORKFORCE_COLUMNS]
+
+
+def supply(workforce: pd.DataFrame | None, base_year: int, horizon_year: int) -> pd.DataFrame:
+    """FTE in post each year: baseline - leavers + joiners, year by year from base year to horizon.
+
+    One row per staff group x year: staff_group, year, baseline_fte, leavers_fte, joiners_fte,
+    cost_per_fte, supply_fte (never below 0). An absent workforce.csv gives an empty frame.
+    """
+    frame = _workforce(workforce)
+    years = pd.DataFrame({"year": np.arange(int(base_year), int(horizon_year) + 1)})
+    out = frame.merge(years, how="cross")
+    elapsed = out["year"] - int(base_year)
+    out["supply_fte"] = np.maximum(out["baseline_fte"] + elapsed * (out["joiners_fte"] - out["leavers_fte"]), 0)
+    return out[["staff_group", "year", "baseline_fte", "leavers_fte", "joiners_fte", "cost_per_fte", "supply_fte"]]
+
+
+# --- additional roles ----------------------------------------------------------------------------------
+
+
+def _roles(roles: pd.DataFrame | None) -> pd.DataFrame:
+    if roles is None or len(roles) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("role", "staff_group", "category") else float)
+                             for c in ROLE_COLUMNS})
+    out = roles.reset_index(drop=True).copy()
+    for c in ROLE_COLUMNS:
+        if c not in out:
+            out[c] = np.nan
+    for c in ("fte", "trained", "unit_cost"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype(float)
+    return out[ROLE_COLUMNS]
+
+
+def role_costs(roles: pd.DataFrame | None) -> pd.DataFrame:
+    """Each role's cost: unit cost x FTE for posts, or unit cost x people trained for training only.
+
+    Seed 003 gives unit costs as initial costs (GBP 50k, 20k, 80k per FTE; 60k per GP lead; 2k per
+    care navigator trained), so the cost falls in the year the posts or training start. A blank unit
+    cost gives a NaN cost and costed=False. Adds cost_gbp and costed to the roles table.
+    """
+    out = _roles(roles)
+    units = np.where(out["fte"].fillna(0) > 0, out["fte"].fillna(0), out["trained"].fillna(0))
+    out["cost_gbp"] = units * out["unit_cost"]
+    out["costed"] = out["unit_cost"].notna()
+    return out
+
+
+def _roles_matrix(roles: pd.DataFrame, keys: list[str], years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(groups x years) FTE in post from roles started by each year, and role costs falling in each year."""
+    costed = role_costs(roles)
+    index = pd.Index(keys)
+    rows = index.get_indexer(group_key(costed["staff_group"]))
+    start = costed["year"].to_numpy(float)
+    started = years[None, :] >= np.nan_to_num(start, nan=np.inf)[:, None]
+    in_year = years[None, :] == start[:, None]
+    fte = np.zeros((len(keys), len(years)))
+    cost = np.zeros((len(keys), len(years)))
+    ok = rows >= 0  # roles without a staff group are left out of the group table
+    np.add.at(fte, rows[ok], (started * costed["fte"].fillna(0).to_numpy()[:, None])[ok])
+    np.add.at(cost, rows[ok], (in_year * costed["cost_gbp"].fillna(0).to_numpy()[:, None])[ok])
+    return fte, cost
+
+
+# --- demand, supply and gap --------------------------------------------------------------------------------
+
+
+def _demand_core(baseline, roles_fte, ramp, is_coordinator, is_gp, supply_fte, coordinators_fte, gp_released_fte):
+    """The gap arithmetic on arrays: rows are staff group x year, leading axes are draws.
+
+    coordinators_fte and gp_released_fte are full (horizon) amounts, a number or an array of draws
+    with shape (n,); results have shape (n, rows) for draws, (rows,) otherwise.
+    """
+    coordinators = np.asarray(coordinators_fte, dtype=float)[..., None]
+    released = np.asarray(gp_released_fte, dtype=float)[..., None]
+    coordination = np.where(is_coordinator, np.maximum(coordinators * ramp - roles_fte, 0.0), 0.0)
+    release = np.where(is_gp, released * ramp, 0.0)
+    additional = roles_fte + coordination - release
+    demand = np.where(np.isnan(baseline), additional, baseline + additional)
+    gap = demand - supply_fte
+    return coordination, release, additional, demand, gap
+
+
+def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, base_year: int, horizon_year: int,
+                  coordinators_fte: float = 0.0, gp_released_fte: float = 0.0, ramp: Mapping | pd.Series | None = None,
+                  gp_baseline_fte: float | None = None, gp_group: str = GP_GROUP,
+                  coordinator_group: str = COORDINATOR_GROUP) -> pd.DataFrame:
+    """FTE demand, supply and gap by staff group and year, and what the gap costs.
+
+    workforce, roles: the pack's workforce.csv and roles.csv frames (empty or None when absent).
+    coordinators_fte: care coordinators the caseload needs at the horizon (`needs.care_coordination`).
+    gp_released_fte: GP FTE released at the horizon (`gp_capacity_release`, summed over channels).
+    ramp: share of those two in place each year (year -> fraction); default `linear_ramp`.
+    gp_baseline_fte: GPs in post, used for the GP group when workforce.csv has no GP row (e.g. from
+    localities' patients_per_gp); it gives a demand but no supply.
+
+    One row per staff group x year (GAP_COLUMNS): baseline_fte (NaN where unknown), roles_fte (funded
+    posts started by that year), coordination_fte (caseload need beyond funded coordinator posts),
+    gp_released_fte, additional_fte, demand_fte (baseline + additional; additional only where the
+    baseline is unknown), supply_fte, gap_fte = demand - supply and gap_cost_gbp = gap x cost_per_fte
+    (NaN where supply is unknown; negative is a surplus), roles_cost_gbp (role costs starting that
+    year), ramp, supply_known.
+    """
+    years = np.arange(int(base_year), int(horizon_year) + 1)
+    staff = _workforce(workforce)
+    role_table = _roles(roles)
+    names = pd.concat([staff["staff_group"], role_table["staff_group"]], ignore_index=True).dropna().astype(str)
+    if np.any(np.asarray(coordinators_fte) > 0):
+        names = pd.concat([names, pd.Series([coordinator_group])], ignore_index=True)
+    if np.any(np.asarray(gp_released_fte) > 0) or gp_baseline_fte is not None:
+        names = pd.concat([names, pd.Series([gp_group])], ignore_index=True)
+    groups = pd.DataFrame({"staff_group": names.to_numpy(), "key": group_key(names).to_numpy()})
+    groups = groups.drop_duplicates("key").reset_index(drop=True)
+    known = staff.assign(key=group_key(staff["staff_group"]).to_numpy()).drop(columns="staff_group")
+    known = known.drop_duplicates("key")
+    groups = groups.merge(known, on="key", how="left")
+    groups["supply_known"] = groups["key"].isin(known["key"])
+    gp_key = group_key([gp_group])[0]
+    if gp_baseline_fte is not None:
+        missing = (groups["key"] == gp_key) & ~groups["supply_known"]
+        groups.loc[missing, "baseline_fte"] = float(gp_baseline_fte)
+
+    keys = groups["key"].tolist()
+    roles_fte, roles_cost = _roles_matrix(role_table, keys, years)
+    n_groups, n_years = len(groups), len(years)
+    grid = pd.DataFrame({"staff_group": np.repeat(groups["staff_group"].to_numpy(), n_years),
+                         "year": np.tile(years, n_groups)})
+    col = {c: np.repeat(groups[c].to_numpy(float), n_years)
+           for c in ("baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte")}
+    elapsed = grid["year"].to_numpy() - int(base_year)
+    supply_fte = np.maximum(col["baseline_fte"] + elapsed * (col["joiners_fte"] - col["leavers_fte"]), 0)
+    supply_known = np.repeat(groups["supply_known"].to_numpy(bool), n_years)
+    supply_fte = np.where(supply_known, supply_fte, np.nan)
+    ramp_values = np.tile(_ramp(ramp, years, base_year, horizon_year), n_groups)
+    key_rows = np.repeat(np.asarray(keys, dtype=object), n_years)
+    is_coordinator = key_rows == group_key([coordinator_group])[0]
+    is_gp = key_rows == gp_key
+
+    coordination, release, additional, demand, gap = _demand_core(
+        col["baseline_fte"], roles_fte.ravel(), ramp_values, is_coordinator, is_gp, supply_fte,
+        coordinators_fte, gp_released_fte)
+    grid["baseline_fte"] = col["baseline_fte"]
+    grid["roles_fte"] = roles_fte.ravel()
+    grid["coordination_fte"] = coordination
+    grid["gp_released_fte"] = release
+    grid["additional_fte"] = additional
+    grid["demand_fte"] = demand
+    grid["supply_fte"] = supply_fte
+    grid["gap_fte"] = gap
+    grid["cost_per_fte"] = col["cost_per_fte"]
+    grid["gap_cost_gbp"] = gap * col["cost_per_fte"]
+    grid["roles_cost_gbp"] = roles_cost.ravel()
+    grid["ramp"] = ramp_values
+    grid["supply_known"] = supply_known
+    return grid[GAP_COLUMNS]
+
+
+def gap_draws(gap: pd.DataFrame, coordinators_fte=0.0, gp_released_fte=0.0, gp_group: str = GP_GROUP,
+              coordinator_group: str = COORDINATOR_GROUP) -> np.ndarray:
+    """gap_fte for arrays of draws: shape (draws, rows of `gap`), in the row order of `workforce_gap`.
+
+    `gap` is a `workforce_gap` table (its baseline, roles, supply and ramp stay fixed);
+    coordinators_fte and gp_released_fte are arrays of draws (or numbers) of the horizon amounts.
+    Pure numpy, so thousands of draws cost one broadcast.
+    """
+    keys = group_key(gap["staff_group"]).to_numpy()
+    _, _, _, _, result = _demand_core(
+        gap["baseline_fte"].to_numpy(float), gap["roles_fte"].to_numpy(float), gap["ramp"].to_numpy(float),
+        keys == group_key([coordinator_group])[0], keys == group_key([gp_group])[0],
+        gap["supply_fte"].to_numpy(float), coordinators_fte, gp_released_fte)
+    return np.atleast_2d(result)
+
+
+def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
+    """Footprint totals by year.
+
+    additional_fte, demand_fte and roles_cost_gbp over every staff group; supply_fte, gap_fte and
+    gap_cost_gbp over the groups whose supply is known (a surplus in one group offsets a shortfall in
+    another), and shortfall_fte and shortfall_cost_gbp counting only the groups short of staff.
+    """
+    known = gap[gap["supply_known"]].assign(shortfall_fte=lambda f: f["gap_fte"].clip(lower=0))
+    known = known.assign(shortfall_cost_gbp=known["shortfall_fte"] * known["cost_per_fte"])
+    sums = known.groupby("year")[["supply_fte", "gap_fte", "gap_cost_gbp", "shortfall_fte",
+                                  "shortfall_cost_gbp"]].sum(min_count=1)
+    demand = gap.groupby("year")[["additional_fte", "demand_fte", "roles_cost_gbp"]].sum()
+    return demand.join(sums).reset_index()
+
+
+# --- money: roles beside the investment lines that pay for them -------------------------------------------
+
+
+def workforce_investment(roles: pd.DataFrame | None, investments: pd.DataFrame | None) -> pd.DataFrame:
+    """Roles' own costs beside the pump-priming lines that pay for them, by category and year.
+
+    A role names its investments.csv category in roles.csv's `category` column. For each such category
+    and year: investment_gbp (revenue lines of that category), role_cost_gbp (unit cost x FTE or people
+    trained, for roles starting that year; NaN where no role there is costed), difference_gbp
+    (investment - role cost), fte and trained. Seed 003's workforce table quotes the investment lines
+    (GBP 13.9m, 8.3m and 0.5m by year), which are not FTE x unit cost: this table shows both.
+    """
+    costed = role_costs(roles)
+    costed = costed[costed["category"].notna() & (costed["category"].astype(str).str.strip() != "")]
+    columns = ["category", "year", "investment_gbp", "role_cost_gbp", "difference_gbp", "fte", "trained"]
+    if costed.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "category" else float) for c in columns})
+    costed = costed.assign(key=group_key(costed["category"]).to_numpy())
+    names = costed.drop_duplicates("key")[["key", "category"]]
+    by_role = costed.groupby(["key", "year"]).agg(
+        role_cost_gbp=("cost_gbp", lambda s: s.sum(min_count=1)), fte=("fte", "sum"), trained=("trained", "sum"))
+    money = pd.DataFrame(columns=["key", "year", "investment_gbp"])
+    if investments is not None and len(investments):
+        lines = investments[investments["kind"].astype(str).str.lower() == "revenue"]
+        lines = lines.assign(key=group_key(lines["category"]).to_numpy(), year=lines["year"].astype(float),
+                             amount=lines["amount"].astype(float))
+        lines = lines[lines["key"].isin(names["key"])]
+        money = lines.groupby(["key", "year"])["amount"].sum().rename("investment_gbp").reset_index()
+    out = by_role.reset_index().merge(money, on=["key", "year"], how="outer")
+    out["investment_gbp"] = out["investment_gbp"].astype(float).fillna(0.0)
+    out[["fte", "trained"]] = out[["fte", "trained"]].fillna(0.0)
+    out["difference_gbp"] = out["investment_gbp"] - out["role_cost_gbp"].fillna(0.0)
+    out = out.merge(names, on="key", how="left").sort_values(["year", "key"], kind="stable")
+    out["year"] = out["year"].astype(int)
+    return out[columns].reset_index(drop=True)
+
+
+def workforce_investment_by_year(reconciliation: pd.DataFrame) -> pd.DataFrame:
+    """`workforce_investment` summed by year: investment_gbp, role_cost_gbp, difference_gbp, fte, trained."""
+    return reconciliation.groupby("year")[["investment_gbp", "role_cost_gbp", "difference_gbp", "fte",
+                                           "trained"]].sum().reset_index()
+
+
+# --- a whole pack -------------------------------------------------------------------------------------------
+
+
+def workforce_for(pack, released_share: float = GP_ACTIVITY_OTHERS_SHARE, channels: pd.DataFrame | None = None,
+                  ramp: Mapping | pd.Series | None = None) -> dict[str, pd.DataFrame]:
+    """Every workforce table for a loaded pack, keyed by name.
+
+    coordination (footprint care coordination from the pack's settings), gp_release (by channel, for
+    the GPs in workforce.csv's GP row or else from localities' patients_per_gp), gap (`workforce_gap`),
+    gap_by_year, role_costs, investment (`workforce_investment`) and investment_by_year.
+    """
+    coordination = needs.footprint_coordination(
+        needs.care_coordination(pack.localities, settings=pack.settings.get("care_coordination")))
+    staff = _workforce(pack.workforce)
+    gp_rows = staff[group_key(staff["staff_group"]).to_numpy() == group_key([GP_GROUP])[0]]
+    localities_gps = gp_fte(pack.localities).sum(min_count=1)
+    if len(gp_rows):
+        gps, gp_baseline = float(gp_rows["baseline_fte"].sum()), None
+    elif pd.notna(localities_gps):
+        gps = gp_baseline = float(localities_gps)
+    else:
+        gps, gp_baseline = 0.0, None
+    release = gp_capacity_release(gps, released_share, channels)
+    gap = workforce_gap(pack.workforce, pack.roles, pack.base_year, pack.horizon_year,
+                        coordinators_fte=float(coordination["coordinators_fte"].iloc[0]),
+                        gp_released_fte=float(release["released_gp_fte"].sum()), ramp=ramp,
+                        gp_baseline_fte=gp_baseline)
+    investment = workforce_investment(pack.roles, pack.investments)
+    return {
+        "coordination": coordination,
+        "gp_release": release,
+        "gap": gap,
+        "gap_by_year": gap_by_year(gap),
+        "role_costs": role_costs(pack.roles),
+        "investment": investment,
+        "investment_by_year": workforce_investment_by_year(investment),
+    }
