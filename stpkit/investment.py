@@ -257,10 +257,9 @@ def payback_index(net) -> np.ndarray:
     year after the last year it is below zero (the first year when it never is).
     """
     cumulative = np.cumsum(np.asarray(net, dtype=float), axis=-1)
-    below = cumulative < -_TOLERANCE_GBP
     n = cumulative.shape[-1]
-    last_below = n - 1 - np.argmax(below[..., ::-1], axis=-1)
-    index = np.where(below.any(axis=-1), last_below + 1, 0)
+    below = cumulative < -_TOLERANCE_GBP
+    index = (below * np.arange(1, n + 1, dtype=np.int16)).max(axis=-1)  # last year below, plus one
     return np.where(index >= n, -1, index)
 
 
@@ -273,19 +272,55 @@ def payback_year(net, years: Sequence[int]):
     return np.where(index >= 0, years[np.clip(index, 0, None)], np.nan)
 
 
-def appraise_arrays(investment_gbp, savings_gbp, ramp, rate, release=1.0) -> dict[str, np.ndarray]:
-    """Cash flow and appraisal for many draws at once.
+def _payback_separable(savings, investment, ramp) -> np.ndarray:
+    """Payback index when each year's savings are ``savings x ramp``, without building the year axis.
 
-    ``investment_gbp``: (..., years) GBP spent each year. ``savings_gbp``: (...) horizon-year
-    annual gross savings. ``ramp``: (..., years) share of those savings realised each year (from
-    ``savings_ramp``). ``release``: share of savings the investment made releases (from
-    ``savings_share``), scalar or (...). Returns net, cumulative, npv and payback index arrays.
+    The cumulative position in year s is savings x R_s - I_s (R, I: cumulative ramp and investment),
+    at or above zero exactly when savings >= (I_s - tolerance) / R_s. Payback is the first year t
+    from which that holds for every later year, so savings are compared with the largest threshold
+    from t on: a few numbers per year instead of a value per draw, locality and year.
+    """
+    spent = np.cumsum(investment, axis=-1)
+    realised = np.cumsum(ramp, axis=-1)
+    spent, realised = np.broadcast_arrays(spent, realised)
+    owed = spent - _TOLERANCE_GBP
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = np.where(realised > 0, owed / np.where(realised > 0, realised, 1.0),
+                             np.where(owed > 0, np.inf, -np.inf))
+    worst_ahead = np.maximum.accumulate(threshold[..., ::-1], axis=-1)[..., ::-1]  # non-increasing in t
+    n = threshold.shape[-1]
+    if worst_ahead.ndim == 1:  # one profile for every draw: a sorted lookup
+        index = np.searchsorted(-worst_ahead, -savings, side="left")
+    else:
+        index = (savings[..., None] < worst_ahead).sum(axis=-1)
+    index = np.where(np.isnan(savings), n, index)
+    return np.where(index >= n, -1, index)
+
+
+def appraise_arrays(investment_gbp, savings_gbp, ramp, rate, release=1.0, flows: bool = False) -> dict:
+    """NPV and payback for many draws at once (the Monte Carlo's entry point).
+
+    ``investment_gbp``: (..., years) GBP spent each year, often one profile (years,).
+    ``savings_gbp``: (...) horizon-year annual gross savings, e.g. (draws, localities).
+    ``ramp``: (..., years) share of those savings realised each year (from ``savings_ramp``).
+    ``release``: share of the savings the investment made releases (``savings_share``), scalar or (...).
+    ``rate``: discount rate, scalar or (...).
+    Returns ``npv`` and ``payback_index`` (-1: not within the plan) over the leading axes. Because
+    savings are the horizon figure times a ramp, neither needs a draw x locality x year array; pass
+    ``flows=True`` to get the ``savings``, ``net`` and ``cumulative`` arrays by year as well.
     """
     investment_gbp = np.asarray(investment_gbp, dtype=float)
-    savings = (np.asarray(savings_gbp, dtype=float) * np.asarray(release, dtype=float))[..., None] * ramp
-    net = savings - investment_gbp
-    return {"savings": savings, "net": net, "cumulative": np.cumsum(net, axis=-1), "npv": npv(net, rate),
-            "payback_index": payback_index(net)}
+    ramp = np.asarray(ramp, dtype=float)
+    released = np.asarray(savings_gbp, dtype=float) * np.asarray(release, dtype=float)
+    n = np.broadcast_shapes(investment_gbp.shape, ramp.shape)[-1]
+    factors = discount_factors(n, rate)
+    value = released * (ramp * factors).sum(axis=-1) - (investment_gbp * factors).sum(axis=-1)
+    result = {"npv": value, "payback_index": _payback_separable(released, investment_gbp, ramp)}
+    if flows:
+        savings = released[..., None] * ramp
+        net = savings - investment_gbp
+        result.update(savings=savings, net=net, cumulative=np.cumsum(net, axis=-1))
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,7 +453,7 @@ def _evaluate(data: Inputs, options: Sequence[Scenario]) -> dict[str, np.ndarray
     lag = data.lag_years + np.array([s.delay_years for s in options], dtype=int)
     ramp_method = data.ramp if revenue.sum() + capital.sum() > 0 else "linear"
     ramp = savings_ramp(years, investment, ramp_method, lag, data.base_year, data.horizon_year)
-    result = appraise_arrays(investment, pursued, ramp, data.discount_rate, release)
+    result = appraise_arrays(investment, pursued, ramp, data.discount_rate, release, flows=True)
     result.update(years=np.array(years), revenue=share[:, None] * revenue, capital=cap_share[:, None] * capital,
                   investment=investment, release=release, pursued=pursued, ramp=ramp)
     return result
