@@ -1,0 +1,737 @@
+"""Rebuild the embedded Mid and South Essex pack (data/mid_south_essex/) from seed 003.
+
+Seed 003 (the Mid and South Essex Success Regime local health and care annex, October 2016)
+publishes its two locality target tables (non-elective admissions and outpatient appointments)
+rounded: 5.7K, 6.3K, GBP 1.0M. The pack needs unrounded figures that, put through the pack rules
+(momentum = base x (1 + growth)^5, avoided = momentum - target, gross = avoided x unit cost),
+give back every published cell within its own rounding and every published NEL integer
+difference exactly. This script finds such a set and writes every pack CSV, with sources.csv
+saying where each number comes from.
+
+    python tools/reconstruct_mse.py --extract   # re-read the tables from the seed text into tests/golden/
+    python tools/reconstruct_mse.py             # solve from tests/golden/ and write data/mid_south_essex/
+
+The golden files in tests/golden/seed003_*.csv are the transcriptions of the published tables; the
+locality tables and the phasing table are extracted from the seed text by ``--extract`` (not typed by
+eye), the small tables were transcribed by hand. See data/mid_south_essex/README.md for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+PACK = ROOT / "data" / "mid_south_essex"
+SEED_NAME = "003_f7ccb299cfdf00a6.txt"
+SEED_CANDIDATES = (ROOT.parent / "shared" / "seeds" / SEED_NAME, ROOT / "seeds" / SEED_NAME)
+SEED = "seed 003"
+
+YEARS = 5  # 2015/16 -> 2020/21
+OP_GROWTH = 0.033  # "Activity growth rates of 3.3% assumed as per NHSE guidance" (seed 003, OP table note)
+
+# The seed's locality numbering (both target tables) and the full names used in its phasing table.
+LOCALITIES = (
+    # id, name in the target tables, display name (full form), CCG in full, archetype (illustrative)
+    ("MSE01", "Braintree", "Braintree", "Mid Essex", "urban affluent"),
+    ("MSE02", "Witham", "Witham", "Mid Essex", "urban affluent"),
+    ("MSE03", "Chelmsford 1", "Chelmsford 1", "Mid Essex", "urban affluent"),
+    ("MSE04", "Chelmsford 2", "Chelmsford 2", "Mid Essex", "urban affluent"),
+    ("MSE05", "Colne Valley", "Colne Valley", "Mid Essex", "urban affluent"),
+    ("MSE06", "Dengie", "Dengie", "Mid Essex", "rural"),
+    ("MSE07", "Prosper", "Prosper", "Mid Essex", "urban affluent"),
+    ("MSE08", "Maldon", "Maldon", "Mid Essex", "rural"),
+    ("MSE09", "Woodham", "South Woodham", "Mid Essex", "urban affluent"),
+    ("MSE10", "Billericay", "Billericay", "Basildon and Brentwood", "urban affluent"),
+    ("MSE11", "Brentwood", "Brentwood", "Basildon and Brentwood", "urban affluent"),
+    ("MSE12", "East Basildon", "East Basildon", "Basildon and Brentwood", "urban deprived"),
+    ("MSE13", "Wickford", "Wickford", "Basildon and Brentwood", "urban affluent"),
+    ("MSE14", "West Basildon", "West Basildon", "Basildon and Brentwood", "urban deprived"),
+    ("MSE15", "Grays", "Grays", "Thurrock", "urban deprived"),
+    ("MSE16", "Ockendon", "South Ockendon", "Thurrock", "urban deprived"),
+    ("MSE17", "Tilbury", "Tilbury", "Thurrock", "urban deprived"),
+    ("MSE18", "Corringham", "Corringham", "Thurrock", "urban affluent"),
+    ("MSE19", "Rochford", "Rochford", "Castle Point and Rochford", "urban affluent"),
+    ("MSE20", "Rayleigh", "Rayleigh", "Castle Point and Rochford", "urban affluent"),
+    ("MSE21", "B&H", "Benfleet and Hadleigh", "Castle Point and Rochford", "urban affluent"),
+    ("MSE22", "Canvey Island", "Canvey Island", "Castle Point and Rochford", "urban deprived"),
+    ("MSE23", "Southend E", "Southend East", "Southend", "urban deprived"),
+    ("MSE24", "Southend EC", "Southend East Central", "Southend", "urban deprived"),
+    ("MSE25", "Southend W", "Southend West", "Southend", "urban affluent"),
+    ("MSE26", "Southend WC", "Southend West Central", "Southend", "urban affluent"),
+)
+CCG_ABBREVIATIONS = {"Mid Essex": "Mid Essex", "B&B": "Basildon and Brentwood", "TH": "Thurrock",
+                     "Thur-rock": "Thurrock", "CP&R": "Castle Point and Rochford", "SE": "Southend"}
+
+LOCALITY_COLUMNS = ("ccg", "number", "locality", "population", "base", "momentum", "target",
+                    "reduction_vs_base", "reduction_vs_base_pct", "reduction_vs_momentum",
+                    "reduction_vs_momentum_pct", "gross_savings")
+QUARTERS = tuple(f"{y}/{(y + 1) % 100:02d} Q{q}" for y in range(2016, 2021) for q in range(1, 5))
+
+
+# --------------------------------------------------------------------------------------------
+# Published figures and their rounding
+# --------------------------------------------------------------------------------------------
+
+_FIGURE = re.compile(r"^\s*(?P<sign>[-+]?)\s*£?\s*(?P<num>\d+(?:\.(?P<dec>\d+))?)\s*(?P<suffix>[kKmM%]?)\s*$")
+_MULTIPLIER = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "%": 0.01}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published figure: its value and half a unit of its last printed digit.
+
+    A plain integer with no K/M suffix (the NEL differences, "-260") is exact: half = 0.
+    """
+
+    text: str
+    value: float
+    half: float
+
+    @property
+    def low(self) -> float:
+        return self.value - self.half
+
+    @property
+    def high(self) -> float:
+        return self.value + self.half
+
+    def holds(self, x, tol: float = 1e-6):
+        """Whether x rounds to this figure: strictly inside the rounding interval (ties excluded),
+        or equal to it (within floating-point tolerance) when the figure is an exact integer."""
+        x = np.asarray(x, dtype=float)
+        if self.half == 0:
+            return np.abs(x - self.value) <= tol
+        return np.abs(x - self.value) < self.half
+
+
+def figure(text: str) -> Figure:
+    """Parse a published cell: "5.7K" -> 5700 +/- 50, "£1.0M" -> 1e6 +/- 5e4, "-5%" -> -0.05 +/- 0.005,
+    "11.5k" -> 11500 +/- 50, "0k" -> 0 +/- 500, "-260" -> -260 exactly."""
+    match = _FIGURE.match(str(text))
+    if not match:
+        raise ValueError(f"not a published figure: {text!r}")
+    decimals = len(match.group("dec") or "")
+    mult = _MULTIPLIER[match.group("suffix")]
+    value = float(match.group("num")) * mult * (-1 if match.group("sign") == "-" else 1)
+    exact = match.group("suffix") == "" and decimals == 0
+    half = 0.0 if exact else 0.5 * mult * 10.0 ** (-decimals)
+    return Figure(str(text), value, half)
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction of the published tables from the seed text
+# --------------------------------------------------------------------------------------------
+
+def find_seed() -> Path:
+    for path in SEED_CANDIDATES:
+        if path.exists():
+            return path
+    raise SystemExit(f"seed 003 text not found (looked in {', '.join(map(str, SEED_CANDIDATES))})")
+
+
+def _split_cell(cell: str) -> tuple[str, str]:
+    """'-260 (-5%)' -> ('-260', '-5%')."""
+    match = re.match(r"^\s*(\S+)\s*\(\s*(\S+)\s*\)\s*$", cell)
+    if not match:
+        raise ValueError(f"expected 'figure (pct)', got {cell!r}")
+    return match.group(1), match.group(2)
+
+
+def extract_locality_table(text: str, heading: str) -> pd.DataFrame:
+    """The 26 locality rows and the Total row of one locality target table, cell by cell as printed."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == heading)
+    header = next(i for i in range(start, len(lines)) if lines[i].startswith("CCG\tLocality"))
+    rows, ccg = [], ""
+    for line in lines[header + 1:]:
+        cells = line.split("\t")
+        if not line.strip():
+            if rows:
+                break
+            continue
+        if cells[0] == "Total":
+            number, name = "", "Total"
+            ccg_label = "Total"
+        else:
+            ccg = cells[0].strip() or ccg
+            ccg_label = ccg
+            number, name = cells[1].strip().split(" ", 1)
+        if len(cells) != 9:
+            raise ValueError(f"{heading}: expected 9 cells, got {len(cells)} in {line!r}")
+        d1, d1_pct = _split_cell(cells[6])
+        d2, d2_pct = _split_cell(cells[7])
+        rows.append((ccg_label, number, name, cells[2].strip(), cells[3].strip(), cells[4].strip(),
+                     cells[5].strip(), d1, d1_pct, d2, d2_pct, cells[8].strip()))
+        if cells[0] == "Total":
+            break
+    table = pd.DataFrame(rows, columns=LOCALITY_COLUMNS)
+    if len(table) != 27:
+        raise ValueError(f"{heading}: expected 26 localities and a total, got {len(table)} rows")
+    return table
+
+
+def extract_phasing(text: str) -> pd.DataFrame:
+    """The 'Locality implementation: phasing' table: after the locality name, each tab-separated
+    cell is one quarter, 2016/17 Q1 to 2020/21 Q4 (20 cells)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Locality implementation: phasing")
+    header = next(i for i in range(start, len(lines)) if lines[i].startswith("CCG\tLocalities"))
+    rows, ccg = [], ""
+    for line in lines[header + 2:]:  # skip the Q1..Q4 header line
+        if not line.strip():
+            break
+        cells = line.split("\t")
+        ccg = cells[0].strip() or ccg
+        number, name = cells[1].strip().split(" ", 1)
+        quarters = [c.strip() for c in cells[2:]]
+        if len(quarters) != len(QUARTERS):
+            raise ValueError(f"phasing: {name} has {len(quarters)} quarter cells, expected {len(QUARTERS)}")
+        rows.append([ccg, number, name, *quarters])
+    table = pd.DataFrame(rows, columns=["ccg", "number", "locality", *QUARTERS])
+    if len(table) != 26:
+        raise ValueError(f"phasing: expected 26 localities, got {len(table)}")
+    return table
+
+
+def extract(seed: Path) -> dict[str, pd.DataFrame]:
+    text = seed.read_text(encoding="utf-8")
+    return {
+        "seed003_nel_targets.csv": extract_locality_table(
+            text, "Locality targets for Frailty and Long Term Conditions: NELs"),
+        "seed003_op_targets.csv": extract_locality_table(text, "Locality targets for LTCs and Specialist Pathway: OPs"),
+        "seed003_phasing.csv": extract_phasing(text),
+    }
+
+
+def read_golden(name: str) -> pd.DataFrame:
+    """A transcribed seed table, every cell as printed (text)."""
+    return pd.read_csv(GOLDEN / name, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def figures(row: pd.Series) -> dict[str, Figure]:
+    """The published figures of one locality-table row, parsed with their rounding."""
+    return {c: figure(row[c]) for c in LOCALITY_COLUMNS[3:]}
+
+
+# --------------------------------------------------------------------------------------------
+# Solving for unrounded locality figures
+# --------------------------------------------------------------------------------------------
+
+def _closest(candidates: dict[str, np.ndarray], aims: dict[str, tuple[float, float]]) -> int:
+    """Index of the candidate nearest the aims: sum of squared distances, each in half-units of
+    the published rounding (so a figure printed to 0.1K pulls harder than one printed to 1K)."""
+    cost = sum(((candidates[name] - centre) / half) ** 2 for name, (centre, half) in aims.items())
+    return int(np.argmin(cost))
+
+
+def _window(fig: Figure) -> tuple[float, float]:
+    return fig.low, fig.high
+
+
+def _shift_until(pick, total_of, window: tuple[float, float], what: str, max_iter: int = 200) -> tuple[list[int], float]:
+    """Move every row's aim by the same shift until the column total lands mid-window.
+
+    ``pick(shift)`` returns the chosen candidate index of every row, ``total_of(indexes)`` the
+    resulting total. Fixed-point iteration: the shift moves by the remaining gap spread over the rows.
+    """
+    lo, hi = window
+    aim = (lo + hi) / 2
+    shift = 0.0
+    for _ in range(max_iter):
+        chosen = pick(shift)
+        total = total_of(chosen)
+        if lo < total < hi and abs(total - aim) <= (hi - lo) / 4:
+            return chosen, shift
+        shift += (aim - total) / 26
+    raise RuntimeError(f"could not bring the {what} total into {window}")
+
+
+def solve_nel(golden: pd.DataFrame) -> pd.DataFrame:
+    """Integer base-year and target NELs for every locality, momentum = target + the published
+    reduction vs 2020/21E (an integer), growth = (momentum / base)^(1/5) - 1.
+
+    With both published differences exact, base is the only free number per locality: every
+    integer base whose base, target, momentum and the two percentages all round to the printed
+    figures is a candidate; the one nearest the printed centres is taken, with a common shift
+    of the aims if the column totals need it.
+    """
+    rows = golden[golden["ccg"] != "Total"].reset_index(drop=True)
+    total = figures(golden[golden["ccg"] == "Total"].iloc[0])
+    cands, aims = [], []
+    for _, row in rows.iterrows():
+        f = figures(row)
+        d1, d2 = f["reduction_vs_base"].value, f["reduction_vs_momentum"].value
+        base = np.arange(math.floor(f["base"].low), math.ceil(f["base"].high) + 1, dtype=float)
+        target = base - d1
+        momentum = target + d2
+        ok = (f["base"].holds(base) & f["target"].holds(target) & f["momentum"].holds(momentum)
+              & f["reduction_vs_base_pct"].holds(d1 / base) & f["reduction_vs_momentum_pct"].holds(d2 / momentum))
+        if not ok.any():
+            raise RuntimeError(f"NEL {row['locality']}: no integer base-year figure fits every published cell")
+        cands.append({"base": base[ok], "target": target[ok], "momentum": momentum[ok]})
+        aims.append({k: (f[k].value, f[k].half) for k in ("base", "target", "momentum")})
+
+    # Column totals: base, target and momentum totals each constrain sum(base), since
+    # target = base - d1 and momentum = target + d2 with d1, d2 fixed.
+    d1_sum = sum(figure(x).value for x in rows["reduction_vs_base"])
+    d2_sum = sum(figure(x).value for x in rows["reduction_vs_momentum"])
+    lo = max(total["base"].low, total["target"].low + d1_sum, total["momentum"].low + d1_sum - d2_sum)
+    hi = min(total["base"].high, total["target"].high + d1_sum, total["momentum"].high + d1_sum - d2_sum)
+
+    def pick(shift: float) -> list[int]:
+        return [_closest(c, {k: (centre + (shift if k == "base" else 0.0), half) for k, (centre, half) in a.items()})
+                for c, a in zip(cands, aims)]
+
+    chosen, _ = _shift_until(pick, lambda idx: sum(c["base"][i] for c, i in zip(cands, idx)), (lo, hi), "NEL base")
+    out = pd.DataFrame({
+        "locality": rows["locality"],
+        "base": [int(c["base"][i]) for c, i in zip(cands, chosen)],
+        "target": [int(c["target"][i]) for c, i in zip(cands, chosen)],
+        "momentum": [int(c["momentum"][i]) for c, i in zip(cands, chosen)],
+    })
+    out["growth"] = [exact_growth(b, m) for b, m in zip(out["base"], out["momentum"])]
+    return out
+
+
+def exact_growth(base: float, momentum: float, years: int = YEARS) -> float:
+    """The growth a year that takes base to momentum in ``years``, nudged by a few units in the last
+    place so that base * (1 + growth) ** years lands on momentum as closely as floats allow."""
+    growth = (momentum / base) ** (1.0 / years) - 1.0
+    best, best_err = growth, abs(base * (1 + growth) ** years - momentum)
+    for _ in range(64):
+        trial = np.nextafter(best, math.inf if base * (1 + best) ** years < momentum else -math.inf)
+        err = abs(base * (1 + trial) ** years - momentum)
+        if err >= best_err:
+            break
+        best, best_err = float(trial), err
+    return float(best)
+
+
+def solve_op(golden: pd.DataFrame, growth: float = OP_GROWTH) -> pd.DataFrame:
+    """Integer base-year and target outpatient appointments for every locality, with momentum
+    = base x (1 + 3.3%)^5 (the table's stated growth; every locality fits it, so none overrides it).
+
+    Each reduction is held to its own printed precision ("1k" to the nearest 1,000, "11.5k" to the
+    nearest 100). Where a figure is printed to 1k but could be a 0.1k figure with its zero dropped
+    ("23k", "10k"), values within 0.05k are preferred when they exist. The two reduction totals (47k,
+    425K) are then met by a common shift of every locality's aims.
+    """
+    rows = golden[golden["ccg"] != "Total"].reset_index(drop=True)
+    total = figures(golden[golden["ccg"] == "Total"].iloc[0])
+    factor = (1 + growth) ** YEARS
+    cands, aims = [], []
+    for _, row in rows.iterrows():
+        f = figures(row)
+        base = np.arange(math.floor(f["base"].low), math.ceil(f["base"].high) + 1, dtype=float)[:, None]
+        target = np.arange(math.floor(f["target"].low), math.ceil(f["target"].high) + 1, dtype=float)[None, :]
+        momentum = base * factor
+        d1, d2 = base - target, momentum - target
+        ok = (f["base"].holds(base) & f["target"].holds(target) & f["momentum"].holds(momentum)
+              & f["reduction_vs_base"].holds(d1) & f["reduction_vs_momentum"].holds(d2)
+              & f["reduction_vs_base_pct"].holds(d1 / base) & f["reduction_vs_momentum_pct"].holds(d2 / momentum))
+        if not ok.any():
+            raise RuntimeError(f"OP {row['locality']}: no integer base and target fit every published cell at growth {growth}")
+        d2_fig = f["reduction_vs_momentum"]
+        if d2_fig.half >= 500:  # "23k": prefer 23.0k if possible
+            tighter = ok & (np.abs(d2 - d2_fig.value) < 50)
+            if tighter.any():
+                ok = tighter
+        b, t = np.broadcast_arrays(base, target)
+        c = {"base": b[ok], "target": t[ok], "momentum": b[ok] * factor}
+        c["d1"], c["d2"] = c["base"] - c["target"], c["momentum"] - c["target"]
+        cands.append(c)
+        aims.append({"base": (f["base"].value, f["base"].half), "target": (f["target"].value, f["target"].half),
+                     "momentum": (f["momentum"].value, f["momentum"].half),
+                     "d1": (f["reduction_vs_base"].value, f["reduction_vs_base"].half),
+                     "d2": (d2_fig.value, min(d2_fig.half, 50.0))})
+
+    def pick_with(shift1: float, shift2: float) -> list[int]:
+        return [_closest(c, {**a, "d1": (a["d1"][0] + shift1, a["d1"][1]), "d2": (a["d2"][0] + shift2, a["d2"][1])})
+                for c, a in zip(cands, aims)]
+
+    def total_of(name):
+        return lambda idx: sum(c[name][i] for c, i in zip(cands, idx))
+
+    # Alternate: fit the 425K total with the d2 shift, then the 47k total with the d1 shift.
+    shift1 = 0.0
+    for _ in range(50):
+        _, shift2 = _shift_until(lambda s: pick_with(shift1, s), total_of("d2"), _window(total["reduction_vs_momentum"]), "OP vs 2020/21E")
+        chosen, shift1 = _shift_until(lambda s: pick_with(s, shift2), total_of("d1"), _window(total["reduction_vs_base"]), "OP vs 2015/16")
+        if total["reduction_vs_momentum"].holds(total_of("d2")(chosen)):
+            break
+    else:
+        raise RuntimeError("OP: could not meet both reduction totals")
+    return pd.DataFrame({
+        "locality": rows["locality"],
+        "base": [int(c["base"][i]) for c, i in zip(cands, chosen)],
+        "target": [int(c["target"][i]) for c, i in zip(cands, chosen)],
+        "momentum": [float(c["momentum"][i]) for c, i in zip(cands, chosen)],
+    })
+
+
+def solve_unit_costs(golden: pd.DataFrame, avoided: pd.Series) -> tuple[float, pd.Series]:
+    """Each locality's unit cost (GBP per admission or appointment avoided) and the pod's
+    footprint average.
+
+    No single unit cost reproduces every printed gross saving (NEL: Dengie needs GBP 2,510-2,896,
+    Maldon 2,911-3,253; OP: Braintree 181-193, East Basildon 203-208), so every locality gets its
+    own: its printed gross savings, plus a common shift, over its reconstructed avoided activity, to
+    the penny. The shift is zero unless the sum of the printed (rounded) locality figures falls
+    outside the printed Total's own rounding; then it moves every locality by the same amount
+    (never more than 90% of the rounding) to bring the total 0.1M inside (the OP rows add up to
+    GBP 79.9M against a printed GBP 79M, i.e. less than 79.5M). The pod's unit cost is the footprint
+    average of the result: total gross savings over total avoided activity, to the pound.
+    """
+    rows = golden[golden["ccg"] != "Total"].reset_index(drop=True)
+    total = figure(golden.loc[golden["ccg"] == "Total", "gross_savings"].iloc[0])
+    gross = [figure(x) for x in rows["gross_savings"]]
+    avoided = np.asarray(avoided, dtype=float)
+    centre_sum = sum(g.value for g in gross)
+    margin = 0.1 * (total.high - total.low)
+    aim = min(max(centre_sum, total.low + margin), total.high - margin)
+    shift = (aim - centre_sum) / len(gross)
+    if abs(shift) > 0.9 * min(g.half for g in gross):
+        raise RuntimeError(f"the printed gross savings cannot reach the printed total {total.text}")
+    own = pd.Series([round((g.value + shift) / a, 2) for g, a in zip(gross, avoided)], dtype=float)
+    for g, a, cost in zip(gross, avoided, own):
+        if not g.holds(a * cost):
+            raise RuntimeError(f"unit cost {cost} misses {g.text}")
+    if not total.holds(float((avoided * own).sum())):
+        raise RuntimeError(f"gross savings total misses {total.text}")
+    pod_cost = float(round((avoided * own).sum() / avoided.sum()))
+    return pod_cost, own
+
+
+# --------------------------------------------------------------------------------------------
+# System activity: scheme reductions that reproduce the published system table
+# --------------------------------------------------------------------------------------------
+
+# The pods' momentum growth, from the "Assumed momentum growth rate per year" row.
+POD_GROWTH = {"ae": 0.023, "elective_ip": 0.033, "day_case": 0.033, "non_elective": 0.023, "outpatient": 0.033}
+
+# Unit costs the seed does not give (it publishes locality savings only for NEL and OP).
+ILLUSTRATIVE_UNIT_COSTS = {
+    "ae": 140.0,
+    "elective_ip": 3900.0,
+    "day_case": 700.0,
+}
+ILLUSTRATIVE_UNIT_COST_NOTE = ("illustrative assumption: seed 003 gives no unit cost for {pod}; GBP {cost:,.0f} is a "
+                               "round figure of the order of the 2015/16 national average reference cost, not a "
+                               "Mid and South Essex figure")
+
+# Each scheme's reduction: the published "change from momentum" where it fits the published totals;
+# the notes say where the seed does not add up and what was chosen instead.
+SCHEME_REDUCTIONS = (
+    ("Frailty and EoL", "non_elective", 0.0683,
+     "published -6.83%; with LTC 2.9% gives the published total -9.73% and +1.14% from 2015/16"),
+    ("Long-term conditions", "non_elective", 0.029, "published -2.9%"),
+    ("Long-term conditions", "outpatient", 0.04864,
+     "published -4.86%, unrounded: -4.86% - 11.34% = -16.20% but the published total (-16.21% from momentum, "
+     "-1.44% from 2015/16 at 3.3% growth) needs a sum in [16.205%, 16.213%]; 4.864% + 11.344% = 16.208%"),
+    ("Specialty pathway redesign", "elective_ip", 0.0342,
+     "published -3.4%, unrounded to the published total -3.42% (13.6% from 2015/16)"),
+    ("Specialty pathway redesign", "day_case", 0.034,
+     "published -3.4%; its published +8.2% from 2015/16 cannot be met (3.4% gives +13.6%)"),
+    ("Specialty pathway redesign", "outpatient", 0.11344,
+     "published -11.34%, unrounded (see Long-term conditions); its published +4.29% from 2015/16 cannot be met "
+     "together with -11.34% at 3.3% growth (gives +4.28%)"),
+    ("Urgent care", "ae", 0.1295, "published -12.95% (total -12.95%, -2.47% from 2015/16)"),
+    ("Common offer", "day_case", 0.0368,
+     "DEVIATION: published -7.1% (and +4.1% from 2015/16); with Specialty pathway redesign's -3.4% the published "
+     "day case total (-7.08% from momentum, +9.3% from 2015/16) leaves 3.68% for the Common offer"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the pack
+# --------------------------------------------------------------------------------------------
+
+NEL_TABLE = f"{SEED}, Locality targets for Frailty and Long Term Conditions: NELs"
+OP_TABLE = f"{SEED}, Locality targets for LTCs and Specialist Pathway: OPs"
+ACTIVITY_TABLE = f"{SEED}, Delivering the model ... reduction in acute A&E and IP activity (system activity table)"
+DETAILED_TABLE = f"{SEED}, Local Health and Care: detailed impact on activity by 2020/21"
+FINANCE_TABLE = f"{SEED}, System wide targets for three initiatives will be broken down to a locality level (initiative finance)"
+NET_TABLE = f"{SEED}, Five initiatives are central to delivering these activity reductions (net system savings)"
+PUMP_TABLE = f"{SEED}, Pump priming required to deliver Local Health and Care model"
+WORKFORCE_TABLE = f"{SEED}, Summary of workforce implications of investments"
+DEEP_DIVE_TABLE = f"{SEED}, Progress in developing locality models (five locality deep dives)"
+PHASING_TABLE = f"{SEED}, Locality implementation: phasing"
+ARCHETYPE_TABLE = f"{SEED}, The delivery of care in a locality will reflect local population needs (archetypes)"
+
+ARCHETYPE_VALUES = {  # illustrative values per archetype; median ages are the seed's archetype medians
+    "urban affluent": {"imd_score": 15.0, "median_age": 40.0, "rural": False, "patients_per_gp": 2450.0},
+    "urban deprived": {"imd_score": 30.0, "median_age": 43.0, "rural": False, "patients_per_gp": 2750.0},
+    "rural": {"imd_score": 18.0, "median_age": 48.0, "rural": True, "patients_per_gp": 3100.0},
+}
+# Patients per GP inside the band of each deep dive's workforce-capacity score (seed 003 scoring criteria).
+DEEP_DIVE_PATIENTS_PER_GP = {"MSE20": 2800.0, "MSE11": 2350.0, "MSE24": 2350.0, "MSE17": 3300.0, "MSE06": 3200.0}
+BAND_OF_SCORE = {1: (3000, math.inf), 2: (2600, 3000), 3: (2100, 2600), 4: (0, 2100)}
+
+
+class Sources:
+    """Collects sources.csv: which seed table (or which assumption) each column's cells come from."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, file: str, columns, source: str, locality_id: str = "*", key: str = "*"):
+        for column in [columns] if isinstance(columns, str) else columns:
+            self.rows.append({"file": file, "column": column, "locality_id": locality_id, "key": key, "source": source})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["file", "column", "locality_id", "key", "source"])
+
+
+def _money(text: str) -> int:
+    """'£26.3M' or '6.2' (GBP m) -> whole pounds."""
+    return int(round(figure(text).value * (1 if re.search(r"[kKmM]", text) else 1e6)))
+
+
+def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], str]:
+    """Every pack CSV (name -> frame, sources.csv included) and pack.toml text."""
+    from stpkit.schema import SEED_001_RISK_PYRAMID  # the repository's own copy of the seed 001 pyramid
+
+    src = Sources()
+    nel_g, op_g = golden["seed003_nel_targets.csv"], golden["seed003_op_targets.csv"]
+    ids = pd.DataFrame(LOCALITIES, columns=["locality_id", "short", "locality", "group", "archetype"])
+    for g in (nel_g, op_g):
+        body = g[g["ccg"] != "Total"].reset_index(drop=True)
+        if list(body["locality"]) != list(ids["short"]) or list(body["number"]) != [str(i) for i in range(1, 27)]:
+            raise ValueError("locality tables do not follow the seed numbering 1 Braintree ... 26 Southend WC")
+        if list(body["ccg"].map(CCG_ABBREVIATIONS)) != list(ids["group"]):
+            raise ValueError("locality table CCGs do not match")
+    if list(nel_g["population"]) != list(op_g["population"]):
+        raise ValueError("the NEL and OP tables print different populations")
+
+    # localities.csv
+    body = nel_g[nel_g["ccg"] != "Total"].reset_index(drop=True)
+    loc = ids[["locality_id", "locality", "group"]].copy()
+    loc["population"] = [int(figure(p).value) for p in body["population"]]
+    for col in ("imd_score", "median_age", "rural", "patients_per_gp"):
+        loc[col] = [ARCHETYPE_VALUES[a][col] for a in ids["archetype"]]
+    for lid, ppg in DEEP_DIVE_PATIENTS_PER_GP.items():
+        loc.loc[loc["locality_id"] == lid, "patients_per_gp"] = ppg
+    loc["rural"] = loc["rural"].map({True: "true", False: "false"})
+    src.add("localities.csv", "locality_id", f"{SEED}, locality numbering of the two locality target tables (1 Braintree ... 26 Southend WC)")
+    src.add("localities.csv", "locality", f"{SEED}: locality names of the target tables, written in full as in the {PHASING_TABLE} table "
+            "(Woodham = South Woodham, Ockendon = South Ockendon, B&H = Benfleet and Hadleigh, Southend E/EC/W/WC = Southend East/East Central/West/West Central)")
+    src.add("localities.csv", "group", f"{NEL_TABLE}, CCG column (B&B, TH, CP&R, SE written in full)")
+    src.add("localities.csv", "population", f"{NEL_TABLE}, Pop column (HSCIC GP registered population July 2016), published to the nearest 1K; the centre of each rounding is used")
+    src.add("localities.csv", ["imd_score"], "illustrative assumption: seed 003 gives only archetype counts (16 urban affluent, 8 urban deprived, "
+            "2 rural; deprived = IMD 2015 score above 22) and the deep dives' archetypes; each locality gets its assumed archetype's "
+            "illustrative score (affluent 15, deprived 30, rural 18)")
+    src.add("localities.csv", ["median_age"], f"illustrative assumption: the median age of the locality's assumed archetype ({ARCHETYPE_TABLE}: 40, 43, 48)")
+    src.add("localities.csv", ["rural"], "illustrative assumption: the two rural localities are taken to be Dengie (a rural deep dive in seed 003) and Maldon")
+    src.add("localities.csv", ["patients_per_gp"], "illustrative assumption: an archetype value (affluent 2,450, deprived 2,750, rural 3,100 patients per GP); "
+            "seed 003 gives no locality figures")
+    for lid in DEEP_DIVE_PATIENTS_PER_GP:
+        src.add("localities.csv", ["imd_score", "median_age", "rural"], f"illustrative assumption: archetype values; the archetype itself is from {DEEP_DIVE_TABLE}", lid)
+        src.add("localities.csv", "patients_per_gp", f"illustrative assumption inside the band of the workforce-capacity score in {DEEP_DIVE_TABLE} "
+                "(scoring criteria: >3000 = 1, 2600-3000 = 2, 2100-2600 = 3, <2100 = 4)", lid)
+
+    # NEL and OP activity, growth, targets and unit costs
+    nel = solve_nel(nel_g)
+    op = solve_op(op_g)
+    nel_cost, nel_own = solve_unit_costs(nel_g, nel["momentum"] - nel["target"])
+    op_cost, op_own = solve_unit_costs(op_g, op["momentum"] - op["target"])
+    act = pd.concat([
+        pd.DataFrame({"locality_id": ids["locality_id"], "pod": "non_elective", "activity": nel["base"],
+                      "growth": nel["growth"], "unit_cost": nel_own}),
+        pd.DataFrame({"locality_id": ids["locality_id"], "pod": "outpatient", "activity": op["base"],
+                      "growth": np.nan, "unit_cost": op_own}),
+    ], ignore_index=True)
+    targets = pd.concat([
+        pd.DataFrame({"locality_id": ids["locality_id"], "pod": "non_elective", "target": nel["target"]}),
+        pd.DataFrame({"locality_id": ids["locality_id"], "pod": "outpatient", "target": op["target"]}),
+    ], ignore_index=True)
+    src.add("activity.csv", ["locality_id", "pod"], f"{NEL_TABLE} and {OP_TABLE}: one row per locality and table")
+    src.add("activity.csv", "activity", f"{NEL_TABLE}, NELs 2015/16 (reconstructed unrounded: an integer consistent with every published cell of the row; see README)", key="non_elective")
+    src.add("activity.csv", "activity", f"{OP_TABLE}, OPs 2015/16 (reconstructed unrounded: an integer consistent with every published cell of the row; see README)", key="outpatient")
+    src.add("activity.csv", "growth", f"{NEL_TABLE}: (NELs 2020/21E / NELs 2015/16)^(1/5) - 1 with 2020/21E = target + the published reduction vs 2020/21E "
+            "(reconstructed unrounded, full float precision)", key="non_elective")
+    src.add("activity.csv", "growth", f"blank: the pod's 3.3% a year ({OP_TABLE} note: 'Activity growth rates of 3.3% assumed as per NHSE guidance') fits every locality", key="outpatient")
+    for pod, table in (("non_elective", NEL_TABLE), ("outpatient", OP_TABLE)):
+        src.add("activity.csv", "unit_cost", f"{table}: Gross savings 2020/21 / reduction vs 2020/21E (reconstructed unrounded: the printed "
+                "gross savings, shifted as the Total needs, over the reconstructed avoided activity; no single unit cost fits every locality)", key=pod)
+    src.add("targets.csv", ["locality_id", "pod"], f"{NEL_TABLE} and {OP_TABLE}: one row per locality and table")
+    src.add("targets.csv", "target", f"{NEL_TABLE}, NELs target 2020/21 = NELs 2015/16 - the published integer reduction vs 2015/16 (reconstructed unrounded)", key="non_elective")
+    src.add("targets.csv", "target", f"{OP_TABLE}, OPs target 2020/21 (reconstructed unrounded integer)", key="outpatient")
+
+    # pods.csv
+    pods = pd.DataFrame({"pod": list(POD_GROWTH), "growth": list(POD_GROWTH.values())})
+    unit = {**ILLUSTRATIVE_UNIT_COSTS, "non_elective": nel_cost, "outpatient": op_cost}
+    pods["unit_cost"] = pods["pod"].map(unit)
+    src.add("pods.csv", "pod", f"{ACTIVITY_TABLE}: the five points of delivery")
+    src.add("pods.csv", "growth", f"{ACTIVITY_TABLE}, 'Assumed momentum growth rate per year' (2.3%, 3.3%, 3.3%, 2.3%, 3.3%)")
+    for pod, cost in ILLUSTRATIVE_UNIT_COSTS.items():
+        src.add("pods.csv", "unit_cost", ILLUSTRATIVE_UNIT_COST_NOTE.format(pod=pod, cost=cost), key=pod)
+    for pod, table in (("non_elective", NEL_TABLE), ("outpatient", OP_TABLE)):
+        src.add("pods.csv", "unit_cost", f"{table}: footprint average = total reconstructed gross savings / total avoided, to the pound "
+                "(every locality in this pack carries its own unit cost)", key=pod)
+
+    # schemes.csv
+    schemes = pd.DataFrame([(s, p, r) for s, p, r, _ in SCHEME_REDUCTIONS], columns=["scheme", "pod", "reduction"])
+    src.add("schemes.csv", ["scheme", "pod"], f"{DETAILED_TABLE}: segment and metric columns")
+    for s, p, _, note in SCHEME_REDUCTIONS:
+        src.add("schemes.csv", "reduction", f"{DETAILED_TABLE}, change (%) from momentum: {note}", key=s)
+    # One source line per scheme covers all its pods: join the notes of multi-pod schemes.
+    src.rows = [r for r in src.rows if not (r["file"] == "schemes.csv" and r["column"] == "reduction")]
+    for s in dict.fromkeys(s for s, *_ in SCHEME_REDUCTIONS):
+        notes = "; ".join(f"{p}: {n}" for s2, p, _, n in SCHEME_REDUCTIONS if s2 == s)
+        src.add("schemes.csv", "reduction", f"{DETAILED_TABLE}, change (%) from momentum; {notes}", key=s)
+
+    # investments.csv
+    pump = golden["seed003_pump_priming.csv"]
+    inv = []
+    for _, row in pump[pump["section"] != "Total"].iterrows():
+        kind = "capital" if row["section"] == "Cap." else "revenue"
+        for year in ("2017/18", "2018/19", "2019/20", "2020/21"):
+            if row[year]:
+                inv.append((row["category"], kind, year, _money(row[year])))
+    investments = pd.DataFrame(inv, columns=["category", "kind", "year", "amount"])
+    src.add("investments.csv", ["category", "kind", "year", "amount"], f"{PUMP_TABLE} (pump priming = revenue, 'Cap.' = capital; GBP m x 1,000,000; blank cells are no row)")
+
+    # initiatives.csv
+    fin = golden["seed003_initiative_finance.csv"]
+    net = golden["seed003_net_system_savings.csv"]
+    fin_names = {"Frailty and EOL": "Frailty and EoL", "Long term conditions": "Long-term conditions",
+                 "Specialist pathway redesign": "Specialty pathway redesign"}
+    net_names = {"Common Offer in-hospital": "Common offer"}
+    init = {}
+    for _, row in fin[fin["initiative"] != "Total"].iterrows():
+        init[fin_names[row["initiative"]]] = {"gross_savings": _money(row["gross_savings"]), "investment": _money(row["invest"]),
+                                              "stranded_cost": _money(row["acute_stranded_cost"]), "net_savings": _money(row["net_savings"])}
+    for _, row in net[net["initiative"] != "Total"].iterrows():
+        name = net_names.get(row["initiative"], row["initiative"])
+        init.setdefault(name, {})["net_system_savings"] = _money(row["net_savings_2020_21"])
+    # The published totals as a "Total" row (stpkit.initiatives reads it as totals to check, never adds it).
+    fin_total = fin[fin["initiative"] == "Total"].iloc[0]
+    init["Total"] = {"gross_savings": _money(fin_total["gross_savings"]), "investment": _money(fin_total["invest"]),
+                     "stranded_cost": _money(fin_total["acute_stranded_cost"]), "net_savings": _money(fin_total["net_savings"]),
+                     "net_system_savings": _money(net.loc[net["initiative"] == "Total", "net_savings_2020_21"].iloc[0])}
+    initiatives = pd.DataFrame([{"initiative": k, **v} for k, v in init.items()],
+                               columns=["initiative", "gross_savings", "investment", "stranded_cost", "net_savings", "net_system_savings"])
+    for c in initiatives.columns[1:]:
+        initiatives[c] = initiatives[c].astype("Int64")
+    src.add("initiatives.csv", "initiative", f"{FINANCE_TABLE} and {NET_TABLE}; names spelt as in {DETAILED_TABLE} "
+            "(Frailty and EOL, Long term conditions, Specialist pathway redesign, Common Offer in-hospital are the same initiatives)")
+    src.add("initiatives.csv", ["gross_savings", "investment", "stranded_cost", "net_savings"],
+            f"{FINANCE_TABLE}: Gross savings, Invest, Acute stranded cost, Net savings as published (GBP); blank where the initiative is not in that table")
+    src.add("initiatives.csv", "net_system_savings", f"{NET_TABLE}: NET savings by 2020/21 as published (GBP); blank where the initiative is not in that table "
+            "(Complex care = Frailty and EoL + Long-term conditions)")
+    src.add("initiatives.csv", ["gross_savings", "investment", "stranded_cost", "net_savings", "net_system_savings"],
+            f"{FINANCE_TABLE}, Total column, and {NET_TABLE}, Total row: the published totals (GBP 111.7M, 46.9M, 34.5M, 31.1M; 53.3m), "
+            "kept as printed even where the rows do not add up to them", key="Total")
+
+    # roles.csv
+    wf = golden["seed003_workforce.csv"]
+    roles = []
+    for _, row in wf[wf["kind"] != "total"].iterrows():
+        year = next(y for y in ("2017/18", "2018/19", "2019/20", "2020/21") if row[y])
+        count = int(row["count"])
+        if row["cost_per"]:
+            cost = figure(row["cost_per"].lstrip("~")).value
+        else:  # non-medical prescribers: the training line's GBP 1.0m over the 26 prescribers
+            cost = round(_money(row["2017/18"]) / count, -2)
+        roles.append({"role": row["line"], "staff_group": row["staff_group"],
+                      "fte": count if row["kind"] == "additional_fte" else 0,
+                      "trained": count if row["kind"] == "up_skilled" else pd.NA,
+                      "unit_cost": cost, "year": year})
+    roles = pd.DataFrame(roles)
+    roles["trained"] = roles["trained"].astype("Int64")
+    src.add("roles.csv", ["role", "staff_group", "fte", "trained"], f"{WORKFORCE_TABLE}: Additional FTE (fte) and Up-skilled workforce (trained) columns")
+    src.add("roles.csv", "unit_cost", f"{WORKFORCE_TABLE}, footnotes 1-5 (GBP 50K, ~20K, ~80K per FTE, ~60K per GP MDT lead, ~2K per navigator)")
+    src.add("roles.csv", "unit_cost", f"illustrative assumption: the seed gives no cost per non-medical prescriber; GBP 1.0m 'Training to up-skill "
+            f"existing workforce' ({WORKFORCE_TABLE}) / 26 prescribers, to GBP 100", key="Training to up-skill existing workforce")
+    src.add("roles.csv", "year", f"{WORKFORCE_TABLE}: the first year with investment on the role's line (2017/18 for every line)")
+
+    # enablers.csv
+    ena = golden["seed003_enablers.csv"]
+    short_to_id = dict(zip(ids["short"], ids["locality_id"]))
+    enablers = pd.DataFrame({"locality_id": ena["locality"].map(short_to_id)})
+    for col, pub in (("gp_collaboration", "gp_practice_collaboration"), ("joint_working", "joint_working_sc_ch"),
+                     ("shared_information", "shared_information"), ("risk_stratification", "risk_strat_management")):
+        enablers[col] = pd.to_numeric(ena[pub].replace("TBC", ""), errors="coerce").astype("Int64")
+    src.add("enablers.csv", ["locality_id", "gp_collaboration", "joint_working", "shared_information", "risk_stratification"],
+            f"{DEEP_DIVE_TABLE}, Enablers rows (Tilbury shared information 'TBC' left blank)")
+
+    # phasing.csv
+    ph = golden["seed003_phasing.csv"]
+    name_to_id = dict(zip(ids["locality"], ids["locality_id"]))
+    milestones = {"Level 1": "level_1", "Level 2": "level_2", "Level 3": "level_3", "Level 4": "level_4", "▲": "investment"}
+    phasing = []
+    for _, row in ph.iterrows():
+        for q in QUARTERS:
+            if row[q]:
+                phasing.append((name_to_id[row["locality"]], milestones[row[q]], q))
+    phasing = pd.DataFrame(phasing, columns=["locality_id", "milestone", "quarter"])
+    src.add("phasing.csv", ["locality_id", "milestone", "quarter"], f"{PHASING_TABLE}: one row per marked quarter ('Level n' = level_n, "
+            "the triangle = investment), matched to localities by name (the phasing table numbers Wickford 12 and East Basildon 13, "
+            "the target tables the other way round)")
+
+    # risk_segments.csv
+    risk = pd.DataFrame(SEED_001_RISK_PYRAMID)
+    src.add("risk_segments.csv", ["segment", "share", "relative_rate"], "seed 001, 'Levels of need' risk pyramid of emergency admissions "
+            "(0-0.5% at 18.6x, 0.5-5% at 5.5x, 5-20% at 1.7x, 20-100% at 0.5x the population average)")
+
+    toml = ('[footprint]\nname = "Mid and South Essex"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
+            '[finance]\ndiscount_rate = 0.035\n')
+    src.add("pack.toml", "footprint.name", f"{SEED}: Mid and South Essex Success Regime")
+    src.add("pack.toml", ["footprint.base_year", "footprint.horizon_year"], f"{NEL_TABLE} and {OP_TABLE}: 2015/16 and 2020/21 columns")
+    src.add("pack.toml", "finance.discount_rate", "illustrative assumption: HM Treasury Green Book rate 3.5% (not in the seeds)")
+
+    files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
+             "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
+             "phasing.csv": phasing, "risk_segments.csv": risk}
+    files["sources.csv"] = src.frame()
+    return files, toml
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number float columns written as integers (15, not 15.0); fractions keep full precision."""
+    frame = frame.copy()
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
+            frame[col] = values.astype("Int64")
+    return frame
+
+
+def write_pack(files: dict[str, pd.DataFrame], toml: str, out: Path = PACK) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "pack.toml").write_text(toml, encoding="utf-8")
+    for name, frame in files.items():
+        _tidy(frame).to_csv(out / name, index=False, lineterminator="\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--extract", action="store_true",
+                        help="re-read the locality and phasing tables from the seed 003 text into tests/golden/ and stop")
+    parser.add_argument("--seed", type=Path, help="path to 003_f7ccb299cfdf00a6.txt (default: ../shared/seeds)")
+    parser.add_argument("--out", type=Path, default=PACK, help="pack folder to write (default data/mid_south_essex)")
+    args = parser.parse_args(argv)
+    if args.extract:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for name, frame in extract(args.seed or find_seed()).items():
+            frame.to_csv(GOLDEN / name, index=False, lineterminator="\n")
+            print(f"wrote {GOLDEN / name}")
+        return 0
+    golden = {p.name: read_golden(p.name) for p in sorted(GOLDEN.glob("seed003_*.csv"))}
+    files, toml = build_pack(golden)
+    write_pack(files, toml, args.out)
+    print(f"wrote {args.out} ({', '.join(['pack.toml', *files])})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
