@@ -198,6 +198,8 @@ FILES: dict[str, FileSchema] = {
             Column("investment", required=False, blank_ok=True, min=0, description="GBP"),
             Column("stranded_cost", required=False, blank_ok=True, min=0, description="acute stranded cost, GBP"),
             Column("net_savings", required=False, blank_ok=True, description="published net savings, GBP"),
+            Column("net_system_savings", required=False, blank_ok=True,
+                   description="published net system savings by the horizon year, GBP (seed 003: GBP 53.3m over five initiatives)"),
         ),
     ),
     "workforce.csv": FileSchema(
