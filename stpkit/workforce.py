@@ -338,22 +338,30 @@ def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
 def workforce_investment(roles: pd.DataFrame | None, investments: pd.DataFrame | None) -> pd.DataFrame:
     """Roles' own costs beside the pump-priming lines that pay for them, by category and year.
 
-    A role names its investments.csv category in roles.csv's `category` column. For each such category
-    and year: investment_gbp (revenue lines of that category), role_cost_gbp (unit cost x FTE or people
-    trained, for roles starting that year; NaN where no role there is costed), difference_gbp
-    (investment - role cost), fte and trained. Seed 003's workforce table quotes the investment lines
-    (GBP 13.9m, 8.3m and 0.5m by year), which are not FTE x unit cost: this table shows both.
+    A role names the investments.csv category that pays for it in roles.csv's `category` column; where
+    that is blank, the role's own name is used (so a role called after its investment line matches it).
+    For each category and year: investment_gbp (revenue lines of that category in investments.csv),
+    role_cost_gbp (unit cost x FTE or people trained, for roles starting that year; NaN where none there
+    is costed), difference_gbp (investment - role cost), fte, trained, and matched (whether
+    investments.csv has a line of that category at all). Seed 003's workforce table quotes the
+    investment lines (GBP 13.9m, 8.3m and 0.5m by year), which are not FTE x unit cost: this table
+    shows both side by side.
     """
+    columns = ["category", "year", "investment_gbp", "role_cost_gbp", "difference_gbp", "fte", "trained",
+               "matched"]
     costed = role_costs(roles)
-    costed = costed[costed["category"].notna() & (costed["category"].astype(str).str.strip() != "")]
-    columns = ["category", "year", "investment_gbp", "role_cost_gbp", "difference_gbp", "fte", "trained"]
+    costed = costed[costed["year"].notna()]
     if costed.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if c == "category" else float) for c in columns})
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "category" else bool if c == "matched" else float)
+                             for c in columns})
+    named = costed["category"].notna() & (costed["category"].astype(str).str.strip() != "")
+    costed = costed.assign(category=costed["category"].where(named, costed["role"]))
     costed = costed.assign(key=group_key(costed["category"]).to_numpy())
     names = costed.drop_duplicates("key")[["key", "category"]]
     by_role = costed.groupby(["key", "year"]).agg(
         role_cost_gbp=("cost_gbp", lambda s: s.sum(min_count=1)), fte=("fte", "sum"), trained=("trained", "sum"))
-    money = pd.DataFrame(columns=["key", "year", "investment_gbp"])
+    money = pd.DataFrame({"key": pd.Series(dtype=object), "year": pd.Series(dtype=float),
+                          "investment_gbp": pd.Series(dtype=float)})
     if investments is not None and len(investments):
         lines = investments[investments["kind"].astype(str).str.lower() == "revenue"]
         lines = lines.assign(key=group_key(lines["category"]).to_numpy(), year=lines["year"].astype(float),
@@ -361,6 +369,7 @@ def workforce_investment(roles: pd.DataFrame | None, investments: pd.DataFrame |
         lines = lines[lines["key"].isin(names["key"])]
         money = lines.groupby(["key", "year"])["amount"].sum().rename("investment_gbp").reset_index()
     out = by_role.reset_index().merge(money, on=["key", "year"], how="outer")
+    out["matched"] = out["key"].isin(money["key"])
     out["investment_gbp"] = out["investment_gbp"].astype(float).fillna(0.0)
     out[["fte", "trained"]] = out[["fte", "trained"]].fillna(0.0)
     out["difference_gbp"] = out["investment_gbp"] - out["role_cost_gbp"].fillna(0.0)
@@ -370,9 +379,14 @@ def workforce_investment(roles: pd.DataFrame | None, investments: pd.DataFrame |
 
 
 def workforce_investment_by_year(reconciliation: pd.DataFrame) -> pd.DataFrame:
-    """`workforce_investment` summed by year: investment_gbp, role_cost_gbp, difference_gbp, fte, trained."""
-    return reconciliation.groupby("year")[["investment_gbp", "role_cost_gbp", "difference_gbp", "fte",
-                                           "trained"]].sum().reset_index()
+    """`workforce_investment` summed by year: investment_gbp, role_cost_gbp, difference_gbp, fte, trained.
+
+    unmatched_role_cost_gbp is the part of role_cost_gbp whose category has no line in investments.csv.
+    """
+    frame = reconciliation.assign(
+        unmatched_role_cost_gbp=reconciliation["role_cost_gbp"].where(~reconciliation["matched"].astype(bool), 0.0))
+    return frame.groupby("year")[["investment_gbp", "role_cost_gbp", "difference_gbp", "fte", "trained",
+                                  "unmatched_role_cost_gbp"]].sum().reset_index()
 
 
 # --- a whole pack -------------------------------------------------------------------------------------------

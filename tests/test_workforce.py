@@ -131,6 +131,7 @@ def test_seed_003_workforce_table_fte_times_unit_cost_beside_each_line(seed_role
     assert totals.loc[_CHANGE, "role_cost_gbp"] == pytest.approx(26 * 80_000)  # 2.08m against 1.0m + 1.0m
     assert np.isnan(totals.loc[_TRAINING, "role_cost_gbp"])  # GBP 1.0m, no unit cost published
     assert "Virtualisation" not in totals.index
+    assert lines["matched"].all()
 
     by_year = wf.workforce_investment_by_year(lines).set_index("year")
     first_year = 106 * 50_000 + 52 * 80_000 + 32 * 50_000 + 180 * 2_000 + 13 * 20_000 + 26 * 80_000
@@ -153,12 +154,21 @@ def test_seed_003_roles_costs_by_staff_group_and_year_in_the_gap_table(seed_role
 
 
 @pytest.mark.unit
-def test_workforce_investment_without_categories_or_roles_is_empty():
-    """Roles without a category, or no roles at all, give an empty reconciliation."""
-    roles = pd.DataFrame({"role": ["x"], "staff_group": ["Nurses"], "fte": [1.0], "trained": [np.nan],
-                          "unit_cost": [1.0], "year": [2017]})
-    assert wf.workforce_investment(roles, None).empty
-    assert wf.workforce_investment(None, None).empty
+def test_workforce_investment_matches_role_names_and_shows_unfunded_roles():
+    """A role with no category matches the investment line of its own name; a role with neither shows
+    its cost with no investment (matched False); no roles at all give an empty table."""
+    roles = pd.DataFrame({"role": ["Targeted new services", "Something else"], "staff_group": ["Nurses", "Admin"],
+                          "fte": [2.0, 1.0], "trained": [np.nan, np.nan], "unit_cost": [50_000.0, 20_000.0],
+                          "year": [2017, 2017]})
+    investments = pd.DataFrame({"category": ["Targeted new services"], "kind": ["revenue"], "year": [2017],
+                                "amount": [2.4e6]})
+    out = wf.workforce_investment(roles, investments).set_index("category")
+    assert out.loc["Targeted new services", "investment_gbp"] == pytest.approx(2.4e6)
+    assert out.loc["Targeted new services", "difference_gbp"] == pytest.approx(2.4e6 - 100_000)
+    assert out["matched"].tolist() == [False, True]
+    by_year = wf.workforce_investment_by_year(out.reset_index()).iloc[0]
+    assert by_year["unmatched_role_cost_gbp"] == pytest.approx(20_000)
+    assert wf.workforce_investment(None, investments).empty
     assert wf.workforce_investment_by_year(wf.workforce_investment(None, None)).empty
 
 
@@ -320,3 +330,56 @@ def test_workforce_for_a_pack_with_only_the_required_files(tmp_path):
     assert out["gap"]["gap_fte"].isna().all()
     assert out["role_costs"].empty and out["investment"].empty
     assert (out["gap"]["demand_fte"] > 0).any()
+
+
+@pytest.mark.integration
+def test_seed_003_workforce_table_from_the_mid_and_south_essex_pack():
+    """Seed 003 workforce table from the shipped pack's roles.csv and investments.csv: ~180 FTE (177) and
+    the workforce-linked pump-priming lines. The pack keeps social prescribing pilots (0.4) and locality
+    back-office support (0.3, 0.3) inside its "Others" line, so only the lines named like the roles
+    match; adding those two sub-lines from the workforce table gives the seed's 13.9, 8.3 and 0.5."""
+    from stpkit import load_pack
+
+    pack = load_pack()
+    roles = pack.roles
+    assert roles["fte"].sum() == 177
+    by_group = roles.groupby("staff_group")["fte"].sum()
+    assert by_group["Nurses/HCAs"] == 52 and by_group["Therapists"] == 52 and by_group["MH therapists"] == 26
+    assert by_group["Care co-ordinators"] == 8 and by_group["Support/admin"] == 13
+    assert by_group["Project managers"] == 26
+    assert sorted(roles["trained"].dropna().tolist()) == [8, 26, 52, 180]
+
+    lines = wf.workforce_investment(roles, pack.investments)
+    matched = lines[lines["matched"]]
+    revenue = pack.investments[pack.investments["kind"] == "revenue"]
+    named = revenue[wf.group_key(revenue["category"]).isin(wf.group_key(roles["role"])).to_numpy()]
+    assert matched.groupby("year")["investment_gbp"].sum().to_dict() == \
+        pytest.approx(named.groupby("year")["amount"].sum().astype(float).to_dict())
+    unmatched = set(lines.loc[~lines["matched"], "category"])
+    assert unmatched == {_SOCIAL_RX, _BACK_OFFICE}
+    inside_others = {2017: (SEED_003_WORKFORCE_LINES[_SOCIAL_RX][0] + SEED_003_WORKFORCE_LINES[_BACK_OFFICE][0]) * 1e6,
+                     2018: SEED_003_WORKFORCE_LINES[_BACK_OFFICE][1] * 1e6, 2019: 0.0}
+    by_year = wf.workforce_investment_by_year(lines).set_index("year")["investment_gbp"]
+    seed = [by_year.get(year, 0.0) + inside_others[year] for year in (2017, 2018, 2019)]
+    assert seed == pytest.approx([13.9e6, 8.3e6, 0.5e6])
+
+
+@pytest.mark.integration
+def test_workforce_for_the_mid_and_south_essex_pack():
+    """The shipped pack: care coordinators from caseload and GP release from patients_per_gp show as
+    demand; funded roles enter from 2017/18; with no workforce.csv there is no gap."""
+    from stpkit import load_pack
+
+    pack = load_pack()
+    out = wf.workforce_for(pack)
+    gap = out["gap"]
+    population = pack.localities["population"].sum()
+    need = population * pack.settings["care_coordination"]["eligible_share"] / \
+        pack.settings["care_coordination"]["caseload_per_coordinator"]
+    coord = gap[(wf.group_key(gap["staff_group"]) == "carecoordinators").to_numpy() & (gap["year"] == HORIZON)]
+    assert coord["demand_fte"].item() == pytest.approx(max(need, 8))
+    assert gap.groupby("year")["roles_fte"].sum().loc[HORIZON] == pytest.approx(177)
+    if pack.has("workforce.csv"):
+        assert gap["supply_known"].any()
+    else:
+        assert gap["gap_fte"].isna().all()
