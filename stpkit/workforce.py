@@ -66,11 +66,12 @@ GAP_COLUMNS = ["staff_group", "year", "baseline_fte", "roles_fte", "coordination
                "roles_cost_gbp", "ramp", "supply_known"]
 WORKFORCE_COLUMNS = ["staff_group", "baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte"]
 ROLE_COLUMNS = ["role", "staff_group", "fte", "trained", "unit_cost", "year", "category"]
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 def group_key(names) -> pd.Series:
     """A matching key for staff group and category names: "Care co-ordinators" matches "care coordinators"."""
-    return pd.Series(names, dtype=object).astype(str).str.lower().map(lambda s: re.sub(r"[^a-z0-9]", "", s))
+    return pd.Series([_NOT_ALNUM.sub("", str(name).lower()) for name in names], dtype=object)
 
 
 def default_channels() -> pd.DataFrame:
@@ -172,9 +173,8 @@ def _roles(roles: pd.DataFrame | None) -> pd.DataFrame:
     for c in ROLE_COLUMNS:
         if c not in out:
             out[c] = np.nan
-    for c in ("fte", "trained", "unit_cost"):
+    for c in ("fte", "trained", "unit_cost", "year"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype(float)
     return out[ROLE_COLUMNS]
 
 
@@ -358,8 +358,8 @@ def workforce_investment(roles: pd.DataFrame | None, investments: pd.DataFrame |
     costed = costed.assign(category=costed["category"].where(named, costed["role"]))
     costed = costed.assign(key=group_key(costed["category"]).to_numpy())
     names = costed.drop_duplicates("key")[["key", "category"]]
-    by_role = costed.groupby(["key", "year"]).agg(
-        role_cost_gbp=("cost_gbp", lambda s: s.sum(min_count=1)), fte=("fte", "sum"), trained=("trained", "sum"))
+    by_role = costed.groupby(["key", "year"])[["cost_gbp", "fte", "trained"]].sum(min_count=1)
+    by_role = by_role.rename(columns={"cost_gbp": "role_cost_gbp"})
     money = pd.DataFrame({"key": pd.Series(dtype=object), "year": pd.Series(dtype=float),
                           "investment_gbp": pd.Series(dtype=float)})
     if investments is not None and len(investments):
