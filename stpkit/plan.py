@@ -1,0 +1,130 @@
+"""Plan on a page: the do nothing / solutions / do something financial summary (seed 002, Annex C).
+
+NHS England's Annex C asks each footprint for a one-page summary whose financial table has three
+columns: "Do nothing" (the position if services carry on as now while demand grows), "Solutions"
+(what the plan's schemes contribute) and "Do something" (do nothing plus the solutions). stpkit
+fills it from the pack's hospital activity and investments. Lines, in GBP (a cost or a deficit is
+negative, a saving or a surplus positive):
+
+- Cost of activity growth (momentum): the extra cost of the activity that momentum growth adds
+  over the base year, priced at unit cost - the "do nothing" pressure. Negative.
+- Savings from schemes: the activity the schemes (and targets.csv) avoid, priced at unit cost,
+  as far as it is realised in the period (the savings ramp and the investment-to-savings relation
+  of ``stpkit.investment``). A solution, so it sits in "Solutions".
+- Investment: pump priming and capital spent in the period. A cost of the solutions.
+- Additional funding: any funding growth or Sustainability and Transformation Fund allocation the
+  user enters (``funding_gbp``; 0 by default, because a pack carries no allocations). It counts in
+  both "Do nothing" and "Do something", as seed 002's "Indicative STF allocation" line does.
+- Surplus / (deficit): the sum of the lines above in each column. The do-something figure is the
+  gap left after the plan: zero or above means the plan closes the gap the activity growth opens.
+
+``period="horizon"`` (default) gives the position in the horizon year, as seed 002's "STP 2020/21
+summary"; ``period="plan"`` adds up every plan year instead (cost growth year by year, savings as
+they ramp up, all the investment). Only hospital activity is costed: commissioner/provider splits
+and social care, which the Annex C table also asks for, are not in a pack.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import investment
+from .years import format_fy
+
+LINES = ("cost_growth", "savings", "investment", "funding", "position")
+LINE_LABELS = {
+    "cost_growth": "Cost of activity growth (momentum)",
+    "savings": "Savings from schemes (activity avoided)",
+    "investment": "Investment (pump priming and capital)",
+    "funding": "Additional funding (allocation growth, STF)",
+    "position": "Surplus / (deficit)",
+}
+
+
+def cost_growth_by_year(projection: pd.DataFrame, base_year: int, years) -> np.ndarray:
+    """Extra cost of momentum activity over the base year, GBP, in each of ``years`` (all localities and pods).
+
+    base x ((1 + growth) ^ (year - base_year) - 1) x unit cost, summed: the do-nothing pressure.
+    """
+    years = np.asarray(list(years), dtype=int)
+    base = projection["base"].to_numpy(dtype=float)
+    growth = projection["growth"].to_numpy(dtype=float)
+    cost = projection["unit_cost"].to_numpy(dtype=float)
+    factors = (1.0 + growth[:, None]) ** (years[None, :] - int(base_year)) - 1.0  # (rows, years)
+    return (base * cost) @ factors
+
+
+def pressures(projection: pd.DataFrame) -> pd.DataFrame:
+    """Horizon-year cost of activity by point of delivery: base, momentum and target, GBP.
+
+    Columns: pod, base_cost_gbp, momentum_cost_gbp, target_cost_gbp, cost_growth_gbp (momentum -
+    base, the do-nothing pressure) and gross_savings_gbp (momentum - target, what the schemes save).
+    """
+    priced = pd.DataFrame({
+        "pod": projection["pod"].to_numpy(),
+        "base_cost_gbp": projection["base"] * projection["unit_cost"],
+        "momentum_cost_gbp": projection["momentum"] * projection["unit_cost"],
+        "target_cost_gbp": projection["target"] * projection["unit_cost"],
+    })
+    table = priced.groupby("pod", sort=False).sum().reset_index()
+    table["cost_growth_gbp"] = table["momentum_cost_gbp"] - table["base_cost_gbp"]
+    table["gross_savings_gbp"] = table["momentum_cost_gbp"] - table["target_cost_gbp"]
+    return table
+
+
+def summary(pack, projection: pd.DataFrame | None = None, period: str = "horizon", funding_gbp: float = 0.0,
+            scenario: investment.Scenario | None = None) -> pd.DataFrame:
+    """The plan-on-a-page financial summary: one row per line, columns do_nothing_gbp, solutions_gbp,
+    do_something_gbp.
+
+    ``pack``: a Pack. ``projection``: a what-if ``stpkit.activity.project`` result to use instead of
+    the pack's own. ``period``: "horizon" (the horizon year) or "plan" (all plan years added up).
+    ``funding_gbp``: additional funding in the same period. ``scenario``: an investment scenario
+    (default: the plan as pack.toml sets it). The table's ``period`` column says which years it covers.
+    """
+    if period not in ("horizon", "plan"):
+        raise ValueError('period must be "horizon" or "plan"')
+    if projection is None:
+        from . import activity
+
+        projection = activity.project(pack)
+    data = investment.inputs(pack, projection)
+    flows = investment.cash_flow(data, scenario)
+    years = data.years
+    growth = cost_growth_by_year(projection, pack.base_year, years)
+    if period == "horizon":
+        pick = np.array(years) == pack.horizon_year
+        label = format_fy(pack.horizon_year)
+    else:
+        pick = np.ones(len(years), dtype=bool)
+        label = f"{format_fy(years[0])} to {format_fy(years[-1])}"
+    cost_growth = 0.0 - float(growth[pick].sum()) + 0.0  # + 0.0: no "-0" in the table
+    savings = float(flows["savings_gbp"].to_numpy()[pick].sum())
+    spent = 0.0 - float(flows["investment_gbp"].to_numpy()[pick].sum()) + 0.0
+    funding = float(funding_gbp)
+    do_nothing = np.array([cost_growth, 0.0, 0.0, funding])
+    solutions = np.array([0.0, savings, spent, 0.0])
+    do_nothing = np.append(do_nothing, do_nothing.sum())
+    solutions = np.append(solutions, solutions.sum())
+    return pd.DataFrame({
+        "line": list(LINES),
+        "label": [LINE_LABELS[k] for k in LINES],
+        "do_nothing_gbp": do_nothing,
+        "solutions_gbp": solutions,
+        "do_something_gbp": do_nothing + solutions,
+        "period": label,
+    })
+
+
+def headline(table: pd.DataFrame) -> str:
+    """One sentence for the top of the page, from a ``summary`` table."""
+    position = table.set_index("line").loc["position"]
+    gap, after = position["do_nothing_gbp"], position["do_something_gbp"]
+
+    def money(value: float) -> str:
+        text = f"GBP {abs(value) / 1e6:,.1f}m"
+        return f"a deficit of {text}" if value < 0 else f"a surplus of {text}"
+
+    return (f"{position['period']}: doing nothing leaves {money(gap)}; the solutions contribute "
+            f"GBP {position['solutions_gbp'] / 1e6:+,.1f}m, leaving {money(after)}.")
