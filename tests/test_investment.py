@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from stpkit import investment as iv
 from stpkit.schema import SETTINGS
+
+MSE_PACK = Path(__file__).resolve().parents[1] / "data" / "mid_south_essex"
 
 from packs import write_pack
 
@@ -368,3 +372,47 @@ def test_synthetic_pack_scenarios(tmp_path):
     assert np.isfinite(table["npv_gbp"]).all()
     flows = iv.cash_flow(pack)
     assert flows["investment_gbp"].sum() == pytest.approx(pack.investments["amount"].sum())
+
+
+# --- the embedded Mid and South Essex pack ----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_seed_003_pump_priming_table_from_the_mid_and_south_essex_pack():
+    """Seed 003 "Pump priming required", from data/mid_south_essex/investments.csv: total transition costs
+    21.2, 13.8, 8.1, 0.0 and total capital costs 8.0, 8.0, 8.0, 0.0 (GBP m, 2017/18 to 2020/21), category
+    by category as the seed's table."""
+    from stpkit import load_pack
+
+    pack = load_pack(MSE_PACK)
+    table = iv.by_year(pack.investments, years=range(pack.base_year + 1, pack.horizon_year + 1))
+    totals = table[table["is_total"]].set_index("category")
+    years = ["2017/18", "2018/19", "2019/20", "2020/21"]
+    assert totals.loc["Total pump priming", years].to_numpy() / 1e6 == pytest.approx([21.2, 13.8, 8.1, 0.0])
+    assert totals.loc["Total capital", years].to_numpy() / 1e6 == pytest.approx([8.0, 8.0, 8.0, 0.0])
+    assert table.loc[table["kind"] == "revenue", "category"].iloc[:-1].tolist() == list(SEED_003_PUMP_PRIMING)
+    fixture = iv.by_year(seed_003_investments(), years=range(2016, 2021))
+    assert table[["2016/17", *years]].to_numpy() == pytest.approx(fixture[["2016/17", *years]].to_numpy())
+
+
+@pytest.mark.integration
+def test_seed_003_and_seed_000_scenarios_on_the_mid_and_south_essex_pack():
+    """Mid and South Essex: seed 003's target and alternative scenarios (12.5% of the savings for 25% of
+    the investment) and seed 000's three options, on the pack's own GBP 112m of gross savings."""
+    from stpkit import activity, load_pack
+
+    pack = load_pack(MSE_PACK)
+    gross = activity.project(pack)["gross_savings_gbp"].sum()
+    seed_003 = iv.scenarios(pack, iv.SEED_003_SCENARIOS).set_index("scenario")
+    assert seed_003.loc["Target", "horizon_savings_gbp"] == pytest.approx(gross)
+    assert seed_003.loc["Alternative", "horizon_savings_gbp"] == pytest.approx(0.125 * gross)
+    assert seed_003.loc["Alternative", "investment_gbp"] / 1e6 == pytest.approx(0.25 * 67.1)
+    flows = iv.cash_flow(pack)
+    assert flows["savings_realised_share"].iloc[-1] == pytest.approx(1.0)  # full savings by 2020/21
+    assert flows["discount_factor"].iloc[0] == 1.0 and flows["year"].iloc[0] == "2016/17"
+    options = iv.scenarios(pack)
+    assert options["scenario"].tolist() == ["Comprehensive", "Lower assumptions", "Interim"]
+    npv = options.set_index("scenario")["npv_gbp"]
+    assert npv["Comprehensive"] > npv["Interim"] > npv["Lower assumptions"] > 0
+    assert options.set_index("scenario").loc["Comprehensive", "npv_gbp"] == pytest.approx(
+        flows["discounted_net_gbp"].sum())

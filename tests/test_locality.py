@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,3 +220,51 @@ def test_locality_inputs_for_a_synthetic_pack(tmp_path):
     assert len(table) == 60 * 20
     assert table.groupby("locality_id")["investment"].sum().eq(1).all()
     assert (table.groupby("locality_id")["level"].diff().fillna(0) >= 0).all()  # levels never go back
+
+
+# --- the embedded Mid and South Essex pack ----------------------------------------------------------------------
+
+MSE_PACK = Path(__file__).resolve().parents[1] / "data" / "mid_south_essex"
+
+
+@pytest.mark.integration
+def test_seed_003_archetype_counts_16_8_2_in_the_mid_and_south_essex_pack():
+    """Seed 003 archetype table: 16 urban affluent, 8 urban deprived and 2 rural localities."""
+    from stpkit import load_pack
+
+    counts = lo.archetype(load_pack(MSE_PACK).localities)["archetype"].value_counts()
+    assert counts.to_dict() == {"Urban affluent": 16, "Urban deprived": 8, "Rural": 2}
+
+
+@pytest.mark.integration
+def test_seed_003_deep_dive_enablers_in_the_mid_and_south_essex_pack():
+    """Seed 003 "Progress in developing locality models" from the pack: Rayleigh 2,2,3,3,4; Brentwood
+    3,3,2,3,3; Southend EC 3,2,2,3,3; Tilbury 1,2,3,TBC,2; Dengie 1,1,1,2,2 - workforce capacity scored
+    from localities.csv's patients per GP, the rest from enablers.csv; and their archetypes."""
+    from stpkit import load_pack
+
+    pack = load_pack(MSE_PACK)
+    ids = dict(zip(SEED_003_DEEP_DIVES["locality"], SEED_003_DEEP_DIVES["locality_id"]))
+    table = lo.maturity(pack.localities, pack.enablers).set_index("locality_id")
+    kinds = lo.archetype(pack.localities).set_index("locality_id")["archetype"]
+    for name, (archetype, published) in SEED_003_PUBLISHED.items():
+        got = [None if pd.isna(v) else int(v) for v in table.loc[ids[name], list(lo.ENABLERS)]]
+        assert got == list(published), name
+        assert kinds[ids[name]] == archetype, name
+
+
+@pytest.mark.integration
+def test_seed_003_phasing_chart_from_the_mid_and_south_essex_pack():
+    """Seed 003 "Locality implementation: phasing": 26 localities, 2016/17 Q1 to 2020/21 Q4, each with one
+    investment quarter; Braintree, Rochford and Billericay as in the fixture read from the chart."""
+    from stpkit import load_pack
+
+    pack = load_pack(MSE_PACK)
+    table = lo.timeline(pack.phasing, pack.localities)
+    assert table["locality_id"].nunique() == 26 and len(table) == 26 * 20
+    assert table.groupby("locality_id")["investment"].sum().eq(1).all()
+    fixture = lo.timeline(SEED_003_PHASING)
+    merged = fixture.merge(table, on=["locality_id", "quarter"], suffixes=("", "_pack"))
+    assert len(merged) == 3 * 20
+    assert (merged["level"] == merged["level_pack"]).all() and (merged["investment"] == merged["investment_pack"]).all()
+    assert (lo.level_counts(table).set_index("quarter").loc["2020/21 Q4", "level_4"]) == 26
