@@ -1,0 +1,576 @@
+"""Uncertainty: how sure are the plan's figures? A seeded Monte Carlo over the pack's 80% intervals.
+
+Any growth rate, scheme reduction or unit cost in a pack may carry an 80% interval in ``<col>_low`` and
+``<col>_high`` columns (pods.csv growth and unit_cost; activity.csv growth and unit_cost per locality;
+schemes.csv reduction). stpkit reads them as the Strategy Unit's NHP model does: low and high are the
+10th and 90th percentiles of a normal distribution, so each draw is
+``(low + high) / 2 + z * (high - low) / 2.563`` for a standard normal ``z``. The centre of the draws is
+the interval's midpoint: where the point value is not in the middle of its interval (a reduction of
+6.8% given as 3.4% to 8.5%), the P50 moves away from the plan's point figure, as in the NHP model.
+A value given only as a point is fixed: it does not vary between draws.
+
+Draws are clamped to what the pack format allows: growth to -50%..+50% a year, each scheme's
+reduction to 0 up to (not including) 100%, unit costs to zero or more.
+
+One draw per assumption, shared by every locality. Growth and unit cost are drawn once per point of
+delivery and reduction once per schemes.csv row; every locality uses the same draw, because they
+share the assumption (if A&E grows faster than planned, it does so across the footprint). Where
+activity.csv gives a locality its own interval, that locality takes the same quantile of its own
+interval (the same ``z``), so localities move together. Growth, unit cost and each scheme are drawn
+independently of each other. Each of the three kinds of assumption has its own random stream (from
+``numpy.random.SeedSequence(seed).spawn``), so adding a scheme does not change the growth draws.
+
+Each draw runs the model's own arithmetic (`stpkit.activity`): momentum = base x (1 + growth)^years;
+target = momentum x (1 - the pod's summed reductions), unless targets.csv fixes it (a fixed target
+stays fixed: its avoided activity varies only with momentum); avoided = momentum - target; gross
+savings = avoided x unit cost. NPV uses `stpkit.investment` (the plan as pack.toml sets it: its
+investment profile, savings ramp and investment-to-savings relation stay fixed; the savings vary).
+Per locality the footprint's investment is shared in proportion to population (an assumption: the
+programmes serve people, not activity). The workforce gap uses `stpkit.workforce`: care coordinators
+needed scale with each locality's drawn emergency (non-elective) momentum against its point
+projection, since the people eligible for coordination are those driving emergency demand; GP time
+released and the supply stay fixed. Supply is known only for the footprint, so the gap is a
+footprint figure; per locality the coordinators needed are given.
+
+Footprint figures are summed over localities draw by draw, then their percentiles taken (the P90
+of a total is less than the sum of the localities' P90s).
+
+Speed: every quantity is computed for all draws at once, and cells that share their assumptions
+(the usual case: growth and unit cost from pods.csv) are exact multiples of one another, so ranks
+are found once per shared assumption and each cell's P10/P50/P90 is the model evaluated at the draws
+holding those ranks. `cell_draws` gives the full (draws x cells) matrix when it is wanted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import activity, investment, needs
+from .schema import FILES, POINTS_OF_DELIVERY
+from .years import format_fy
+
+QUANTILES = (0.1, 0.5, 0.9)
+PERCENTILE_COLUMNS = ("p10", "p50", "p90")
+# norm.ppf(0.9): an 80% interval spans 2 x 1.2816 standard deviations (the NHP model's 2.563103)
+Z90 = 1.2815515655446004
+ALL = "all"  # the pod (or locality_id) of a total
+CELL_MEASURES = ("momentum", "target", "avoided", "gross_savings_gbp")
+COLUMNS = ["locality_id", "locality", "group", "pod", "measure", "p10", "p50", "p90"]
+WORKFORCE_COLUMNS = ["staff_group", "year", "measure", "p10", "p50", "p90"]
+
+_GROWTH = FILES["pods.csv"].column("growth")
+GROWTH_RANGE = (_GROWTH.min, _GROWTH.max)
+REDUCTION_MAX = float(np.nextafter(1.0, 0.0))  # a reduction is below 100%
+_POD_INDEX = {pod: i for i, pod in enumerate(POINTS_OF_DELIVERY)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the intervals
+
+
+def interval_parameters(point, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and standard deviation of the normal whose 10th and 90th percentiles are low and high.
+
+    Where low or high is missing the value is fixed: centre = the point value, deviation 0.
+    """
+    point, low, high = (np.asarray(v, dtype=float) for v in (point, low, high))
+    given = ~np.isnan(low) & ~np.isnan(high)
+    centre = np.where(given, (low + high) / 2.0, point)
+    spread = np.where(given, (high - low) / (2.0 * Z90), 0.0)
+    return centre, spread
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column as floats, NaN when the frame has no such column."""
+    if name in frame:
+        return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+    return np.full(len(frame), np.nan)
+
+
+def _cell_assumption(act: pd.DataFrame, pods: pd.DataFrame, name: str) -> tuple[np.ndarray, ...]:
+    """Point, low and high of one assumption for every activity row: activity.csv's where given, else the pod's."""
+    pod_rows = pods.set_index("pod").reindex(act["pod"])
+    own = _column(act, name)
+    use_own = ~np.isnan(own)
+    return tuple(np.where(use_own, _column(act, name + suffix), _column(pod_rows, name + suffix))
+                 for suffix in ("", "_low", "_high"))
+
+
+def _groups(pod_index: np.ndarray, point: np.ndarray, centre: np.ndarray, spread: np.ndarray):
+    """Cells sharing a pod and the same assumption: unique rows and each cell's group number."""
+    keys = np.column_stack([pod_index.astype(float), point, centre, spread])
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Order statistics: the draws that hold the P10, P50 and P90
+
+
+def _positions(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper ranks and the weight between them for each quantile (numpy's "linear" method)."""
+    virtual = np.asarray(QUANTILES) * (n - 1)
+    lower = np.floor(virtual).astype(int)
+    upper = np.minimum(lower + 1, n - 1)
+    return lower, upper, virtual - lower
+
+
+def _rank_draws(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For (draws, k) values: the draw index at the lower and upper rank of each quantile, (3, 2, k), and weights."""
+    n = values.shape[0]
+    lower, upper, weight = _positions(n)
+    order = np.argpartition(values, np.unique(np.concatenate([lower, upper])), axis=0)
+    return np.stack([order[lower], order[upper]], axis=1), weight
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's quantile interpolation between neighbouring order statistics (exact when a == b)."""
+    t = np.asarray(t, dtype=float).reshape((-1,) + (1,) * (np.ndim(a) - 1))
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _at_ranks(values_at, ranks: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """P10/P50/P90 (3, ...) from a function giving values at an array of draw indices (3, 2, ...)."""
+    values = values_at(ranks)
+    return _lerp(values[:, 0], values[:, 1], weight)
+
+
+def percentiles(draws: np.ndarray) -> np.ndarray:
+    """P10, P50 and P90 over the first (draws) axis: shape (3, ...)."""
+    return np.quantile(np.asarray(draws, dtype=float), QUANTILES, axis=0)
+
+
+def _add_columns(out: np.ndarray, values: np.ndarray, columns: np.ndarray) -> None:
+    """out[:, columns] += values, where a column may repeat (a few passes with unique columns each)."""
+    if len(columns) == 0:
+        return
+    order = np.argsort(columns, kind="stable")
+    sorted_cols = columns[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_cols)) + 1]
+    repeat = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    for r in range(int(repeat.max()) + 1):  # at most the number of pods a locality has
+        chosen = order[repeat == r]
+        out[:, columns[chosen]] += values[:, chosen]
+
+
+def _sum_by(values: np.ndarray, key: np.ndarray, weight: np.ndarray, column: np.ndarray, n_columns: int) -> np.ndarray:
+    """Per draw, sum weight x values[:, key] of each cell into its column: (draws, n_columns)."""
+    if values.shape[1] <= 64:
+        matrix = np.zeros((values.shape[1], n_columns))
+        np.add.at(matrix, (key, column), weight)
+        return values @ matrix
+    out = np.zeros((values.shape[0], n_columns))
+    _add_columns(out, values[:, key] * weight, column)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation
+
+
+@dataclass
+class Simulation:
+    """The Monte Carlo's draws for one pack: assumptions drawn, and what the model makes of them.
+
+    Built by `simulate`; turned into tables by `locality_percentiles`, `footprint_percentiles`,
+    `workforce_percentiles`, `footprint_draws` and `assumption_draws`. Arrays have draws first.
+    """
+
+    name: str
+    draws: int
+    seed: int
+    years: int
+    base_year: int
+    horizon_year: int
+    cells: pd.DataFrame  # one row per activity row: locality_id, locality, group, pod
+    localities: pd.DataFrame  # locality_id, locality, group, population
+    pods: list[str]  # points of delivery in the pack, in standard order
+    growth_groups: pd.DataFrame
+    cost_groups: pd.DataFrame
+    schemes: pd.DataFrame
+    growth: np.ndarray  # (draws, growth groups), clamped
+    unit_cost: np.ndarray  # (draws, cost groups), clamped
+    reduction: np.ndarray  # (draws, schemes), clamped
+    pod_reduction: np.ndarray  # (draws, 5): summed reductions by POINTS_OF_DELIVERY
+    arrays: dict = field(default_factory=dict)  # model internals, see simulate
+    workforce: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def cell_values(self, draw_index, cells=None) -> dict[str, np.ndarray]:
+        """The model's figures for activity rows at given draws (the model's own arithmetic).
+
+        draw_index: integer array broadcastable against the cells (e.g. (n, 1) or (..., cells)).
+        cells: indices of activity rows (default all). Returns momentum, target, avoided,
+        gross_savings_gbp, growth, reduction and unit_cost arrays.
+        """
+        a = self.arrays
+        cells = slice(None) if cells is None else np.asarray(cells)
+        g = a["growth_group"][cells]
+        v = a["cost_group"][cells]
+        rate = self.growth[draw_index, g]
+        cost = self.unit_cost[draw_index, v]
+        reduction = self.pod_reduction[draw_index, a["pod_index"][cells]]
+        momentum = a["base"][cells] * (1.0 + rate) ** self.years
+        target = np.where(a["has_target"][cells], a["fixed_target"][cells], momentum * (1.0 - reduction))
+        avoided = momentum - target
+        return {"momentum": momentum, "target": target, "avoided": avoided, "gross_savings_gbp": avoided * cost,
+                "growth": rate, "reduction": reduction, "unit_cost": cost}
+
+
+def _draw(rng: np.random.Generator, draws: int, centre: np.ndarray, spread: np.ndarray, z_columns: np.ndarray,
+          width: int) -> np.ndarray:
+    """Draws of each assumption: centre + z x spread, with z drawn per column (pod or scheme)."""
+    z = rng.standard_normal((draws, width))
+    return centre + spread * z[:, z_columns]
+
+
+def simulate(pack, draws: int | None = None, seed: int | None = None, projection: pd.DataFrame | None = None,
+             workforce_tables: dict | None = None) -> Simulation:
+    """Run the Monte Carlo: ``draws`` draws (default pack.toml [uncertainty] draws, 1,000), seeded.
+
+    ``projection`` (`activity.project(pack)`) and ``workforce_tables`` (`workforce.workforce_for(pack)`)
+    may be passed to reuse them. The same pack, draws and seed always give the same result.
+    """
+    settings = pack.settings.get("uncertainty", {})
+    draws = int(settings.get("draws", 1000) if draws is None else draws)
+    seed = int(settings.get("seed", 2016) if seed is None else seed)
+    if draws < 1:
+        raise ValueError("the Monte Carlo needs at least one draw")
+    growth_rng, cost_rng, scheme_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+
+    act = pack.activity.reset_index(drop=True)
+    pods = pack.pods
+    names = pack.localities.set_index("locality_id")
+    pod_index = act["pod"].map(_POD_INDEX).to_numpy(dtype=int)
+    cells = pd.DataFrame({"locality_id": act["locality_id"].to_numpy(),
+                          "locality": names["locality"].reindex(act["locality_id"]).to_numpy(),
+                          "group": names["group"].reindex(act["locality_id"]).to_numpy(),
+                          "pod": act["pod"].to_numpy()})
+    localities = pack.localities[["locality_id", "locality", "group", "population"]].reset_index(drop=True)
+    locality_index = pd.Index(localities["locality_id"]).get_indexer(act["locality_id"])
+
+    # growth and unit cost: groups of cells sharing the pod and the assumption; one z per pod
+    assumption_groups = {}
+    for name in ("growth", "unit_cost"):
+        point, low, high = _cell_assumption(act, pods, name)
+        centre, spread = interval_parameters(point, low, high)
+        unique, inverse = _groups(pod_index, point, centre, spread)
+        assumption_groups[name] = (pd.DataFrame({
+            "pod": [POINTS_OF_DELIVERY[int(i)] for i in unique[:, 0]], "point": unique[:, 1],
+            "centre": unique[:, 2], "spread": unique[:, 3],
+            "cells": np.bincount(inverse, minlength=len(unique))}), inverse)
+    growth_groups, growth_group = assumption_groups["growth"]
+    cost_groups, cost_group = assumption_groups["unit_cost"]
+    group_pods = growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)
+    growth = np.clip(_draw(growth_rng, draws, growth_groups["centre"].to_numpy(), growth_groups["spread"].to_numpy(),
+                           group_pods, len(POINTS_OF_DELIVERY)), *GROWTH_RANGE)
+    unit_cost = np.maximum(_draw(cost_rng, draws, cost_groups["centre"].to_numpy(), cost_groups["spread"].to_numpy(),
+                                 cost_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int), len(POINTS_OF_DELIVERY)), 0.0)
+
+    # reductions: one z per schemes.csv row; the pod's sum is the model's own sum plus the drawn deviations
+    schemes = pack.schemes.reset_index(drop=True)
+    s_point = _column(schemes, "reduction")
+    s_centre, s_spread = interval_parameters(s_point, _column(schemes, "reduction_low"), _column(schemes, "reduction_high"))
+    reduction = np.clip(_draw(scheme_rng, draws, s_centre, s_spread, np.arange(len(schemes)), len(schemes)),
+                        0.0, REDUCTION_MAX)
+    on_pod = np.zeros((len(schemes), len(POINTS_OF_DELIVERY)))
+    if len(schemes):
+        on_pod[np.arange(len(schemes)), schemes["pod"].map(_POD_INDEX).to_numpy(dtype=int)] = 1.0
+    point_reduction = activity.pod_reductions(schemes).reindex(list(POINTS_OF_DELIVERY)).to_numpy(dtype=float)
+    pod_reduction = point_reduction + (reduction - s_point) @ on_pod
+
+    fixed = np.full(len(act), np.nan)
+    if len(pack.targets):
+        keyed = pack.targets.set_index(["locality_id", "pod"])["target"]
+        fixed = keyed.reindex(pd.MultiIndex.from_arrays([act["locality_id"], act["pod"]])).to_numpy(dtype=float)
+    has_target = ~np.isnan(fixed)
+    present = [p for p in POINTS_OF_DELIVERY if p in set(act["pod"])]
+    scheme_table = pd.DataFrame({"scheme": schemes["scheme"].to_numpy() if len(schemes) else [],
+                                 "pod": schemes["pod"].to_numpy() if len(schemes) else [],
+                                 "point": s_point, "centre": s_centre, "spread": s_spread})
+    sim = Simulation(
+        name=pack.name, draws=draws, seed=seed, years=pack.years, base_year=pack.base_year,
+        horizon_year=pack.horizon_year, cells=cells, localities=localities, pods=present,
+        growth_groups=growth_groups, cost_groups=cost_groups, schemes=scheme_table,
+        growth=growth, unit_cost=unit_cost, reduction=reduction, pod_reduction=pod_reduction,
+        arrays={"base": act["activity"].to_numpy(dtype=float), "pod_index": pod_index,
+                "growth_group": growth_group, "cost_group": cost_group, "fixed_target": fixed,
+                "has_target": has_target, "locality_index": locality_index})
+    _activity_draws(sim)
+    _investment_draws(sim, pack, projection)
+    _coordination_draws(sim, pack)
+    _workforce_draws(sim, pack, workforce_tables)
+    return sim
+
+
+def _activity_draws(sim: Simulation) -> None:
+    """Per-draw footprint totals by pod, and per-draw gross savings by locality.
+
+    Cells sharing a growth group are multiples of one per-unit figure (base x factor), so totals are
+    per-unit draws times summed base activity; cells with a fixed target are computed cell by cell.
+    """
+    a = sim.arrays
+    n_pods = len(POINTS_OF_DELIVERY)
+    n_loc = len(sim.localities)
+    base, pod_index, has_target = a["base"], a["pod_index"], a["has_target"]
+    g, v = a["growth_group"], a["cost_group"]
+    group_pod = sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)
+    factor = (1.0 + sim.growth) ** sim.years  # (draws, growth groups): momentum per unit of base
+    kept = factor * (1.0 - sim.pod_reduction[:, group_pod])  # target per unit, where the schemes set it
+    cut = factor * sim.pod_reduction[:, group_pod]  # avoided per unit, where the schemes set it
+    n_groups = factor.shape[1]
+
+    momentum = _sum_by(factor, g, base, pod_index, n_pods)
+    scheme_cells = np.flatnonzero(~has_target)
+    target_cells = np.flatnonzero(has_target)
+    target = _sum_by(kept, g[scheme_cells], base[scheme_cells], pod_index[scheme_cells], n_pods)
+    target += np.bincount(pod_index[target_cells], weights=a["fixed_target"][target_cells], minlength=n_pods)
+
+    # gross savings: scheme cells share (growth group, cost group) pairs; fixed-target cells go one by one
+    pair_code = g[scheme_cells] * len(sim.cost_groups) + v[scheme_cells]
+    pairs, pair = np.unique(pair_code, return_inverse=True)
+    pair_g, pair_v = pairs // len(sim.cost_groups), pairs % len(sim.cost_groups)
+    per_unit = cut[:, pair_g] * sim.unit_cost[:, pair_v]  # (draws, pairs)
+    fixed_savings = sim.cell_values(np.arange(sim.draws)[:, None], target_cells)["gross_savings_gbp"]
+    savings_by_pod = _sum_by(per_unit, pair, base[scheme_cells], pod_index[scheme_cells], n_pods)
+    savings_by_locality = _sum_by(per_unit, pair, base[scheme_cells], a["locality_index"][scheme_cells], n_loc)
+    _add_columns(savings_by_pod, fixed_savings, pod_index[target_cells])
+    _add_columns(savings_by_locality, fixed_savings, a["locality_index"][target_cells])
+
+    # ranking keys per cell and measure (see `_cell_percentiles`)
+    savings_order = np.concatenate([per_unit, fixed_savings], axis=1)
+    savings_key = np.empty(len(base), dtype=int)
+    savings_key[scheme_cells] = pair
+    savings_key[target_cells] = len(pairs) + np.arange(len(target_cells))
+    avoided_key = np.where(has_target, n_groups + g, g)
+    a.update(factor=factor, kept=kept, cut=cut, momentum_by_pod=momentum, target_by_pod=target,
+             avoided_by_pod=momentum - target, savings_by_pod=savings_by_pod, savings_by_locality=savings_by_locality,
+             savings_order=savings_order, savings_key=savings_key, avoided_key=avoided_key)
+
+
+def _investment_draws(sim: Simulation, pack, projection: pd.DataFrame | None) -> None:
+    """NPV per draw of the plan as pack.toml sets it, for the footprint; the per-locality pieces."""
+    if projection is None:
+        projection = activity.project(pack)
+    data = investment.inputs(pack, projection)
+    flow = investment.cash_flow(data)
+    spend = flow["investment_gbp"].to_numpy(dtype=float)
+    realised = flow["savings_realised_share"].to_numpy(dtype=float)
+    total = sim.arrays["savings_by_locality"].sum(axis=1)
+    appraisal = investment.appraise_arrays(spend, total, realised, data.discount_rate)
+    population = sim.localities["population"].to_numpy(dtype=float)
+    share = population / population.sum() if population.sum() > 0 else np.full(len(population), 1 / len(population))
+    sim.arrays.update(npv=appraisal["npv"], spend=spend, realised=realised, discount_rate=data.discount_rate,
+                      investment_share=share, plan_years=[format_fy(y) for y in data.years])
+    sim.notes += list(data.notes)
+
+
+def _locality_npv(sim: Simulation, savings: np.ndarray) -> np.ndarray:
+    """NPV of each locality for savings arrays (..., localities): its savings less its share of the investment."""
+    a = sim.arrays
+    net = savings[..., None] * a["realised"] - a["investment_share"][:, None] * a["spend"]
+    return np.asarray(investment.npv(net, a["discount_rate"]))
+
+
+def _coordination_draws(sim: Simulation, pack) -> None:
+    """Care coordinators needed per locality and draw: the point figure x drawn / point emergency momentum."""
+    a = sim.arrays
+    coordination = needs.care_coordination(pack.localities, settings=pack.settings.get("care_coordination"))
+    point = coordination["coordinators_fte"].to_numpy(dtype=float)
+    nel = np.flatnonzero(a["pod_index"] == _POD_INDEX["non_elective"])
+    group = np.full(len(sim.localities), -1)
+    group[a["locality_index"][nel]] = a["growth_group"][nel]
+    point_factor = (1.0 + sim.growth_groups["point"].to_numpy(dtype=float)) ** sim.years
+    scale = a["factor"] / np.where(point_factor > 0, point_factor, 1.0)  # (draws, growth groups)
+    scale = np.concatenate([scale, np.ones((sim.draws, 1))], axis=1)  # the last column: no NEL activity
+    key = np.where(group >= 0, group, scale.shape[1] - 1)
+    footprint = scale @ np.bincount(key, weights=point, minlength=scale.shape[1])
+    a.update(coordinators_point=point, coordination_scale=scale, coordination_key=key, coordinators=footprint)
+
+
+def _workforce_draws(sim: Simulation, pack, tables: dict | None) -> None:
+    """The footprint workforce gap by staff group and year for each draw's coordinators needed."""
+    from . import workforce
+
+    tables = workforce.workforce_for(pack) if tables is None else tables
+    gap = tables["gap"]
+    released = float(tables["gp_release"]["released_gp_fte"].sum()) if len(tables["gp_release"]) else 0.0
+    draws = workforce.gap_draws(gap, coordinators_fte=sim.arrays["coordinators"], gp_released_fte=released)
+    known = gap["supply_known"].to_numpy(dtype=bool)
+    rows = gap.loc[known, ["staff_group", "year", "cost_per_fte"]].reset_index(drop=True)
+    gap_fte = draws[:, known]
+    horizon = rows["year"].to_numpy() == sim.horizon_year
+    sim.workforce = {"rows": rows, "gap_fte": gap_fte, "gap_cost_gbp": gap_fte * rows["cost_per_fte"].to_numpy(float),
+                     "horizon_gap_fte": gap_fte[:, horizon].sum(axis=1) if horizon.any() else None}
+    if not known.any():
+        sim.notes.append("no workforce supply for any staff group: no workforce gap is drawn")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def _cell_percentiles(sim: Simulation) -> dict[str, np.ndarray]:
+    """P10/P50/P90 (3, cells) of momentum, target, avoided and gross savings for every activity row.
+
+    Within a key (a shared assumption) a cell's figure rises with one per-unit draw, so the draws at
+    the key's P10/P50/P90 ranks are the cell's too: the model is evaluated at those draws.
+    """
+    a = sim.arrays
+    cells = np.arange(len(sim.cells))
+    orders = {
+        "momentum": (a["factor"], a["growth_group"]),
+        "target": (a["kept"], a["growth_group"]),  # a fixed target does not vary: any rank will do
+        "avoided": (np.concatenate([a["cut"], a["factor"]], axis=1), a["avoided_key"]),
+        "gross_savings_gbp": (a["savings_order"], a["savings_key"]),
+    }
+    out = {}
+    for measure, (order, key) in orders.items():
+        ranks, weight = _rank_draws(order)
+        out[measure] = _at_ranks(lambda idx, m=measure: sim.cell_values(idx, cells)[m], ranks[..., key], weight)
+    return out
+
+
+def _frame(ids: pd.DataFrame, pod, measure: str, values: np.ndarray) -> pd.DataFrame:
+    frame = ids.reset_index(drop=True).copy()
+    frame["pod"] = pod
+    frame["measure"] = measure
+    for name, row in zip(PERCENTILE_COLUMNS, values):
+        frame[name] = row
+    return frame
+
+
+def locality_percentiles(sim: Simulation) -> pd.DataFrame:
+    """P10, P50 and P90 per locality (COLUMNS).
+
+    Per locality and pod: momentum, target, avoided (activity a year at the horizon) and
+    gross_savings_gbp. Per locality (pod "all"): gross_savings_gbp over all pods, npv_gbp (its savings
+    less its population share of the investment) and coordinators_fte (care coordinators needed).
+    """
+    a = sim.arrays
+    cell_ids = sim.cells[["locality_id", "locality", "group"]]
+    loc_ids = sim.localities[["locality_id", "locality", "group"]]
+    pieces = [_frame(cell_ids, sim.cells["pod"].to_numpy(), m, v) for m, v in _cell_percentiles(sim).items()]
+    savings = a["savings_by_locality"]
+    ranks, weight = _rank_draws(savings)
+    columns = np.arange(savings.shape[1])
+    picked = savings[ranks, columns]  # (3, 2, localities)
+    pieces.append(_frame(loc_ids, ALL, "gross_savings_gbp", _lerp(picked[:, 0], picked[:, 1], weight)))
+    npv_at = _locality_npv(sim, picked)  # NPV rises with the locality's savings: the same ranks
+    pieces.append(_frame(loc_ids, ALL, "npv_gbp", _lerp(npv_at[:, 0], npv_at[:, 1], weight)))
+    scale, key = a["coordination_scale"], a["coordination_key"]
+    ranks, weight = _rank_draws(scale)
+    coord = a["coordinators_point"] * scale[ranks[..., key], key]
+    pieces.append(_frame(loc_ids, ALL, "coordinators_fte", _lerp(coord[:, 0], coord[:, 1], weight)))
+    table = pd.concat(pieces, ignore_index=True)
+    return table[COLUMNS]
+
+
+def _footprint_series(sim: Simulation) -> list[tuple[str, str, np.ndarray]]:
+    """(pod, measure, draws) of every footprint figure, each summed over localities draw by draw."""
+    a = sim.arrays
+    series = []
+    for measure, key in (("momentum", "momentum_by_pod"), ("target", "target_by_pod"),
+                         ("avoided", "avoided_by_pod"), ("gross_savings_gbp", "savings_by_pod")):
+        series += [(pod, measure, a[key][:, _POD_INDEX[pod]]) for pod in sim.pods]
+    series.append((ALL, "gross_savings_gbp", a["savings_by_locality"].sum(axis=1)))
+    series.append((ALL, "npv_gbp", a["npv"]))
+    series.append((ALL, "coordinators_fte", a["coordinators"]))
+    if sim.workforce.get("horizon_gap_fte") is not None:
+        series.append((ALL, "gap_fte", sim.workforce["horizon_gap_fte"]))
+    return series
+
+
+def footprint_percentiles(sim: Simulation) -> pd.DataFrame:
+    """P10, P50 and P90 for the footprint (COLUMNS, locality_id "all").
+
+    By pod: momentum, target, avoided and gross_savings_gbp; pod "all": gross_savings_gbp, npv_gbp,
+    coordinators_fte and gap_fte (the horizon-year gap over staff groups whose supply is known).
+    Each is the percentile of the footprint total drawn, not a sum of localities' percentiles.
+    """
+    series = _footprint_series(sim)
+    values = percentiles(np.column_stack([s[2] for s in series]))
+    table = pd.DataFrame({"locality_id": needs.FOOTPRINT_ID, "locality": needs.FOOTPRINT_NAME, "group": ALL,
+                          "pod": [s[0] for s in series], "measure": [s[1] for s in series]})
+    for name, row in zip(PERCENTILE_COLUMNS, values):
+        table[name] = row
+    return table[COLUMNS]
+
+
+def workforce_percentiles(sim: Simulation) -> pd.DataFrame:
+    """P10, P50 and P90 of the footprint workforce gap by staff group and year (WORKFORCE_COLUMNS).
+
+    Measures gap_fte and gap_cost_gbp, for staff groups whose supply workforce.csv gives.
+    """
+    rows = sim.workforce.get("rows")
+    if rows is None or not len(rows):
+        return pd.DataFrame({c: pd.Series(dtype=float if c.startswith("p") else object) for c in WORKFORCE_COLUMNS})
+    pieces = []
+    for measure in ("gap_fte", "gap_cost_gbp"):
+        frame = pd.DataFrame({"staff_group": rows["staff_group"], "year": [format_fy(y) for y in rows["year"]],
+                              "measure": measure})
+        for name, row in zip(PERCENTILE_COLUMNS, percentiles(sim.workforce[measure])):
+            frame[name] = row
+        pieces.append(frame)
+    return pd.concat(pieces, ignore_index=True)[WORKFORCE_COLUMNS]
+
+
+def footprint_draws(sim: Simulation) -> pd.DataFrame:
+    """The raw draws of the footprint totals, for charts: draw, pod, measure, value (long format).
+
+    The same figures as `footprint_percentiles`, one row per draw.
+    """
+    series = _footprint_series(sim)
+    values = np.column_stack([s[2] for s in series])  # (draws, series)
+    return pd.DataFrame({
+        "draw": np.repeat(np.arange(sim.draws), len(series)),
+        "pod": np.tile([s[0] for s in series], sim.draws),
+        "measure": np.tile([s[1] for s in series], sim.draws),
+        "value": values.ravel(),
+    })
+
+
+def assumption_draws(sim: Simulation) -> pd.DataFrame:
+    """The drawn assumptions: draw, assumption (growth, unit_cost, reduction), pod, scheme, group, value.
+
+    One column of draws per shared assumption: growth and unit cost per pod (and per distinct
+    activity.csv value), reduction per schemes.csv row; ``group`` numbers them within their kind.
+    """
+    pieces = []
+    for kind, table, values in (("growth", sim.growth_groups, sim.growth), ("unit_cost", sim.cost_groups, sim.unit_cost),
+                                ("reduction", sim.schemes, sim.reduction)):
+        n = values.shape[1]
+        if n == 0:
+            continue
+        pieces.append(pd.DataFrame({
+            "draw": np.repeat(np.arange(sim.draws), n), "assumption": kind,
+            "pod": np.tile(table["pod"].to_numpy(), sim.draws),
+            "scheme": np.tile(table["scheme"].to_numpy() if "scheme" in table else np.full(n, None), sim.draws),
+            "group": np.tile(np.arange(n), sim.draws), "value": values.ravel()}))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def cell_draws(sim: Simulation, measure: str = "gross_savings_gbp") -> np.ndarray:
+    """Every draw of one figure for every activity row: (draws, cells), in activity.csv row order.
+
+    measure: momentum, target, avoided, gross_savings_gbp, growth, reduction or unit_cost. Big for a
+    big pack (draws x cells), so the tables never need it; useful for checks and small packs.
+    """
+    return sim.cell_values(np.arange(sim.draws)[:, None])[measure]
+
+
+def uncertainty_for(pack, draws: int | None = None, seed: int | None = None, projection: pd.DataFrame | None = None,
+                    workforce_tables: dict | None = None) -> dict:
+    """Every uncertainty table for a loaded pack, keyed by name.
+
+    locality and footprint (P10/P50/P90, COLUMNS), workforce (by staff group and year), draws (the
+    footprint totals draw by draw), notes, and the Simulation itself.
+    """
+    sim = simulate(pack, draws, seed, projection, workforce_tables)
+    return {"locality": locality_percentiles(sim), "footprint": footprint_percentiles(sim),
+            "workforce": workforce_percentiles(sim), "draws": footprint_draws(sim), "notes": list(sim.notes),
+            "simulation": sim}
