@@ -410,6 +410,9 @@ def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
         projection = activity.project(pack)
     savings = projection.groupby("pod")["gross_savings_gbp"].sum()
     settings = pack.settings.get("investment", {})
+    ramp = str(settings.get("savings_ramp", DEFAULT_RAMP) or DEFAULT_RAMP).strip().lower()
+    if ramp not in RAMPS:
+        raise ValueError(f'pack.toml [investment] savings_ramp must be one of {", ".join(RAMPS)}, not "{ramp}"')
     notes = []
     if not pack.has("investments.csv") or not len(pack.investments):
         notes.append("no investments.csv: no investment is appraised, and savings ramp up in equal steps")
@@ -421,7 +424,7 @@ def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
         discount_rate=pack.discount_rate,
         investment_share=float(settings.get("investment_share", 1.0)),
         elasticity=float(settings.get("savings_elasticity", DEFAULT_ELASTICITY)),
-        ramp=str(settings.get("savings_ramp", DEFAULT_RAMP) or DEFAULT_RAMP).lower(),
+        ramp=ramp,
         lag_years=int(settings.get("savings_lag_years", DEFAULT_LAG_YEARS)),
         notes=notes,
     )
@@ -435,6 +438,16 @@ def pack_scenario(source) -> Scenario:
     """The plan as pack.toml sets it: investment_share from [investment], everything else in full."""
     data = _as_inputs(source)
     return Scenario("Plan", "As planned, with pack.toml's investment share.", investment_share=data.investment_share)
+
+
+def as_scenario(option: Scenario | dict) -> Scenario:
+    """A Scenario from a Scenario or a plain dict of its fields, e.g. {"name": "Mine", "degree": 0.8}."""
+    if isinstance(option, Scenario):
+        return option
+    fields = dict(option)
+    if "priority_pods" in fields:
+        fields["priority_pods"] = tuple(fields["priority_pods"])
+    return Scenario(**fields)
 
 
 def _evaluate(data: Inputs, options: Sequence[Scenario]) -> dict[str, np.ndarray]:
@@ -467,7 +480,7 @@ def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
     discount_factor (first plan year 1.0) and discounted_net_gbp. ``source``: a Pack or Inputs.
     """
     data = _as_inputs(source)
-    scenario = scenario or pack_scenario(data)
+    scenario = as_scenario(scenario) if scenario is not None else pack_scenario(data)
     r = _evaluate(data, [scenario])
     factors = discount_factors(len(r["years"]), data.discount_rate)
     return pd.DataFrame({
@@ -490,10 +503,10 @@ def scenarios(source, options: Sequence[Scenario] = SEED_000_OPTIONS) -> pd.Data
     Columns: scenario, description, investment_gbp (plan total), horizon_savings_gbp (the annual
     savings pursued times the share released), savings_gbp (plan total), net_gbp, npv_gbp,
     payback_year ("2019/20" or "not within the plan"), savings_released (share). ``source``: a Pack
-    or Inputs; ``options`` defaults to seed 000's three options.
+    or Inputs; ``options`` (Scenarios or dicts of their fields) defaults to seed 000's three options.
     """
     data = _as_inputs(source)
-    options = list(options)
+    options = [as_scenario(option) for option in options]
     r = _evaluate(data, options)
     index = r["payback_index"]
     payback = np.where(index >= 0, [format_fy(y) for y in r["years"][np.clip(index, 0, None)]], NOT_WITHIN_PLAN)

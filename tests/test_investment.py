@@ -310,9 +310,13 @@ def test_seed_000_three_options_side_by_side():
 def test_users_add_their_own_scenario():
     mine = iv.Scenario("Urgent care first", "Only A&E savings, at full pace", degree=0.0, priority_degree=1.0,
                        priority_pods=("ae",))
-    table = iv.scenarios(inputs(), [*iv.SEED_000_OPTIONS, mine]).set_index("scenario")
+    as_dict = {"name": "Slow and steady", "degree": 0.8, "delay_years": 2}
+    table = iv.scenarios(inputs(), [*iv.SEED_000_OPTIONS, mine, as_dict]).set_index("scenario")
     assert table.loc["Urgent care first", "horizon_savings_gbp"] == pytest.approx(10e6)
-    assert len(table) == 4
+    assert table.loc["Slow and steady", "horizon_savings_gbp"] == pytest.approx(80e6)
+    assert len(table) == 5
+    slow = iv.cash_flow(inputs(), as_dict)
+    assert slow["savings_gbp"].iloc[:4].sum() == 0.0  # the ramp moved two years later: 2020/21 only
 
 
 # --- from a pack -----------------------------------------------------------------------------------------------
@@ -345,6 +349,17 @@ def test_pack_appraisal_uses_activity_savings_and_pack_settings(tmp_path):
     headline = iv.appraise(pack)
     assert headline["npv_gbp"] == pytest.approx(iv.npv(flows["net_gbp"].to_numpy(), 0.05))
     assert headline["first_year"] == "2016/17"
+
+
+@pytest.mark.integration
+def test_an_unknown_savings_ramp_in_pack_toml_is_refused(tmp_path):
+    from stpkit import load_pack
+
+    toml = ('[footprint]\nname = "T"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
+            '[investment]\nsavings_ramp = "sudden"\n')
+    pack = load_pack(write_pack(tmp_path / "p", pack_toml=toml))
+    with pytest.raises(ValueError, match="savings_ramp must be one of investment, linear"):
+        iv.inputs(pack)
 
 
 @pytest.mark.integration
