@@ -262,6 +262,17 @@ def test_seed003_pod_unit_cost_is_the_footprint_average(pack, projection):
 
 
 @pytest.mark.integration
+def test_seed003_executive_summary_extremes(projection):
+    """Seed 003 executive summary: "greatest reductions vs momentum in Corringham (-15%); lowest in
+    Prosper (-5%)", and "10% reduction in NEL vs momentum"."""
+    cells = _cells(projection, "non_elective")
+    share = cells["avoided"] / cells["momentum"]
+    assert cells.loc[share.idxmax(), "locality"] == "Corringham" and round(share.max(), 2) == 0.15
+    assert cells.loc[share.idxmin(), "locality"] == "Prosper" and round(share.min(), 2) == 0.05
+    assert round(cells["avoided"].sum() / cells["momentum"].sum(), 2) == 0.10
+
+
+@pytest.mark.integration
 def test_seed003_activity_shift_matches_the_locality_tables(projection):
     """Seed 003 initiative finance, activity shift 2020/21: 8K + 3.4K NEL admissions fewer and 129K +
     296K OP appointments fewer agree with the locality tables' avoided activity."""
@@ -332,7 +343,7 @@ def test_seed003_day_case_scheme_figures_cannot_all_hold():
 def test_seed003_outpatient_scheme_figures_need_unrounded_values():
     """Seed 003 OP: -4.86% - 11.34% = -16.20%, but the published total -16.21% (and -1.44% from
     2015/16 at 3.3%) needs at least 16.205%; Specialty's +4.29% from 2015/16 caps its reduction at
-    about 11.3416% and LTC's -4.86% caps LTC below 4.865%, so both must be unrounded and near the top
+    11.3415% and LTC's -4.86% caps LTC below 4.865%, so both must be unrounded and near the top
     of their rounding: the pack's 4.8645% + 11.341% = 16.2055% meets all six published OP figures."""
     k = 1.033 ** 5
     assert 0.0486 + 0.1134 < 0.16205
