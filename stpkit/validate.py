@@ -363,7 +363,10 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
             if spec["kind"] == "text":
                 if not isinstance(value, str) or not value.strip():
                     problems.append(Problem(name, "must be a non-empty text in quotes", row=row, column=where))
-                values[key] = str(value).strip()
+                elif spec.get("choices") and value.strip().lower() not in spec["choices"]:
+                    problems.append(Problem(name, f'"{value}" is not one of: {", ".join(spec["choices"])}',
+                                            row=row, column=where))
+                values[key] = str(value).strip().lower() if spec.get("choices") else str(value).strip()
             elif spec["kind"] == "fy":
                 try:
                     values[key] = parse_fy(str(value))

@@ -163,6 +163,13 @@ def test_unknown_setting_is_named(tmp_path):
 
 
 @pytest.mark.unit
+def test_setting_with_unknown_choice(tmp_path):
+    text = PACK_TOML + '\n[investment]\nsavings_ramp = "linaer"\n'
+    assert only(write_pack(tmp_path, pack_toml=text)) == \
+        'pack.toml line 10, [investment] savings_ramp: "linaer" is not one of: investment, linear'
+
+
+@pytest.mark.unit
 def test_unknown_investment_kind(tmp_path):
     investments = "category,kind,year,amount\nHubs,capital,2017/18,4000000\nApps,opex,2017/18,1000000\n"
     assert only(write_pack(tmp_path, investments_csv=investments)) == \
