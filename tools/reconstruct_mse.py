@@ -582,10 +582,7 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     # schemes.csv
     schemes = pd.DataFrame([(s, p, r) for s, p, r, _ in SCHEME_REDUCTIONS], columns=["scheme", "pod", "reduction"])
     src.add("schemes.csv", ["scheme", "pod"], f"{DETAILED_TABLE}: segment and metric columns")
-    for s, p, _, note in SCHEME_REDUCTIONS:
-        src.add("schemes.csv", "reduction", f"{DETAILED_TABLE}, change (%) from momentum: {note}", key=s)
-    # One source line per scheme covers all its pods: join the notes of multi-pod schemes.
-    src.rows = [r for r in src.rows if not (r["file"] == "schemes.csv" and r["column"] == "reduction")]
+    # One source line per scheme (the key is the scheme), with the note of each of its pods.
     for s in dict.fromkeys(s for s, *_ in SCHEME_REDUCTIONS):
         notes = "; ".join(f"{p}: {n}" for s2, p, _, n in SCHEME_REDUCTIONS if s2 == s)
         src.add("schemes.csv", "reduction", f"{DETAILED_TABLE}, change (%) from momentum; {notes}", key=s)
