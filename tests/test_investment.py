@@ -357,9 +357,11 @@ def test_an_unknown_savings_ramp_in_pack_toml_is_refused(tmp_path):
 
     toml = ('[footprint]\nname = "T"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
             '[investment]\nsavings_ramp = "sudden"\n')
-    pack = load_pack(write_pack(tmp_path / "p", pack_toml=toml))
-    with pytest.raises(ValueError, match="savings_ramp must be one of investment, linear"):
-        iv.inputs(pack)
+    from stpkit import PackError
+
+    with pytest.raises(PackError) as refused:
+        load_pack(write_pack(tmp_path / "p", pack_toml=toml))
+    assert refused.value.lines() == ['pack.toml line 7, [investment] savings_ramp: "sudden" is not one of: investment, linear']
 
 
 @pytest.mark.integration
