@@ -276,7 +276,8 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
     # reductions: one z per schemes.csv row; the pod's sum is the model's own sum plus the drawn deviations
     schemes = pack.schemes.reset_index(drop=True)
     s_point = _column(schemes, "reduction")
-    s_centre, s_spread = interval_parameters(s_point, _column(schemes, "reduction_low"), _column(schemes, "reduction_high"))
+    s_centre, s_spread = interval_parameters(s_point, _column(schemes, "reduction_low"),
+                                             _column(schemes, "reduction_high"))
     reduction = np.clip(_draw(scheme_rng, draws, s_centre, s_spread, np.arange(len(schemes)), len(schemes)),
                         0.0, REDUCTION_MAX)
     on_pod = np.zeros((len(schemes), len(POINTS_OF_DELIVERY)))
@@ -543,7 +544,8 @@ def assumption_draws(sim: Simulation) -> pd.DataFrame:
     activity.csv value), reduction per schemes.csv row; ``group`` numbers them within their kind.
     """
     pieces = []
-    for kind, table, values in (("growth", sim.growth_groups, sim.growth), ("unit_cost", sim.cost_groups, sim.unit_cost),
+    for kind, table, values in (("growth", sim.growth_groups, sim.growth),
+                                ("unit_cost", sim.cost_groups, sim.unit_cost),
                                 ("reduction", sim.schemes, sim.reduction)):
         n = values.shape[1]
         if n == 0:

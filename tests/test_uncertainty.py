@@ -179,8 +179,9 @@ def test_cell_percentiles_equal_the_quantiles_of_every_draw(interval_sim):
         expected = np.quantile(uncertainty.cell_draws(interval_sim, measure), [0.1, 0.5, 0.9], axis=0)
         got = _cells(table, measure)[["p10", "p50", "p90"]].to_numpy().T
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
-    savings = np.column_stack([uncertainty.cell_draws(interval_sim)[:, (interval_sim.cells["locality_id"] == i).to_numpy()]
-                               .sum(axis=1) for i in interval_sim.localities["locality_id"][:5]])
+    every = uncertainty.cell_draws(interval_sim)
+    ids = interval_sim.cells["locality_id"].to_numpy()
+    savings = np.column_stack([every[:, ids == i].sum(axis=1) for i in interval_sim.localities["locality_id"][:5]])
     got = _totals(table, "gross_savings_gbp")[["p10", "p50", "p90"]].to_numpy()[:5].T
     np.testing.assert_allclose(got, np.quantile(savings, [0.1, 0.5, 0.9], axis=0), rtol=1e-10)
 
