@@ -402,7 +402,12 @@ def test_seed_003_pump_priming_table_from_the_mid_and_south_essex_pack():
     from stpkit import load_pack
 
     pack = load_pack(MSE_PACK)
-    table = iv.by_year(pack.investments, years=range(pack.base_year + 1, pack.horizon_year + 1))
+    # the pack splits "Others" into the parts seed 003's workforce table names; added back they are the printed line
+    inv = pack.investments
+    others = inv["category"].isin(["Social prescribing pilots", "Locality back-office support"]) | \
+        inv["category"].str.startswith("Others")
+    table = iv.by_year(inv.assign(category=inv["category"].mask(others, "Others")),
+                       years=range(pack.base_year + 1, pack.horizon_year + 1))
     totals = table[table["is_total"]].set_index("category")
     years = ["2017/18", "2018/19", "2019/20", "2020/21"]
     assert totals.loc["Total pump priming", years].to_numpy() / 1e6 == pytest.approx([21.2, 13.8, 8.1, 0.0])

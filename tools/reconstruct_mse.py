@@ -2,11 +2,12 @@
 
 Seed 003 (the Mid and South Essex Success Regime local health and care annex, October 2016)
 publishes its two locality target tables (non-elective admissions and outpatient appointments)
-rounded: 5.7K, 6.3K, GBP 1.0M. The pack needs unrounded figures that, put through the pack rules
-(momentum = base x (1 + growth)^5, avoided = momentum - target, gross = avoided x unit cost),
-give back every published cell within its own rounding and every published NEL integer
-difference exactly. This script finds such a set and writes every pack CSV, with sources.csv
-saying where each number comes from.
+rounded: 5.7K, 6.3K, GBP 1.0M, and the NEL differences to whole admissions (-260). The pack needs
+unrounded figures that, put through the pack rules (momentum = base x (1 + growth)^5, avoided =
+momentum - target, gross = avoided x unit cost), give back every published cell within its own
+rounding, every published NEL integer difference as its nearest whole number, and every printed
+total. This script finds such a set and writes every pack CSV, with sources.csv saying where each
+number comes from.
 
     python tools/reconstruct_mse.py --extract   # re-read the tables from the seed text into tests/golden/
     python tools/reconstruct_mse.py             # solve from tests/golden/ and write data/mid_south_essex/
@@ -89,7 +90,8 @@ _MULTIPLIER = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "%": 0.01}
 class Figure:
     """A published figure: its value and half a unit of its last printed digit.
 
-    A plain integer with no K/M suffix (the NEL differences, "-260") is exact: half = 0.
+    A plain integer with no K/M suffix (the NEL differences, "-260") is rounded to the whole number
+    from an unrounded figure: half = 0.5.
     """
 
     text: str
@@ -104,26 +106,22 @@ class Figure:
     def high(self) -> float:
         return self.value + self.half
 
-    def holds(self, x, tol: float = 1e-6):
-        """Whether x rounds to this figure: strictly inside the rounding interval (ties excluded),
-        or equal to it (within floating-point tolerance) when the figure is an exact integer."""
+    def holds(self, x):
+        """Whether x rounds to this figure: strictly inside the rounding interval (ties excluded)."""
         x = np.asarray(x, dtype=float)
-        if self.half == 0:
-            return np.abs(x - self.value) <= tol
         return np.abs(x - self.value) < self.half
 
 
 def figure(text: str) -> Figure:
     """Parse a published cell: "5.7K" -> 5700 +/- 50, "£1.0M" -> 1e6 +/- 5e4, "-5%" -> -0.05 +/- 0.005,
-    "11.5k" -> 11500 +/- 50, "0k" -> 0 +/- 500, "-260" -> -260 exactly."""
+    "11.5k" -> 11500 +/- 50, "0k" -> 0 +/- 500, "-260" -> -260 +/- 0.5."""
     match = _FIGURE.match(str(text))
     if not match:
         raise ValueError(f"not a published figure: {text!r}")
     decimals = len(match.group("dec") or "")
     mult = _MULTIPLIER[match.group("suffix")]
     value = float(match.group("num")) * mult * (-1 if match.group("sign") == "-" else 1)
-    exact = match.group("suffix") == "" and decimals == 0
-    half = 0.0 if exact else 0.5 * mult * 10.0 ** (-decimals)
+    half = 0.5 * mult * 10.0 ** (-decimals)
     return Figure(str(text), value, half)
 
 
@@ -255,26 +253,53 @@ def _shift_until(pick, total_of, window: tuple[float, float], what: str, max_ite
     raise RuntimeError(f"could not bring the {what} total into {window}")
 
 
-def solve_nel(golden: pd.DataFrame) -> pd.DataFrame:
-    """Integer base-year and target NELs for every locality, momentum = target + the published
-    reduction vs 2020/21E (an integer), growth = (momentum / base)^(1/5) - 1.
+def common_shift(printed: list[Figure], total: Figure, decimals: int = 2) -> float:
+    """What to add to every row's printed integer so that the rows add up to the printed total.
 
-    With both published differences exact, base is the only free number per locality: every
-    integer base whose base, target, momentum and the two percentages all round to the printed
-    figures is a candidate; the one nearest the printed centres is taken, with a common shift
-    of the aims if the column totals need it.
+    A printed integer is rounded from an unrounded figure, so the unrounded row is the printed
+    integer plus less than half a unit either way. When the printed rows already add up within the
+    total's rounding the shift is 0. Otherwise every row moves by the same amount, to ``decimals``
+    places, that puts the total on the printed total: the NEL reductions vs 2015/16 print 26
+    integers adding up to 30 under a total of 31, so each row is its integer + 0.04 (31.04 in all).
+    """
+    rows_sum = sum(f.value for f in printed)
+    if total.holds(rows_sum):
+        return 0.0
+    shift = round((total.value - rows_sum) / len(printed), decimals)
+    if not all(f.holds(f.value + shift) for f in printed) or not total.holds(rows_sum + len(printed) * shift):
+        raise RuntimeError(f"no common shift of the rows reaches the printed total {total.text}")
+    return shift
+
+
+def solve_nel(golden: pd.DataFrame) -> pd.DataFrame:
+    """Base-year NELs (whole admissions), unrounded target and momentum for every locality, growth =
+    (momentum / base)^(1/5) - 1.
+
+    The printed reductions ("-260 (-5%)", "355 (6%)") are whole numbers rounded from unrounded
+    differences. Each row's unrounded difference is its printed integer plus the common shift that
+    makes the rows add up to the printed total (`common_shift`: +0.04 vs 2015/16, 0 vs 2020/21E),
+    so target = base - d1 and momentum = target + d2, both to the hundredth. Base is then the only
+    free number per locality: every integer base whose base, target, momentum and the two
+    percentages all round to the printed figures is a candidate; the one nearest the printed centres
+    is taken, with a common shift of the aims if the column totals need it.
     """
     rows = golden[golden["ccg"] != "Total"].reset_index(drop=True)
     total = figures(golden[golden["ccg"] == "Total"].iloc[0])
+    printed1 = [figure(x) for x in rows["reduction_vs_base"]]
+    printed2 = [figure(x) for x in rows["reduction_vs_momentum"]]
+    shift1 = common_shift(printed1, total["reduction_vs_base"])
+    shift2 = common_shift(printed2, total["reduction_vs_momentum"])
     cands, aims = [], []
-    for _, row in rows.iterrows():
+    for (_, row), p1, p2 in zip(rows.iterrows(), printed1, printed2):
         f = figures(row)
-        d1, d2 = f["reduction_vs_base"].value, f["reduction_vs_momentum"].value
+        d1, d2 = p1.value + shift1, p2.value + shift2
         base = np.arange(math.floor(f["base"].low), math.ceil(f["base"].high) + 1, dtype=float)
-        target = base - d1
-        momentum = target + d2
+        target = np.round(base - d1, 2)
+        momentum = np.round(target + d2, 2)
         ok = (f["base"].holds(base) & f["target"].holds(target) & f["momentum"].holds(momentum)
-              & f["reduction_vs_base_pct"].holds(d1 / base) & f["reduction_vs_momentum_pct"].holds(d2 / momentum))
+              & p1.holds(base - target) & p2.holds(momentum - target)
+              & f["reduction_vs_base_pct"].holds((base - target) / base)
+              & f["reduction_vs_momentum_pct"].holds((momentum - target) / momentum))
         if not ok.any():
             raise RuntimeError(f"NEL {row['locality']}: no integer base-year figure fits every published cell")
         cands.append({"base": base[ok], "target": target[ok], "momentum": momentum[ok]})
@@ -282,8 +307,8 @@ def solve_nel(golden: pd.DataFrame) -> pd.DataFrame:
 
     # Column totals: base, target and momentum totals each constrain sum(base), since
     # target = base - d1 and momentum = target + d2 with d1, d2 fixed.
-    d1_sum = sum(figure(x).value for x in rows["reduction_vs_base"])
-    d2_sum = sum(figure(x).value for x in rows["reduction_vs_momentum"])
+    d1_sum = sum(p.value + shift1 for p in printed1)
+    d2_sum = sum(p.value + shift2 for p in printed2)
     lo = max(total["base"].low, total["target"].low + d1_sum, total["momentum"].low + d1_sum - d2_sum)
     hi = min(total["base"].high, total["target"].high + d1_sum, total["momentum"].high + d1_sum - d2_sum)
 
@@ -295,10 +320,15 @@ def solve_nel(golden: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "locality": rows["locality"],
         "base": [int(c["base"][i]) for c, i in zip(cands, chosen)],
-        "target": [int(c["target"][i]) for c, i in zip(cands, chosen)],
-        "momentum": [int(c["momentum"][i]) for c, i in zip(cands, chosen)],
+        "target": [float(c["target"][i]) for c, i in zip(cands, chosen)],
+        "momentum": [float(c["momentum"][i]) for c, i in zip(cands, chosen)],
     })
     out["growth"] = [exact_growth(b, m) for b, m in zip(out["base"], out["momentum"])]
+    d1_out, d2_out = out["base"] - out["target"], out["momentum"] - out["target"]
+    if not (all(p.holds(x) for p, x in zip(printed1, d1_out)) and total["reduction_vs_base"].holds(d1_out.sum())
+            and all(p.holds(x) for p, x in zip(printed2, d2_out)) and total["reduction_vs_momentum"].holds(d2_out.sum())):
+        raise RuntimeError("NEL: the unrounded reductions do not round to the printed integers and totals")
+    out.attrs.update(shift_vs_base=shift1, shift_vs_momentum=shift2)
     return out
 
 
@@ -492,6 +522,51 @@ class Sources:
         return pd.DataFrame(self.rows, columns=["file", "column", "locality_id", "key", "source"])
 
 
+FUNDING_YEARS = ("2017/18", "2018/19", "2019/20", "2020/21")
+
+# Seed 003's pump-priming "Others" line (footnote 2: "costs each less than GBP 1m p.a.": social prescribing
+# pilots, locality back office support and leadership development). The workforce table shows two of
+# its parts as lines of their own; the rest is leadership development and whatever else is not shown.
+OTHERS = "Others"
+OTHERS_REMAINDER = "Others: leadership development and other items"
+
+# Roles that do not start in their line's first year of investment: (year, why).
+ROLE_START_YEARS = {
+    "GP MDT leads": ("2019/20", "'+8 GP MDT leads, enabled by capacity release' follow the capacity release the "
+                     "'Workforce changes to support GP capacity release' line funds in 2017/18 and 2018/19, and 8 x ~GBP 60K "
+                     "= GBP 0.48m is the Up-skilling Primary Care line's only 2019/20 amount (0.5), the table's 2019/20 total "
+                     "(GBP 0.5M); the ~52 GPwSI (~GBP 80K each) take its 2017/18 and 2018/19 amounts"),
+}
+
+
+def split_others(pump: pd.DataFrame, workforce: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Seed 003's pump-priming "Others" line (GBP m by year, as printed) split into the lines the
+    workforce table shows inside it (its lines that the pump-priming table does not have: social
+    prescribing pilots 0.4, locality back-office support 0.3 and 0.3) and the remainder, by year,
+    each printed to GBP 0.1m. Every part of every year is at least 0 and less than GBP 1m (footnote
+    2), and the parts add up to the printed line."""
+    others = pump[pump["category"] == OTHERS].iloc[0]
+    inside = workforce[(workforce["kind"] != "total") & ~workforce["line"].isin(pump["category"])].drop_duplicates("line")
+    parts: dict[str, dict[str, float]] = {}
+    for _, row in inside.iterrows():
+        parts[row["line"]] = {y: _gbp_m(row[y]) for y in FUNDING_YEARS}
+    rest = {y: round(_gbp_m(others[y]) - sum(p[y] for p in parts.values()), 1) for y in FUNDING_YEARS}
+    parts[OTHERS_REMAINDER] = rest
+    for name, amounts in parts.items():
+        if not all(0 <= a < 1.0 for a in amounts.values()):
+            raise ValueError(f"'Others' part {name} is not between 0 and GBP 1m a year: {amounts}")
+    return {name: {y: (f"{a:.1f}" if a else "") for y, a in amounts.items()} for name, amounts in parts.items()}
+
+
+def _gbp_m(text: str) -> float:
+    return float(text) if text else 0.0
+
+
+def _amounts(row) -> str:
+    """'2017/18 GBP 0.3m, 2018/19 GBP 0.3m': the printed amounts of a line, blank years left out."""
+    return ", ".join(f"{y} GBP {row[y]}m" for y in FUNDING_YEARS if row[y])
+
+
 def _money(text: str) -> int:
     """'£26.3M' or '6.2' (GBP m) -> whole pounds."""
     return int(round(figure(text).value * (1 if re.search(r"[kKmM]", text) else 1e6)))
@@ -557,14 +632,19 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     src.add("activity.csv", ["locality_id", "pod"], f"{NEL_TABLE} and {OP_TABLE}: one row per locality and table")
     src.add("activity.csv", "activity", f"{NEL_TABLE}, NELs 2015/16 (reconstructed unrounded: an integer consistent with every published cell of the row; see README)", key="non_elective")
     src.add("activity.csv", "activity", f"{OP_TABLE}, OPs 2015/16 (reconstructed unrounded: an integer consistent with every published cell of the row; see README)", key="outpatient")
-    src.add("activity.csv", "growth", f"{NEL_TABLE}: (NELs 2020/21E / NELs 2015/16)^(1/5) - 1 with 2020/21E = target + the published reduction vs 2020/21E "
-            "(reconstructed unrounded, full float precision)", key="non_elective")
+    shift2 = nel.attrs["shift_vs_momentum"]
+    src.add("activity.csv", "growth", f"{NEL_TABLE}: (NELs 2020/21E / NELs 2015/16)^(1/5) - 1 with 2020/21E = target + the reduction vs 2020/21E "
+            + (f"(the published integer {shift2:+g}, the common shift to the published total)" if shift2 else
+               "(the published integer: the rows already add up within the published total, 11K)")
+            + " (reconstructed unrounded, full float precision)", key="non_elective")
     src.add("activity.csv", "growth", f"blank: the pod's 3.3% a year ({OP_TABLE} note: 'Activity growth rates of 3.3% assumed as per NHSE guidance') fits every locality", key="outpatient")
     for pod, table in (("non_elective", NEL_TABLE), ("outpatient", OP_TABLE)):
         src.add("activity.csv", "unit_cost", f"{table}: Gross savings 2020/21 / reduction vs 2020/21E (reconstructed unrounded: the printed "
                 "gross savings, shifted as the Total needs, over the reconstructed avoided activity; no single unit cost fits every locality)", key=pod)
     src.add("targets.csv", ["locality_id", "pod"], f"{NEL_TABLE} and {OP_TABLE}: one row per locality and table")
-    src.add("targets.csv", "target", f"{NEL_TABLE}, NELs target 2020/21 = NELs 2015/16 - the published integer reduction vs 2015/16 (reconstructed unrounded)", key="non_elective")
+    src.add("targets.csv", "target", f"{NEL_TABLE}, NELs target 2020/21 = NELs 2015/16 - the reduction vs 2015/16, unrounded: the published integer "
+            f"{nel.attrs['shift_vs_base']:+g}, the common shift that makes the 26 rows (printed integers adding up to 30) add up to the published "
+            "total 31; each still rounds to its printed integer (reconstructed unrounded, see README)", key="non_elective")
     src.add("targets.csv", "target", f"{OP_TABLE}, OPs target 2020/21 (reconstructed unrounded integer)", key="outpatient")
 
     # pods.csv
@@ -587,16 +667,31 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
         notes = "; ".join(f"{p}: {n}" for s2, p, _, n in SCHEME_REDUCTIONS if s2 == s)
         src.add("schemes.csv", "reduction", f"{DETAILED_TABLE}, change (%) from momentum; {notes}", key=s)
 
-    # investments.csv
+    # investments.csv: the pump-priming table, its "Others" line split into the parts the workforce table names
     pump = golden["seed003_pump_priming.csv"]
+    wf = golden["seed003_workforce.csv"]
     inv = []
     for _, row in pump[pump["section"] != "Total"].iterrows():
         kind = "capital" if row["section"] == "Cap." else "revenue"
-        for year in ("2017/18", "2018/19", "2019/20", "2020/21"):
-            if row[year]:
-                inv.append((row["category"], kind, year, _money(row[year])))
+        parts = split_others(pump, wf) if row["category"] == OTHERS else {row["category"]: row}
+        for category, amounts in parts.items():
+            for year in FUNDING_YEARS:
+                if amounts[year]:
+                    inv.append((category, kind, year, _money(amounts[year])))
     investments = pd.DataFrame(inv, columns=["category", "kind", "year", "amount"])
     src.add("investments.csv", ["category", "kind", "year", "amount"], f"{PUMP_TABLE} (pump priming = revenue, 'Cap.' = capital; GBP m x 1,000,000; blank cells are no row)")
+    parts = split_others(pump, wf)
+    named = [c for c in parts if c != OTHERS_REMAINDER]
+    for category in named:
+        src.add("investments.csv", ["category", "kind", "year", "amount"], f"reconstructed from two seed tables: {WORKFORCE_TABLE}, "
+                f"line '{category}' ({_amounts(parts[category])}), one of the parts of {PUMP_TABLE}, 'Others' (footnote 2, "
+                "'costs each less than GBP 1m p.a.': social prescribing pilots, locality back office support and leadership development)",
+                key=category)
+    src.add("investments.csv", ["category", "kind", "year", "amount"], f"reconstructed from two seed tables: {PUMP_TABLE}, 'Others' "
+            f"({_amounts(pump[pump['category'] == OTHERS].iloc[0])}) less the lines {WORKFORCE_TABLE} shows inside it "
+            f"({', '.join(named)}) leaves {_amounts(parts[OTHERS_REMAINDER])}: the rest of footnote 2, leadership development, "
+            "and anything else the seed does not show",
+            key=OTHERS_REMAINDER)
 
     # initiatives.csv
     fin = golden["seed003_initiative_finance.csv"]
@@ -631,10 +726,9 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
             "kept as printed even where the rows do not add up to them", key="Total")
 
     # roles.csv
-    wf = golden["seed003_workforce.csv"]
     roles = []
     for _, row in wf[wf["kind"] != "total"].iterrows():
-        year = next(y for y in ("2017/18", "2018/19", "2019/20", "2020/21") if row[y])
+        year = ROLE_START_YEARS.get(row["staff_group"], (next(y for y in FUNDING_YEARS if row[y]), ""))[0]
         count = int(row["count"])
         if row["cost_per"]:
             cost = figure(row["cost_per"].lstrip("~")).value
@@ -643,14 +737,29 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
         roles.append({"role": row["line"], "staff_group": row["staff_group"],
                       "fte": count if row["kind"] == "additional_fte" else 0,
                       "trained": count if row["kind"] == "up_skilled" else pd.NA,
-                      "unit_cost": cost, "year": year})
+                      "unit_cost": cost, "year": year, "category": row["line"]})
     roles = pd.DataFrame(roles)
+    missing = set(roles["category"]) - set(investments["category"])
+    if missing:
+        raise ValueError(f"roles paid by lines investments.csv does not have: {sorted(missing)}")
+    for group, (year, _) in ROLE_START_YEARS.items():  # a later start must match the line's amount that year
+        role = roles[roles["staff_group"] == group].iloc[0]
+        line = investments.loc[(investments["category"] == role["category"]) & (investments["year"] == year), "amount"]
+        count = role["fte"] if role["fte"] > 0 else role["trained"]
+        if len(line) != 1 or abs(count * role["unit_cost"] - line.iloc[0]) >= 50_000:
+            raise ValueError(f"{group}: {count} x {role['unit_cost']} is not the {year} amount of {role['category']}")
     roles["trained"] = roles["trained"].astype("Int64")
     src.add("roles.csv", ["role", "staff_group", "fte", "trained"], f"{WORKFORCE_TABLE}: Additional FTE (fte) and Up-skilled workforce (trained) columns")
     src.add("roles.csv", "unit_cost", f"{WORKFORCE_TABLE}, footnotes 1-5 (GBP 50K, ~20K, ~80K per FTE, ~60K per GP MDT lead, ~2K per navigator)")
     src.add("roles.csv", "unit_cost", f"illustrative assumption: the seed gives no cost per non-medical prescriber; GBP 1.0m 'Training to up-skill "
             f"existing workforce' ({WORKFORCE_TABLE}) / 26 prescribers, to GBP 100", key="Training to up-skill existing workforce")
-    src.add("roles.csv", "year", f"{WORKFORCE_TABLE}: the first year with investment on the role's line (2017/18 for every line)")
+    src.add("roles.csv", "year", f"{WORKFORCE_TABLE}: the first year with investment on the role's line (2017/18 for every line), unless a line below says otherwise")
+    for group, (year, why) in ROLE_START_YEARS.items():
+        role = wf.loc[wf["staff_group"] == group, "line"].iloc[0]
+        others = wf.loc[(wf["line"] == role) & (wf["staff_group"] != group), "staff_group"]
+        src.add("roles.csv", "year", f"{WORKFORCE_TABLE}: {', '.join(others)} from the line's first year, 2017/18; "
+                f"{group} from {year}: {why}", key=role)
+    src.add("roles.csv", "category", f"{WORKFORCE_TABLE}: the investment line on the role's row (the investments.csv category that pays for it)")
 
     # enablers.csv
     ena = golden["seed003_enablers.csv"]
@@ -695,12 +804,18 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole-number float columns written as integers (15, not 15.0); fractions keep full precision."""
+    """Whole numbers in float columns written as integers (15, not 15.0); fractions keep full
+    precision (targets.csv mixes unrounded NEL targets, 5934.96, with whole OP targets)."""
     frame = frame.copy()
     for col in frame.columns:
         values = frame[col]
-        if values.dtype.kind == "f" and values.notna().any() and (values.dropna() % 1 == 0).all():
+        if values.dtype.kind != "f" or not values.notna().any():
+            continue
+        whole = values.notna() & (values % 1 == 0)
+        if whole[values.notna()].all():
             frame[col] = values.astype("Int64")
+        elif whole.any():
+            frame[col] = values.astype(object).where(~whole, values[whole].astype("int64").astype(object))
     return frame
 
 
