@@ -1,0 +1,158 @@
+"""Reports past one machine: the same run spread over an existing Dask distributed cluster.
+
+    stpkit reports PACK --out DIR --scheduler tcp://HOST:8786
+
+Each report (a locality and a notebook) is one Dask task running `stpkit.report.worker.run_job`
+on a worker; the results (executed notebook, report HTML, headline figures, timings) come back to
+the client, which publishes them exactly as a local run does: files written whole, manifest.json,
+index.html and the Excel workbook in DIR on the client's machine.
+
+What travels: the pack's files are sent once to every worker (scattered with broadcast) and each
+worker writes them to a local temporary folder named after their hash, reused by every task with
+the same pack; each notebook's text is sent once. Workers therefore need no shared file system and
+no copy of the pack or the notebooks, only stpkit installed, the same version as the client's: a
+task checks stpkit's source hash against the client's and fails with a clear error if they differ.
+(The pack parameter of an executed notebook shows the worker's temporary folder.)
+
+Setting up a cluster (on each machine, in an environment where `pip install stpkit` was done from
+the same checkout as the client's):
+
+    dask scheduler --host 0.0.0.0 --port 8786                       # one machine
+    dask worker tcp://SCHEDULER:8786 --nworkers 8 --nthreads 1 \\
+        --preload stpkit.report.cluster                              # each worker machine
+
+--nthreads 1: a worker process runs one notebook at a time (the engine holds a process lock, so
+more threads would only queue). Use --nworkers to fill the machine's cores instead. --preload
+stpkit.report.cluster warms each worker up once at start (imports, chart renderer, templates), so
+the first task is as fast as the others. The client needs network access to the scheduler; if the
+cluster requires TLS, pass a tls:// address and configure Dask's security settings as usual
+(https://distributed.dask.org/en/stable/tls.html).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from . import jobs as planning
+
+SCHEMES = ("tcp://", "tls://", "ucx://", "ws://", "wss://", "inproc://")
+
+
+def check_address(address: str) -> str:
+    """The scheduler address, or ValueError saying what one looks like."""
+    if not any(address.startswith(scheme) for scheme in SCHEMES) or ":" not in address.split("://", 1)[1]:
+        raise ValueError(f"--scheduler {address!r} is not a Dask scheduler address; it looks like tcp://HOST:PORT")
+    return address
+
+
+def _materialise(pack: dict) -> Path:
+    """The pack written to this machine's temporary folder (once per pack hash), returning its folder."""
+    root = Path(tempfile.gettempdir()) / "stpkit-packs" / pack["hash"][:32]
+    folder = root / pack["name"]
+    if (root / ".complete").is_file():
+        return folder
+    staging = Path(tempfile.gettempdir()) / "stpkit-packs" / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
+    (staging / pack["name"]).mkdir(parents=True)
+    for name, data in pack["files"].items():
+        (staging / pack["name"] / name).write_bytes(data)
+    (staging / ".complete").write_text(pack["hash"])
+    try:
+        os.replace(staging, root)  # another task on this machine may have done it first: theirs stands
+    except OSError:
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def run_task(job: dict, notebook_text: str, pack: dict) -> dict:
+    """A Dask task: one report, with the pack and notebook sent by the client."""
+    from . import worker
+
+    if job.get("source_hash") and job["source_hash"] != planning.source_hash():
+        return {"key": job["key"], "worker": None, "status": "failed", "ipynb": None, "html": None, "headlines": [],
+                "seconds": {}, "error": {"ename": "VersionMismatch", "cell": None, "traceback": "",
+                                         "evalue": "stpkit on this Dask worker is not the client's version "
+                                                   f"(source hash {planning.source_hash()[:12]} against "
+                                                   f"{job['source_hash'][:12]}): install the same stpkit on every worker"}}
+    folder = _materialise(pack)
+    job = {**job, "notebook_text": notebook_text, "parameters": {**job["parameters"], "pack": str(folder)}}
+    return worker.run_job(job)
+
+
+class DaskExecutor:
+    """Runs jobs as tasks on a Dask cluster and yields their results as they finish."""
+
+    def __init__(self, address: str, pack_path: Path):
+        self.address = check_address(address)
+        self.pack_path = Path(pack_path)
+        self.description = f"Dask cluster at {address}"
+        self._client = None
+        self._futures = []
+
+    def connect(self) -> None:
+        """Connect to the scheduler (before anything runs, so a wrong address is a clear error at once)."""
+        from distributed import Client
+
+        if self._client is None:
+            try:
+                self._client = Client(self.address, timeout="30s", set_as_default=False)
+            except (OSError, TimeoutError) as failure:
+                raise ConnectionError(f"could not reach the Dask scheduler at {self.address}: {failure}") from None
+
+    def run(self, todo: list[dict]) -> Iterator[dict]:
+        from distributed import as_completed
+
+        self.connect()
+        client = self._client
+        try:
+            fingerprint = planning.pack_fingerprint(self.pack_path)
+            pack = {"hash": fingerprint["hash"], "name": self.pack_path.name,
+                    "files": {name: path.read_bytes() for name, path in planning.pack_files(self.pack_path).items()}}
+            pack_future = client.scatter(pack, broadcast=True, hash=False)
+            texts = {}
+            run_id = secrets.token_hex(4)
+            for index, job in enumerate(todo):
+                text = job["notebook_text"]
+                if text not in texts:
+                    texts[text] = client.scatter(text, hash=False)
+                light = {k: v for k, v in job.items() if k != "notebook_text"}
+                self._futures.append(client.submit(run_task, light, texts[text], pack_future, pure=False,
+                                                   key=f"stpkit-report-{run_id}-{index}-{job['key']}"))
+            by_future = dict(zip(self._futures, todo))
+            for future, outcome in as_completed(self._futures, with_results=True, raise_errors=False):
+                job = by_future[future]
+                if isinstance(outcome, BaseException) or future.status == "error":
+                    failure = outcome if isinstance(outcome, BaseException) else future.exception()
+                    yield {"key": job["key"], "worker": None, "status": "failed", "ipynb": None, "html": None,
+                           "headlines": [], "seconds": {},
+                           "error": {"ename": type(failure).__name__, "evalue": str(failure), "cell": None,
+                                     "traceback": ""}}
+                else:
+                    yield outcome
+                future.release()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if self._futures:
+                client.cancel(self._futures, force=True)
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
+        self._futures = []
+        client.close(timeout=10)
+
+
+def dask_setup(worker=None) -> None:
+    """`dask worker --preload stpkit.report.cluster`: warm the worker up before it takes tasks."""
+    from . import worker as report_worker
+
+    report_worker.warm_up()

@@ -1,0 +1,192 @@
+"""Publishing a report run: files written whole, manifest.json and index.html.
+
+Every file reaches its final name in one step: it is written to a temporary name in the same
+folder (".<name>.<pid>.<random>.stpkit-tmp") and renamed over the final name (os.replace, atomic on
+one file system). A run that is interrupted, or killed outright, leaves each report either as it
+was or complete, never half-written; temporary files it could not remove are hidden (leading dot),
+never linked from the index, and removed by the next run.
+
+manifest.json records the run: the inputs with their hashes, the versions, and for every locality
+and notebook the status, the error if it failed, the timings, the headline figures and the hashes
+of the files written. index.html lists every locality against every notebook from the manifest.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import secrets
+from pathlib import Path
+
+from .jobs import sha256_bytes
+
+TEMP_SUFFIX = ".stpkit-tmp"
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> tuple[str, int]:
+    """Write `data` to `path` in one step (temp file in the same folder, then rename). Returns (sha256, bytes)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            temp.unlink()
+        except OSError:
+            pass
+        raise
+    return sha256_bytes(payload), len(payload)
+
+
+def remove_temp_files(root: Path) -> int:
+    """Remove temporary files left by an interrupted run; returns how many there were."""
+    count = 0
+    root = Path(root)
+    if not root.is_dir():
+        return 0
+    for path in root.rglob(f".*{TEMP_SUFFIX}"):
+        try:
+            path.unlink()
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The manifest of the previous run in `out`, or None if there is none (or it cannot be read)."""
+    try:
+        data = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("reports"), list) else None
+
+
+def records_by_key(manifest: dict | None) -> dict[str, dict]:
+    if not manifest:
+        return {}
+    return {f'{r.get("locality_id")}/{r.get("notebook")}': r for r in manifest.get("reports", []) if isinstance(r, dict)}
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    write_atomic(Path(out) / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# index.html
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Arial, sans-serif; margin: 0; color: #231f20; }
+header { background: #005EB8; color: #fff; padding: 1em 1.5em; }
+header h1 { margin: 0.1em 0 0.3em; font-size: 1.7em; }
+header a { color: #fff; }
+header p { margin: 0.25em 0; }
+main { padding: 1em 1.5em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #d8dde0; padding: 0.45em 0.6em; vertical-align: top; text-align: left; }
+thead th { background: #f0f4f5; position: sticky; top: 0; }
+tbody th { font-weight: 600; min-width: 11em; }
+small, .time { color: #425563; font-size: 0.8em; }
+.figures { font-size: 0.85em; margin-top: 0.2em; }
+.figures div { white-space: nowrap; }
+.status { display: inline-block; font-size: 0.75em; padding: 0 0.4em; border-radius: 0.2em; margin-right: 0.3em; }
+.ok .status { background: #e6f4ea; color: #006747; }
+.failed { background: #fdf0ef; }
+.failed .status { background: #DA291C; color: #fff; }
+.notrun .status { background: #e8edee; color: #425563; }
+.error { color: #8a1538; font-size: 0.85em; white-space: pre-wrap; max-width: 28em; }
+.failures { border-left: 4px solid #DA291C; padding: 0.3em 1em; background: #fdf0ef; margin-bottom: 1em; }
+.note { color: #425563; font-size: 0.85em; }
+"""
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.1f} s" if value < 90 else f"{value / 60:.1f} min"
+
+
+def _figures(figures: list[dict], limit: int = 4) -> str:
+    rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b></div>" for f in (figures or [])[:limit])
+    return f'<div class="figures">{rows}</div>' if rows else ""
+
+
+def _cell(record: dict | None) -> str:
+    if record is None:
+        return '<td class="notrun"><span class="status">not run</span></td>'
+    status = record.get("status")
+    seconds = (record.get("seconds") or {}).get("total")
+    if status == "ok":
+        reused = ' <span class="time">(unchanged)</span>' if record.get("reused") else ""
+        return (f'<td class="ok"><span class="status">ok</span><a href="{_e(record["html"])}">Report</a> '
+                f'<small>(<a href="{_e(record["ipynb"])}">notebook</a>)</small>'
+                f'{_figures(record.get("headlines"))}<div class="time">{_seconds(seconds)}{reused}</div></td>')
+    if status == "failed":
+        error = record.get("error") or {}
+        link = (f' <small>(<a href="{_e(record["ipynb"])}">executed notebook</a>)</small>'
+                if record.get("ipynb_written") else "")
+        return (f'<td class="failed"><span class="status">failed</span>{link}'
+                f'<div class="error">{_e(error.get("ename"))}: {_e(error.get("evalue"))}</div>'
+                f'<div class="time">{_seconds(seconds)}</div></td>')
+    return '<td class="notrun"><span class="status">not run</span></td>'
+
+
+def index_html(manifest: dict) -> str:
+    """The index page: every locality against every notebook, with links, status, headline figures and time."""
+    run = manifest.get("run", {})
+    pack = manifest.get("inputs", {}).get("pack", {})
+    notebooks = manifest.get("notebooks", [])
+    records = records_by_key(manifest)
+    summary = manifest.get("summary", {})
+    footprint = pack.get("name") or "Footprint"
+    failures = [r for r in manifest.get("reports", []) if r.get("status") == "failed"]
+
+    lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{_e(footprint)}: locality reports</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+             "<header>", '<div>Locality reports</div>', f"<h1>{_e(footprint)}</h1>"]
+    counts = ", ".join(f"{summary.get(k, 0)} {label}" for k, label in
+                       (("ok", "ok"), ("failed", "failed"), ("not_run", "not run")) if summary.get(k, 0) or k == "ok")
+    lines.append(f"<p>{len(manifest.get('localities', []))} localities &times; {len(notebooks)} notebooks: "
+                 f"{_e(counts)}. Generated {_e(run.get('finished') or run.get('started'))} "
+                 f"in {_seconds(run.get('wall_seconds'))}.</p>")
+    links = []
+    if manifest.get("workbook", {}).get("path"):
+        links.append(f'<a href="{_e(manifest["workbook"]["path"])}">Footprint tables (Excel)</a>')
+    links.append(f'<a href="{MANIFEST}">Run manifest (JSON)</a>')
+    lines.append(f"<p>{' &middot; '.join(links)}</p>")
+    if run.get("disclosure_rule"):
+        lines.append(f'<p class="note" style="color:#fff">{_e(run["disclosure_rule"])}</p>')
+    if run.get("interrupted"):
+        lines.append("<p><b>This run was interrupted: reports marked &ldquo;not run&rdquo; are missing.</b></p>")
+    lines += ["</header>", "<main>"]
+    if failures:
+        lines.append('<section class="failures"><h2>Failed</h2><ul>')
+        for record in failures:
+            error = record.get("error") or {}
+            lines.append(f"<li>{_e(record.get('locality'))} ({_e(record.get('locality_id'))}), "
+                         f"{_e(record.get('notebook_title'))}: {_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
+        lines.append("</ul></section>")
+    header = "".join(f"<th>{_e(n.get('title'))}</th>" for n in notebooks)
+    lines += ["<table>", f"<thead><tr><th>Locality</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]
+    for place in manifest.get("localities", []):
+        cells = "".join(_cell(records.get(f"{place['locality_id']}/{n['name']}")) for n in notebooks)
+        lines.append(f"<tr><th>{_e(place.get('locality'))}<br><small>{_e(place.get('locality_id'))}"
+                     f"{' &middot; ' + _e(place['group']) if place.get('group') else ''}</small></th>"
+                     f"<td>{_figures(place.get('headlines'), limit=6)}</td>{cells}</tr>")
+    lines += ["</tbody>", "</table>", "</main>", "</body>", "</html>", ""]
+    return "\n".join(lines)

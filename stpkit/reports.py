@@ -1,0 +1,116 @@
+"""`stpkit reports`: every locality's reports for a footprint pack, published in one folder.
+
+    stpkit reports PACK --out DIR [--localities ID,...] [--notebooks NAME,...] [--workers N]
+                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure]
+
+For each locality and notebook, DIR/<locality_id>/<notebook>.ipynb (the executed notebook) and
+DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet); DIR/index.html
+lists them all with status, headline figures and time taken; DIR/manifest.json records inputs,
+versions, timings and errors; DIR/footprint_tables.xlsx holds the footprint's tables for finance
+teams. A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
+parameters changed), unless --force. Exit code 0 when every report succeeded, 1 when any failed
+(the others are still published), 130 when interrupted (what finished is kept).
+
+How it works: `stpkit.report` (engine, export, build, cluster ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--workers must be 0 or more")
+    return value
+
+
+def add_command(subparsers) -> None:
+    """Add `stpkit reports` to the stpkit command line."""
+    parser = subparsers.add_parser(
+        "reports", help="run every notebook for every locality and publish the reports",
+        description="Run the notebooks for every locality of a footprint pack (papermill parameters pack and "
+                    "locality) and publish the executed notebooks, self-contained HTML reports, an index, a "
+                    "manifest and an Excel workbook of the footprint's tables. The pack is validated first.")
+    parser.add_argument("pack", metavar="PACK", help="folder holding the footprint pack")
+    parser.add_argument("--out", metavar="DIR", required=True, help="folder to publish the reports in")
+    parser.add_argument("--localities", metavar="ID,...", type=_names,
+                        help="only these locality_ids (default: every locality in localities.csv)")
+    parser.add_argument("--notebooks", metavar="NAME,...", type=_names,
+                        help="only these notebooks: names in notebooks/ or paths to .ipynb files (default: "
+                             "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap)")
+    parser.add_argument("--workers", metavar="N", type=_workers, default=None,
+                        help=f"worker processes (default: the machine's cores, {os.cpu_count()} here; "
+                             "0 runs everything in this process)")
+    parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")
+    parser.add_argument("--no-disclosure", dest="disclosure", action="store_false",
+                        help="show counts from 1 to 7 instead of * (internal use only: not for publication)")
+    parser.set_defaults(run=cmd_reports)
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from .cli import EXIT_OK, EXIT_PROBLEMS, UserError
+    from .report.build import RunError, build_reports
+    from .report.progress import Progress
+
+    if args.scheduler:
+        from .report.cluster import check_address
+
+        try:
+            check_address(args.scheduler)
+        except ValueError as problem:
+            raise UserError(str(problem)) from None
+    if args.localities is not None and not args.localities:
+        raise UserError("--localities needs at least one locality_id")
+    if args.notebooks is not None and not args.notebooks:
+        raise UserError("--notebooks needs at least one notebook name")
+
+    tracker = {}
+
+    def progress(total, localities, per_locality, already):
+        tracker["bar"] = Progress(total, localities, per_locality, already=already, stream=sys.stdout)
+        return tracker["bar"]
+
+    def on_failure(record):
+        error = record.get("error") or {}
+        where = f"{args.out}/{record['ipynb']}" if record.get("ipynb_written") else "no notebook written"
+        line = (f"failed: {record['locality']} ({record['locality_id']}), {record['notebook_title']}: "
+                f"{error.get('ename')}: {error.get('evalue')} [{where}]")
+        bar = tracker.get("bar")
+        if bar is not None:
+            bar.message(line, stream=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
+
+    try:
+        result = build_reports(args.pack, args.out, localities=args.localities, notebooks=args.notebooks,
+                               workers=args.workers, force=args.force, scheduler=args.scheduler,
+                               disclosure=args.disclosure, progress=progress, on_failure=on_failure)
+    except (RunError, ConnectionError) as problem:
+        raise UserError(str(problem)) from None
+
+    total = result.ok + result.failed + result.not_run
+    ran = result.manifest.get("run", {}).get("ran", 0)
+    print(f"{result.manifest['inputs']['pack']['name']}: {total} reports in {result.out} - {result.ok} ok "
+          f"({result.reused} unchanged, {ran} run), {result.failed} failed"
+          + (f", {result.not_run} not run" if result.not_run else "") + f"; {result.seconds:.1f} s")
+    print(f"Index: {result.out / 'index.html'}")
+    if not args.disclosure:
+        print("Disclosure control is off: counts from 1 to 7 are shown. Do not publish these reports.",
+              file=sys.stderr)
+    if result.interrupted:
+        print("stpkit: interrupted; finished reports are kept, run again to complete the rest", file=sys.stderr)
+        return 130
+    return EXIT_PROBLEMS if result.failed else EXIT_OK
