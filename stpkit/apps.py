@@ -1,0 +1,810 @@
+"""What-if apps for managers: the four notebooks served as Voila web pages (`stpkit apps`).
+
+Managers do not open notebooks: they open a web page, pick their locality, move the assumptions
+and read the result. `stpkit apps` serves needs_analysis, locality_deep_dive, investment_phasing
+and workforce_gap as Voila apps behind one landing page:
+
+    http://127.0.0.1:8866/                                   landing page: locality picker, 4 links
+    http://127.0.0.1:8866/apps/needs_analysis?locality=MSE05 one app for one locality
+    http://127.0.0.1:8866/apps/workforce_gap?pack=other     another pack under the served data folder
+
+How it is put together (server side, in the `stpkit apps` process):
+- `AppsServer` is a Voila application cut down to the apps: the landing page, /apps/<name>, and
+  only the static files, widget extensions and kernel channels a page needs. No file browser,
+  terminal, contents API or notebook editing exists; every other address answers a plain 404.
+- Kernels are preheated (Voila's pool): each app notebook runs in the background up to its
+  parameters cell, imports and warms everything, then waits for a page request. Code is stripped
+  from the pages and Voila lets the page send only widget messages to its kernel, never code.
+- ?locality= and ?pack= are checked before a kernel is used: an unknown locality, a pack outside
+  the served data folder or any other query key is refused with a plain page.
+
+Kernel side (in each app kernel, set up through an IPython profile the server writes):
+- `kernel_setup()` hides tracebacks: they go to the server log and the page shows a plain message.
+- After the notebook's parameters cell, `from_request(pack, locality)` is applied to the
+  notebook's `pack` and `locality`: it waits for the page request (preheated kernels only learn
+  their request then) and returns the pack and locality the address asks for. Notebooks may also
+  call it themselves; it is a no-op outside `stpkit apps` (JupyterLab, papermill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import traceback
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+#: the four apps in landing-page order: notebook stem -> (title, what a manager gets from it)
+APPS: dict[str, tuple[str, str]] = {
+    "needs_analysis": (
+        "Needs analysis",
+        "Who needs what: the risk pyramid and each tier's share of admissions, the cut a target needs "
+        "from each tier, segments against the footprint and how many care coordinators that takes."),
+    "locality_deep_dive": (
+        "Locality deep dive",
+        "One locality against its peers: context, enabler maturity, activity base, momentum and target "
+        "by point of delivery, the walk from base to target, savings and the transformation timeline."),
+    "investment_phasing": (
+        "Investment phasing",
+        "What the plan costs and when it pays back: pump priming and capital by year, the savings ramp, "
+        "the cumulative net position, NPV and the three options side by side."),
+    "workforce_gap": (
+        "Workforce gap",
+        "The staff the plan needs: demand, supply and gap by staff group and year, the cost, GP time "
+        "released and care coordinators needed."),
+}
+
+#: the page template for the apps (Voila's lab page without its CDN links)
+TEMPLATES_DIR = Path(__file__).resolve().parent / "app_templates"
+#: the notebooks shipped with stpkit (the repository's notebooks/ folder)
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+# environment variables the server sets for its kernels
+ENV_DATA = "STPKIT_APPS_DATA"     # the served data folder: ?pack=NAME means DATA/NAME
+ENV_PACK = "STPKIT_APPS_PACK"     # the pack served when the address names none
+ENV_CHART_JS = "STPKIT_APPS_CHART_JS"  # Altair's offline chart JavaScript, bundled once per machine
+ENV_CHART_URL = "STPKIT_APPS_CHART_URL"  # the path the server serves that JavaScript at
+QUERY_KEYS = ("locality", "pack")
+ALL = "all"
+
+DEFAULT_PORT = 8866
+DEFAULT_POOL_SIZE = 2
+
+
+class AppRefusal(Exception):
+    """An address the apps will not serve (unknown locality, pack or query key), in plain words."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+# ----------------------------------------------------------------------------------------------
+# Packs on offer and what a request asks for (shared by the server and the kernels)
+
+
+def served_packs(data_dir: str | Path, default_pack: str | Path | None = None) -> dict[str, Path]:
+    """The packs ?pack= may name: folders directly under the data folder that hold a pack.toml."""
+    data_dir = Path(data_dir)
+    packs = {}
+    if data_dir.is_dir():
+        for folder in sorted(data_dir.iterdir(), key=lambda p: p.name.lower()):
+            if (folder / "pack.toml").is_file():
+                packs[folder.name] = folder.resolve()
+    if default_pack is not None:
+        default_pack = Path(default_pack).resolve()
+        packs.setdefault(default_pack.name, default_pack)
+    return packs
+
+
+def parse_query(query: str | dict) -> dict[str, str]:
+    """The locality and pack an app address asks for; refuses unknown keys and repeated values."""
+    if isinstance(query, str):
+        query = parse_qs(query, keep_blank_values=True)
+    else:
+        query = {k: [v.decode() if isinstance(v, bytes) else v for v in values] for k, values in query.items()}
+    unknown = sorted(set(query) - set(QUERY_KEYS))
+    if unknown:
+        raise AppRefusal(f'This address has a setting the apps do not know: "{unknown[0]}". '
+                         "An app address takes ?locality= and ?pack= only.")
+    asked = {}
+    for key, values in query.items():
+        if len(values) != 1:
+            raise AppRefusal(f'This address gives "{key}" {len(values)} times; give it once.')
+        value = values[0].strip()
+        if value:
+            asked[key] = value
+    return asked
+
+
+def resolve_pack(name: str | None, data_dir: str | Path, default_pack: str | Path) -> Path:
+    """The folder of the pack an address names (None: the served pack); refuses any other pack."""
+    if name is None:
+        return Path(default_pack).resolve()
+    packs = served_packs(data_dir, default_pack)
+    if name not in packs:
+        offered = ", ".join(f'"{n}"' for n in packs) or "none"
+        raise AppRefusal(f'There is no pack called "{name}" here. The packs on offer are: {offered}.')
+    return packs[name]
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernel side: waiting for the request, warming up, plain error messages
+
+
+_request: dict | None = None          # the query of this kernel's page, once known
+_banner = None                        # an HTML widget at the top of the page for errors in callbacks
+
+
+def under_apps() -> bool:
+    """True in a kernel started by `stpkit apps` (not in JupyterLab, papermill or plain Python)."""
+    return bool(os.environ.get(ENV_DATA))
+
+
+def warm_up() -> None:
+    """Import and exercise what the apps need, so the page request finds everything ready.
+
+    Runs in a preheated kernel before it waits for its request: imports, the offline chart
+    renderer (JavaScript bundled once per kernel), Altair's schema validation and the served pack.
+    """
+    import importlib
+
+    for name in ("numpy", "pandas", "ipywidgets", "anywidget", "altair", "stpkit.pack", "stpkit.activity",
+                 "stpkit.needs", "stpkit.investment", "stpkit.locality", "stpkit.workforce",
+                 "stpkit.initiatives", "stpkit.plan", "stpkit.uncertainty", "stpkit.charts", "stpkit.widgets"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional module is the notebook's business, not the warm-up's
+            pass
+    try:
+        import altair as alt
+        import pandas as pd
+
+        use_bundled_chart_js()
+        alt.renderers.enable("jupyter", offline=True)
+        alt.Chart(pd.DataFrame({"x": [1.0]})).mark_bar().encode(x="x:Q").to_dict()
+    except Exception:
+        pass
+    try:
+        from .pack import load_pack
+
+        if os.environ.get(ENV_PACK):
+            load_pack(os.environ[ENV_PACK])
+    except Exception:
+        pass
+
+
+def use_bundled_chart_js() -> None:
+    """Make Altair's offline charts use the JavaScript the server bundled once (see `offline_chart_js`).
+
+    Altair's own `JupyterChart.enable_offline()` bundles it in every kernel with vl-convert, which
+    costs each kernel seconds of CPU and about 95 MB; reading the server's copy costs neither.
+    """
+    from altair import JupyterChart
+
+    path = os.environ.get(ENV_CHART_JS)
+    if getattr(JupyterChart, "_is_offline", True):
+        return
+    if path and os.path.isfile(path) and hasattr(JupyterChart, "_esm"):
+        JupyterChart._esm = Path(path).read_text(encoding="utf-8")
+        JupyterChart._is_offline = True
+    else:
+        JupyterChart.enable_offline(True)
+
+
+def offline_chart_js(cache_dir: str | Path | None = None) -> Path:
+    """The JavaScript offline Altair charts run on, bundled by vl-convert once and kept on disk.
+
+    The file is named after the Altair and vl-convert versions, so an upgrade makes a new one.
+    Bundling runs in a child process so the server does not keep vl-convert in memory.
+    """
+    import subprocess
+    from importlib.metadata import version
+
+    if cache_dir is None:
+        cache_dir = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stpkit"
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"altair-{version('altair')}-vlconvert-{version('vl-convert-python')}-offline.js"
+    if not target.is_file() or target.stat().st_size == 0:
+        partial = target.with_suffix(f".{os.getpid()}.part")
+        code = ("import sys, altair; altair.JupyterChart.enable_offline(True); "
+                "open(sys.argv[1], 'w', encoding='utf-8').write(altair.JupyterChart._esm)")
+        subprocess.run([sys.executable, "-c", code, str(partial)], check=True, capture_output=True, timeout=300)
+        partial.replace(target)
+    return target
+
+
+def _wait_for_request() -> dict:
+    """The query of the page this kernel serves (a preheated kernel waits here until it is asked for)."""
+    global _request
+    if _request is None:
+        from voila.utils import wait_for_request
+
+        warm_up()
+        _server_log(f"stpkit apps: kernel {os.environ.get('VOILA_KERNEL_ID', '?')[:8]} warmed up, "
+                    "waiting for a page request")
+        wait_for_request()
+        _request = parse_query(os.environ.get("QUERY_STRING", ""))
+        _charts_from_server()
+    return _request
+
+
+def _charts_from_server() -> None:
+    """Let this page's charts load their JavaScript from the server by address, not inline.
+
+    Inline, every chart carries 0.9 MB of JavaScript to the browser, which evaluates it once per
+    chart; by address (anywidget imports an http URL as a module) the browser fetches it once,
+    evaluates it once per page and keeps it in its cache for the next page.
+    """
+    path, host, port = (os.environ.get(k) for k in (ENV_CHART_URL, "SERVER_NAME", "SERVER_PORT"))
+    if not (path and host):
+        return
+    try:
+        from altair import JupyterChart
+
+        if hasattr(JupyterChart, "_esm"):
+            JupyterChart._esm = f"http://{host}{':' + port if port else ''}{path}"
+            JupyterChart._is_offline = True
+    except Exception:
+        pass
+
+
+def from_request(pack=None, locality: str = ALL) -> tuple:
+    """The pack and locality an app page asks for (?pack=, ?locality=); the arguments otherwise.
+
+    Under `stpkit apps` the pack is the served pack unless the address names another one under the
+    served data folder. Outside `stpkit apps` (JupyterLab, papermill) it returns its arguments.
+    """
+    if not under_apps():
+        return pack, locality
+    asked = _wait_for_request()
+    pack_path = resolve_pack(asked.get("pack"), os.environ[ENV_DATA], os.environ[ENV_PACK])
+    return str(pack_path), asked.get("locality", locality)
+
+
+def _server_log(text: str) -> None:
+    """Write to the server's log (the kernel's original stderr), never to the page."""
+    data = (text.rstrip("\n") + "\n").encode("utf-8", "replace")
+    fd = getattr(sys.stderr, "_original_stdstream_copy", None)
+    try:
+        if fd is not None:
+            os.write(fd, data)
+        else:
+            sys.__stderr__.write(data.decode("utf-8"))
+            sys.__stderr__.flush()
+    except Exception:
+        pass
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+PLAIN_ERROR = ("Something went wrong while working out this part of the page, so it is not shown. "
+               "The details are in the server's log; reloading the page starts it again.")
+PLAIN_CALLBACK_ERROR = ("Something went wrong while updating the figures, so some of them may not match the "
+                        "settings. The details are in the server's log; reloading the page starts it again.")
+
+
+def plain_message(evalue: BaseException | None, default: str = PLAIN_ERROR) -> str:
+    """What a manager reads when something fails: our own plain errors as they are, else a general line."""
+    from .cli import UserError
+    from .pack import PackError
+
+    if isinstance(evalue, (AppRefusal, UserError)):
+        return str(evalue)
+    if isinstance(evalue, PackError):
+        return (f"The pack in {evalue.path.name} has {len(evalue.problems)} problem(s), so it cannot be shown. "
+                f"Run `stpkit validate {evalue.path}` to list them.")
+    return default
+
+
+def _error_html(message: str) -> str:
+    return (f'<div class="stpkit-app-error" role="alert" style="border-left:4px solid #d5281b;'
+            f'background:#fff4f2;padding:8px 12px;margin:8px 0;color:#212b32">{html.escape(message)}</div>')
+
+
+def _show_plain_traceback(shell, etype, evalue, stb) -> None:
+    """Replacement for the shell's traceback display: log it on the server, show a plain line."""
+    from IPython.display import HTML, display
+
+    shell._last_traceback = stb
+    where = os.environ.get("SCRIPT_NAME") or "an app"
+    query = os.environ.get("QUERY_STRING")
+    text = _ANSI.sub("", "\n".join(stb if isinstance(stb, list) else [str(stb)]))
+    _server_log(f"stpkit apps: error in {where}{'?' + query if query else ''} "
+                f"(kernel {os.environ.get('VOILA_KERNEL_ID', '?')[:8]}):\n{text}")
+    in_cell = getattr(shell, "_stpkit_in_cell", False)
+    message = plain_message(evalue, PLAIN_ERROR if in_cell else PLAIN_CALLBACK_ERROR)
+    if _banner is not None and not in_cell:
+        _banner.value = _error_html(message)
+    display(HTML(_error_html(message)))
+
+
+def kernel_setup() -> None:
+    """Set up an app kernel: plain errors, and the page request applied after the parameters cell.
+
+    Called by the IPython profile that `stpkit apps` gives its kernels; does nothing elsewhere.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not under_apps() or getattr(shell, "_stpkit_apps", False):
+        return
+    shell._stpkit_apps = True
+    shell._stpkit_in_cell = False
+    try:
+        use_bundled_chart_js()
+    except Exception:
+        pass
+    shell._showtraceback = lambda etype, evalue, stb: _show_plain_traceback(shell, etype, evalue, stb)
+
+    def pre_run_cell(info=None):
+        shell._stpkit_in_cell = True
+
+    def post_run_cell(result=None):
+        global _banner
+        shell._stpkit_in_cell = False
+        if getattr(shell, "_stpkit_request_applied", False):
+            return
+        ns = shell.user_ns
+        if not isinstance(ns.get("locality"), str):
+            return  # not the parameters cell yet
+        shell._stpkit_request_applied = True
+        try:
+            import ipywidgets
+            from IPython.display import display
+
+            _banner = ipywidgets.HTML(value="")
+            _banner.add_class("stpkit-app-banner")
+            display(_banner)
+        except Exception:
+            pass
+        ns["pack"], ns["locality"] = from_request(ns.get("pack"), ns["locality"])
+
+    shell.events.register("pre_run_cell", pre_run_cell)
+    shell.events.register("post_run_cell", post_run_cell)
+
+
+_PROFILE_CONFIG = """# Written by `stpkit apps` for its app kernels only.
+c.InteractiveShellApp.exec_lines = ["import stpkit.apps as _stpkit_apps; _stpkit_apps.kernel_setup(); del _stpkit_apps"]
+c.InteractiveShell.xmode = "Plain"
+c.IPKernelApp.log_level = "ERROR"
+"""
+
+
+def write_kernel_profile(ipython_dir: str | Path) -> Path:
+    """An IPython folder whose default profile runs `kernel_setup()` in every kernel started with it."""
+    profile = Path(ipython_dir) / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(_PROFILE_CONFIG, encoding="utf-8")
+    return Path(ipython_dir)
+
+
+# ----------------------------------------------------------------------------------------------
+# Server side
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one `stpkit apps` server serves."""
+
+    pack: Path            # the pack shown when the address names none
+    data_dir: Path        # ?pack=NAME may name any pack folder directly under it
+    notebooks: Path       # folder with the four app notebooks
+
+    def packs(self) -> dict[str, Path]:
+        return served_packs(self.data_dir, self.pack)
+
+
+class PackCatalogue:
+    """Localities of the served packs, loaded (and validated) once and again only when a file changes."""
+
+    def __init__(self):
+        self._cache: dict[Path, tuple[tuple, object]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _signature(path: Path) -> tuple:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.iterdir() if p.is_file()))
+
+    def load(self, path: Path):
+        """The loaded pack (raises AppRefusal in plain words if it does not validate)."""
+        from .pack import PackError, load_pack
+
+        path = Path(path).resolve()
+        signature = self._signature(path)
+        with self._lock:
+            cached = self._cache.get(path)
+            if cached and cached[0] == signature:
+                return cached[1]
+        try:
+            pack = load_pack(path)
+        except PackError as error:
+            raise AppRefusal(f'The pack "{path.name}" has {len(error.problems)} problem(s), so the apps cannot show it. '
+                             f"Run `stpkit validate {path}` to list them.", status=422) from None
+        with self._lock:
+            self._cache[path] = (signature, pack)
+        return pack
+
+    def localities(self, path: Path) -> list[tuple[str, str, str]]:
+        """(locality_id, locality, group) for every locality of the pack, in file order."""
+        frame = self.load(path).localities
+        groups = frame["group"] if "group" in frame else [""] * len(frame)
+        return [(str(i), str(n), "" if g is None or (isinstance(g, float) and g != g) else str(g))
+                for i, n, g in zip(frame["locality_id"], frame["locality"], groups)]
+
+
+def check_request(served: Served, catalogue: PackCatalogue, query: dict | str) -> tuple[str | None, Path, str]:
+    """(pack name or None, pack folder, locality) for an app address, or AppRefusal in plain words."""
+    asked = parse_query(query)
+    pack_path = resolve_pack(asked.get("pack"), served.data_dir, served.pack)
+    locality = asked.get("locality", ALL)
+    if locality != ALL:
+        known = {i: n for i, n, _ in catalogue.localities(pack_path)}
+        if locality not in known:
+            raise AppRefusal(f'There is no locality "{locality}" in {catalogue.load(pack_path).name}. '
+                             "Pick one from the list on the apps' front page.", status=404)
+    else:
+        catalogue.load(pack_path)  # refuse an invalid pack before a kernel is spent on it
+    return asked.get("pack"), pack_path, locality
+
+
+_PAGE_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#212b32;background:#f0f4f5;margin:0}
+main{max-width:960px;margin:0 auto;padding:24px}
+h1{font-size:1.8rem;margin:0 0 8px}
+h2{font-size:1.2rem;margin:0 0 6px}
+.lead{font-size:1.05rem;margin:0 0 20px}
+form.pick{background:#fff;padding:16px;border-radius:4px;margin:0 0 16px}
+label{font-weight:600;margin-right:8px}
+select{font-size:1rem;padding:4px;max-width:100%}
+ul.apps{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
+ul.apps li{background:#fff;padding:16px;border-radius:4px;display:flex;flex-direction:column}
+ul.apps p{flex:1}
+button{font-size:1rem;padding:8px 14px;background:#005eb8;color:#fff;border:0;border-radius:4px;cursor:pointer}
+button.secondary{background:#425563}
+.note{color:#4c6272;font-size:.9rem}
+.problem{background:#fff;border-left:4px solid #d5281b;padding:16px}
+"""
+
+_LANDING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ pack_name }}: what-if apps</title><style>{{ style }}</style></head>
+<body><main>
+<h1>{{ pack_name }}: what-if apps</h1>
+<p class="lead">Pick a locality, or the whole footprint, then open an app. Move the assumptions in the app
+and the figures follow. Copy the app's address from the browser to share exactly what you are looking at.</p>
+{% if packs|length > 1 %}
+<form class="pick" method="get" action="{{ base_url }}">
+<label for="pack">Footprint pack</label>
+<select id="pack" name="pack">{% for name in packs %}<option value="{{ name }}"{% if name == pack_key %} selected{% endif %}>{{ name }}</option>{% endfor %}</select>
+<button type="submit" class="secondary">Show its localities</button>
+</form>
+{% endif %}
+<form class="pick" method="get" action="{{ base_url }}apps/{{ first_app }}">
+{% if pack_arg %}<input type="hidden" name="pack" value="{{ pack_arg }}">{% endif %}
+<label for="locality">Locality</label>
+<select id="locality" name="locality">
+<option value="all"{% if selected == "all" %} selected{% endif %}>Whole footprint (all {{ count }} localities)</option>
+{% for group, items in groups %}{% if group %}<optgroup label="{{ group }}">{% endif %}
+{% for id, name in items %}<option value="{{ id }}"{% if id == selected %} selected{% endif %}>{{ name }} ({{ id }})</option>
+{% endfor %}{% if group %}</optgroup>{% endif %}{% endfor %}
+</select>
+<ul class="apps">
+{% for app in apps %}<li id="app-{{ app.name }}"><h2><a href="{{ app.url }}">{{ app.title }}</a></h2><p>{{ app.description }}</p>
+<button type="submit" formaction="{{ base_url }}apps/{{ app.name }}">Open {{ app.title|lower }}</button></li>
+{% endfor %}</ul>
+</form>
+<p class="note">Served by stpkit from {{ pack_path }}. The links above open the whole footprint;
+the buttons open the locality picked in the list.</p>
+</main></body></html>
+"""
+
+_PROBLEM = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ style }}</style></head>
+<body><main><h1>{{ title }}</h1><p class="problem">{{ message }}</p>
+<p><a href="{{ base_url }}">Back to the list of apps</a></p></main></body></html>
+"""
+
+
+def _render(template: str, **values) -> str:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True)
+    return env.from_string(template).render(style=_PAGE_STYLE, **values)
+
+
+def problem_page(message: str, base_url: str = "/", title: str = "This page cannot be shown") -> str:
+    """A plain HTML page with one message for the manager and a link back to the apps."""
+    return _render(_PROBLEM, title=title, message=message, base_url=base_url)
+
+
+def landing_page(served: Served, catalogue: PackCatalogue, pack_name: str | None = None,
+                 locality: str = ALL, base_url: str = "/") -> str:
+    """The front page: a locality picker (and pack picker when the data folder has several packs)."""
+    pack_path = resolve_pack(pack_name, served.data_dir, served.pack)
+    pack = catalogue.load(pack_path)
+    localities = catalogue.localities(pack_path)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for locality_id, name, group in localities:
+        groups.setdefault(group, []).append((locality_id, name))
+    query = {"pack": pack_name} if pack_name else {}
+    apps = [{"name": name, "title": title, "description": text,
+             "url": f"{base_url}apps/{name}" + (f"?{urlencode(query)}" if query else "")}
+            for name, (title, text) in APPS.items()]
+    return _render(_LANDING, pack_name=pack.name, packs=list(served.packs()), pack_key=pack_name or served.pack.name,
+                   pack_arg=pack_name, groups=list(groups.items()), count=len(localities), selected=locality,
+                   apps=apps, first_app=next(iter(APPS)), base_url=base_url, pack_path=str(pack_path))
+
+
+def _handlers_module():
+    """Tornado handlers, built on first use so that importing stpkit.apps stays light."""
+    import tornado.web
+    from jupyter_server.base.handlers import JupyterHandler
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class PlainErrors:
+        def write_error(self, status_code, **kwargs):
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            messages = {404: "There is nothing at this address. The apps are listed on the front page.",
+                        405: "This address only shows pages.", 403: "This address is not open to you."}
+            message = messages.get(status_code, "Something went wrong on the server; the details are in its log.")
+            self.finish(problem_page(message, self.settings.get("base_url", "/")))
+
+    class LandingHandler(PlainErrors, JupyterHandler):
+        """GET / : the front page with the locality picker and the four apps."""
+
+        def initialize(self, served: Served, catalogue: PackCatalogue):
+            self.served, self.catalogue = served, catalogue
+
+        @tornado.web.authenticated
+        def get(self):
+            base_url = self.settings.get("base_url", "/")
+            self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+            try:
+                asked = parse_query(self.request.query)
+                page = landing_page(self.served, self.catalogue, asked.get("pack"), asked.get("locality", ALL),
+                                    base_url)
+            except AppRefusal as refusal:
+                self.set_status(refusal.status)
+                page = problem_page(str(refusal), base_url)
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(page)
+
+    class AppHandler(PlainErrors, TornadoVoilaHandler):
+        """GET /apps/<name>?locality=ID&pack=NAME : one app, from a preheated kernel when one is ready."""
+
+        def initialize(self, served: Served, catalogue: PackCatalogue, **kwargs):
+            super().initialize(**kwargs)
+            self.served, self.catalogue = served, catalogue
+
+        @tornado.web.authenticated
+        async def get(self, name):
+            try:
+                check_request(self.served, self.catalogue, self.request.query)
+            except AppRefusal as refusal:
+                self.set_status(refusal.status)
+                self.set_header("Content-Type", "text/html; charset=UTF-8")
+                self.finish(problem_page(str(refusal), self.settings.get("base_url", "/")))
+                return
+            async for chunk in self.get_generator(path=f"{name}.ipynb"):
+                self.write(chunk)
+                self.flush()
+
+    class ChartScriptHandler(PlainErrors, JupyterHandler):
+        """GET /stpkit/chart.js : the JavaScript offline Altair charts run on, cached by the browser."""
+
+        def initialize(self, path: Path):
+            self.path = Path(path)
+
+        @tornado.web.authenticated
+        def get(self):
+            self.set_header("Content-Type", "text/javascript; charset=UTF-8")
+            if self.get_argument("v", None):  # the address names the Altair and vl-convert versions
+                self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+            self.finish(self.path.read_bytes())
+
+    class NotFoundHandler(PlainErrors, JupyterHandler):
+        """Every other address: a plain 404 (no file browser, contents, terminals or editing here)."""
+
+        async def prepare(self):
+            await super().prepare()
+            raise tornado.web.HTTPError(404)
+
+    return LandingHandler, AppHandler, ChartScriptHandler, NotFoundHandler
+
+
+def _server_class():
+    """The Voila application cut down to the apps (built on first use: Voila is a heavy import)."""
+    import tornado.ioloop
+    from jupyter_server.utils import url_path_join
+    from voila.app import Voila
+
+    LandingHandler, AppHandler, ChartScriptHandler, NotFoundHandler = _handlers_module()
+
+    class AppsServer(Voila):
+        """Voila serving only the landing page and the four apps (see the module docstring)."""
+
+        served: Served = None
+        print_url = True
+
+        def setup_template_dirs(self):
+            """Voila's lab template, with stpkit's page (no CDN links) found first."""
+            super().setup_template_dirs()
+            self.template_paths = [str(TEMPLATES_DIR), *self.template_paths]
+
+        def init_settings(self):
+            settings = super().init_settings()
+            loopback = self.ip in ("127.0.0.1", "localhost", "::1")
+            settings["allow_remote_access"] = not loopback  # check the Host header when only local
+            settings["default_handler_class"] = NotFoundHandler
+            settings["default_handler_args"] = {}
+            return settings
+
+        def init_handlers(self):
+            keep = ("/api/kernels/", "/voila/templates/", "/voila/static/", "/voila/api/themes/",
+                    "/voila/api/shutdown/", "/voila/query/", "/voila/labextensions/")
+            handlers = [h for h in super().init_handlers()
+                        if any(part in h[0] for part in keep) and "/voila/api/contents" not in h[0]]
+            catalogue = PackCatalogue()
+            names = "|".join(re.escape(name) for name in APPS)
+            handlers += [
+                (self.server_url, LandingHandler, {"served": self.served, "catalogue": catalogue}),
+                (url_path_join(self.server_url, "/stpkit/chart.js"), ChartScriptHandler,
+                 {"path": os.environ[ENV_CHART_JS]}),
+                (url_path_join(self.server_url, rf"/apps/({names})"), AppHandler,
+                 {"served": self.served, "catalogue": catalogue, "template_paths": self.template_paths,
+                  "config": self.config, "voila_configuration": self.voila_configuration}),
+            ]
+            return handlers
+
+        def listen(self):
+            try:
+                self.app.listen(self.port, self.ip)
+            except OSError as error:
+                self.log.critical("stpkit apps: cannot listen on %s:%s (%s)", self.ip, self.port, error.strerror)
+                print(f"stpkit: error: cannot serve on {self.ip}:{self.port}: {error.strerror}", file=sys.stderr)
+                self.exit(2)
+            url = f"http://{'[' + self.ip + ']' if ':' in self.ip else self.ip}:{self.port}{self.base_url}"
+            if self.print_url:
+                print(f"stpkit apps: serving {len(APPS)} apps for {self.served.pack.name} at {url}", flush=True)
+                print("stpkit apps: press Ctrl+C to stop", flush=True)
+            if self.open_browser:
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            self.ioloop = tornado.ioloop.IOLoop.current()
+            try:
+                self.ioloop.start()
+            except KeyboardInterrupt:
+                self.log.info("Stopping...")
+            finally:
+                self.stop()
+
+    return AppsServer
+
+
+def build_config(served: Served, ip: str, port: int, pool_size: int):
+    """The traitlets configuration of an apps server (nothing is read from config files)."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.Voila.config_file_paths = []
+    c.Voila.ip = ip
+    c.Voila.port = port
+    c.Voila.port_retries = 0
+    c.Voila.root_dir = str(served.notebooks)
+    c.Voila.tornado_settings = {"headers": {"X-Content-Type-Options": "nosniff"}}
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
+    c.VoilaConfiguration.preheat_kernel = pool_size > 0
+    c.VoilaConfiguration.default_pool_size = pool_size
+    c.VoilaConfiguration.file_allowlist = []
+    c.VoilaExecutor.cell_error_instruction = PLAIN_ERROR
+    c.VoilaExecutor.timeout = 120
+    pools = {"default": {"pool_size": 0}}
+    for name in APPS:
+        pools[f"{name}.ipynb"] = {"pool_size": pool_size}
+    c.VoilaKernelManager.kernel_pools_config = pools
+    c.VoilaKernelManager.fill_delay = 0.5
+    # a kernel whose page was closed without saying so is stopped after an idle hour
+    c.MappingKernelManager.cull_idle_timeout = 3600
+    c.MappingKernelManager.cull_interval = 300
+    c.MappingKernelManager.cull_connected = False
+    return c
+
+
+def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_size: int = DEFAULT_POOL_SIZE,
+          open_browser: bool = False) -> None:
+    """Serve the apps until interrupted (Ctrl+C or SIGTERM); every kernel is stopped on the way out."""
+    missing = [f"{name}.ipynb" for name in APPS if not (served.notebooks / f"{name}.ipynb").is_file()]
+    if missing:
+        from .cli import UserError
+
+        raise UserError(f"{served.notebooks} has no {', '.join(missing)}; the apps need all four notebooks")
+    chart_js = offline_chart_js()
+    ipython_dir = Path(tempfile.mkdtemp(prefix="stpkit-apps-ipython-"))
+    write_kernel_profile(ipython_dir)
+    os.environ.update({ENV_CHART_JS: str(chart_js), ENV_CHART_URL: f"/stpkit/chart.js?v={chart_js.stem}", "IPYTHONDIR": str(ipython_dir), ENV_DATA: str(served.data_dir), ENV_PACK: str(served.pack),
+                       "VOILA_APP_IP": "127.0.0.1" if ip in ("", "0.0.0.0", "localhost") else ip,
+                       "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    AppsServer = _server_class()
+    app = AppsServer(config=build_config(served, ip, port, pool_size))
+    app.served = served
+    app.open_browser = open_browser
+    try:
+        app.initialize(argv=[])
+        app.start()
+    finally:
+        shutil.rmtree(ipython_dir, ignore_errors=True)
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (for tests and `--port 0`)."""
+    with socket.socket() as probe:
+        probe.bind((ip, 0))
+        return probe.getsockname()[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line
+
+
+def run(args: argparse.Namespace) -> int:
+    """`stpkit apps`: check the pack and notebooks, then serve until interrupted."""
+    from .cli import UserError
+    from .pack import DEFAULT_PACK, load_pack
+
+    pack = Path(args.pack or DEFAULT_PACK).resolve()
+    if not (pack / "pack.toml").is_file():
+        raise UserError(f"{args.pack} is not a footprint pack (it has no pack.toml)")
+    load_pack(pack)  # a pack with problems is listed by the CLI and nothing is served
+    data_dir = Path(args.data).resolve() if args.data else pack.parent
+    if not data_dir.is_dir():
+        raise UserError(f"{args.data} is not a folder")
+    notebooks = Path(args.notebooks).resolve() if args.notebooks else NOTEBOOKS_DIR
+    port = free_port(args.ip) if args.port == 0 else args.port
+    if args.pool_size < 0:
+        raise UserError("--pool-size must be 0 or more")
+    serve(Served(pack=pack, data_dir=data_dir, notebooks=notebooks), ip=args.ip, port=port,
+          pool_size=args.pool_size, open_browser=not args.no_browser)
+    return 0
+
+
+def add_command(subparsers) -> None:
+    """Add `stpkit apps` to the stpkit command line."""
+    parser = subparsers.add_parser(
+        "apps", help="serve the four what-if apps for managers in the browser",
+        description="Serve the needs analysis, locality deep dive, investment phasing and workforce gap "
+                    "notebooks as web apps (Voila): a front page at http://127.0.0.1:PORT/ to pick a locality, "
+                    "and one address per app, e.g. /apps/needs_analysis?locality=ID, that can be shared. "
+                    "Code and tracebacks are never shown; only the apps are reachable. Stop with Ctrl+C.")
+    parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default (default: Mid and South Essex)")
+    parser.add_argument("--data", metavar="FOLDER",
+                        help="folder whose pack folders an address may pick with ?pack=NAME (default: the folder "
+                             "holding PACK)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P",
+                        help=f"port to serve on (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--ip", default="127.0.0.1",
+                        help="address to serve on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open the front page in a browser")
+    parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE, metavar="N",
+                        help=f"kernels kept ready per app (default {DEFAULT_POOL_SIZE}; each takes memory, "
+                             "see README); 0 starts a kernel per page view")
+    parser.add_argument("--notebooks", metavar="FOLDER", help=argparse.SUPPRESS)
+    parser.set_defaults(run=run)
+
+
+if __name__ == "__main__":
+    from .cli import main
+
+    sys.exit(main(["apps", *sys.argv[1:]]))

@@ -1,0 +1,299 @@
+"""Start `stpkit apps` in the background and drive its pages with Playwright and Debian's Chromium.
+
+Shared by tests/test_apps*.py and benchmarks/bench_apps.py. The browser may fetch only from
+127.0.0.1: every other request is aborted and recorded, so a chart that needs a CDN fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                 # no name but 127.0.0.1 resolves: a page asking a CDN for anything gets nothing
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob):")
+ARTIFACTS = ROOT / "test-artifacts" / "apps"
+APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+WARM_LINE = re.compile(r"stpkit apps: kernel \w+ warmed up")
+# words that must never reach a page: Python's error vocabulary
+ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception|error when executing|exception occurred|File \"",
+                         re.IGNORECASE)
+
+
+def fixture_notebooks(folder: Path, **overrides: str) -> Path:
+    """A folder with the four app notebooks made from fixtures (default: whatif.ipynb for each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in APP_NAMES:
+        shutil.copy(FIXTURES / overrides.get(name, "whatif.ipynb"), folder / f"{name}.ipynb")
+    return folder
+
+
+def real_notebooks_ready() -> bool:
+    """True once the four real notebooks are in notebooks/."""
+    return all((ROOT / "notebooks" / f"{name}.ipynb").is_file() for name in APP_NAMES)
+
+
+class AppsServer:
+    """`stpkit apps` running in a child process on a free port, its log in a file."""
+
+    def __init__(self, log_path: Path, notebooks: Path | None = None, pack: Path | None = None,
+                 data: Path | None = None, pool_size: int = 1, port: int | None = None):
+        from stpkit.apps import free_port
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = Path(log_path)
+        self.pool_size = pool_size
+        args = [sys.executable, "-m", "stpkit.apps", "--no-browser", "--port", str(self.port),
+                "--pool-size", str(pool_size)]
+        if notebooks:
+            args += ["--notebooks", str(notebooks)]
+        if pack:
+            args += ["--pack", str(pack)]
+        if data:
+            args += ["--data", str(data)]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def warm_count(self) -> int:
+        return len(WARM_LINE.findall(self.log()))
+
+    def wait_up(self, timeout: float = 120) -> None:
+        """Wait until the front page answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stpkit apps exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"stpkit apps did not answer within {timeout} s:\n{self.log()}")
+
+    def wait_warm(self, count: int | None = None, timeout: float = 240) -> None:
+        """Wait until `count` kernels (default: every pool) have warmed up and wait for a request."""
+        count = count if count is not None else self.pool_size * len(APP_NAMES)
+        deadline = time.monotonic() + timeout
+        while self.warm_count() < count:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stpkit apps exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {self.warm_count()} of {count} kernels warmed in {timeout} s:\n{self.log()}")
+            time.sleep(0.2)
+
+    def kernels(self):
+        """psutil processes of the server's kernels."""
+        import psutil
+
+        return [p for p in psutil.Process(self.process.pid).children(recursive=True)
+                if "ipykernel" in " ".join(p.cmdline())]
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop the server as Ctrl+C would; it stops its kernels. Kill what is left after `timeout`."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        for child in children:
+            try:
+                child.wait(5)
+            except psutil.TimeoutExpired:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self._log.close()
+
+
+@contextmanager
+def running_server(log_path: Path, warm: bool = True, **kwargs):
+    server = AppsServer(log_path, **kwargs)
+    try:
+        server.wait_up()
+        if warm:
+            server.wait_warm()
+        yield server
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Browser
+
+
+@contextmanager
+def chromium():
+    """Headless Debian Chromium under Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Offline:
+    """A browser context that can reach 127.0.0.1 only; every request elsewhere is listed in `blocked`.
+
+    The browser resolves no other host name (CHROMIUM_ARGS), so such a request fails as it would
+    on a machine with no internet. Not using Playwright's request interception keeps the browser's
+    cache working, as a manager's browser would.
+    """
+
+    def __init__(self, browser, width: int = 1280, height: int = 900):
+        self.blocked: list[str] = []
+        self.console_errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.on("request", self._request)
+
+    def _request(self, request):
+        if not LOCAL.match(request.url):
+            self.blocked.append(request.url)
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        return page
+
+    def close(self):
+        self.context.close()
+
+
+# JavaScript run in the page -------------------------------------------------------------------
+
+CHART_STATS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('.vega-embed')) {
+    const r = el.getBoundingClientRect();
+    const canvas = el.querySelector('canvas');
+    const svg = el.querySelector('svg.marks');
+    let inked = 0, colours = 0, kind = 'none';
+    if (canvas && canvas.width > 0 && canvas.height > 0) {
+      kind = 'canvas';
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set();
+      for (let i = 0; i < data.length; i += 16) {
+        const a = data[i + 3];
+        if (a > 0 && !(data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245)) {
+          inked++; seen.add((data[i] >> 4) + ',' + (data[i + 1] >> 4) + ',' + (data[i + 2] >> 4));
+        }
+      }
+      colours = seen.size;
+    } else if (svg) {
+      kind = 'svg';
+      inked = svg.querySelectorAll('path, rect, line, text, circle').length;
+      colours = new Set([...svg.querySelectorAll('[fill]')].map(e => e.getAttribute('fill'))).size;
+    }
+    out.push({kind, inked, colours, width: r.width, height: r.height,
+              scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, top: r.top + window.scrollY,
+              left: r.left, right: r.right});
+  }
+  return out;
+}"""
+
+CHART_SIGNATURE_JS = """() => [...document.querySelectorAll('.vega-embed')].map(el => {
+  const canvas = el.querySelector('canvas');
+  if (canvas) { const d = canvas.toDataURL(); let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d.charCodeAt(i)) | 0; return 'c' + h; }
+  const svg = el.querySelector('svg.marks'); return svg ? 's' + svg.innerHTML.length + ':' + svg.innerHTML.slice(-200) : '';
+}).join('|')"""
+
+# the page's figures in words: all text except slider read-outs and form controls
+FIGURES_TEXT_JS = """() => {
+  const copy = document.body.cloneNode(true);
+  copy.querySelectorAll('.widget-readout, input, select, option, script, style, .vega-embed').forEach(e => e.remove());
+  return copy.innerText;
+}"""
+
+READY_JS = """(minCharts) => {
+  if (document.querySelector('#loading') && getComputedStyle(document.querySelector('#loading')).display !== 'none') return false;
+  const drawn = [...document.querySelectorAll('.vega-embed')].filter(el => {
+    const c = el.querySelector('canvas'); const s = el.querySelector('svg.marks');
+    return (c && c.width > 0 && c.height > 0) || (s && s.querySelectorAll('path, rect').length > 0);
+  });
+  return drawn.length >= minCharts && document.querySelectorAll('.widget-slider, .jupyter-widgets').length > 0;
+}"""
+
+
+def open_app(page, url: str, min_charts: int = 1, timeout: float = 60) -> float:
+    """Load an app and wait until it is usable: widgets shown and `min_charts` charts drawn. Seconds taken."""
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    page.wait_for_function(READY_JS, arg=min_charts, timeout=timeout * 1000, polling=25)
+    return time.perf_counter() - start
+
+
+def chart_stats(page) -> list[dict]:
+    return page.evaluate(CHART_STATS_JS)
+
+
+def figures_text(page) -> str:
+    return page.evaluate(FIGURES_TEXT_JS)
+
+
+def sliders(page):
+    """The page's slider handles (ipywidgets 8 sliders are noUiSlider handles)."""
+    return page.locator(".widget-slider .noUi-handle")
+
+
+def move_slider(page, index: int = 0, steps: int = 1, key: str = "ArrowRight") -> None:
+    """Move one slider by `steps` keyboard steps, as a manager using the keyboard would."""
+    handle = sliders(page).nth(index)
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(steps):
+        handle.press(key)
+
+
+def time_what_if(page, index: int = 0, key: str = "ArrowRight", timeout: float = 10) -> float:
+    """Seconds from a slider step to the figures shown changing (text or chart)."""
+    before_text = figures_text(page)
+    before_chart = page.evaluate(CHART_SIGNATURE_JS)
+    handle = sliders(page).nth(index)
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.evaluate("window.__stpkitT0 = performance.now()")
+    start = time.perf_counter()
+    handle.press(key)
+    page.wait_for_function(
+        f"""([text, chart]) => ({FIGURES_TEXT_JS})() !== text || ({CHART_SIGNATURE_JS})() !== chart""",
+        arg=[before_text, before_chart], timeout=timeout * 1000, polling="raf")
+    return time.perf_counter() - start
+
+
+def page_problems(page) -> list[str]:
+    """Error words visible in the page text."""
+    text = page.evaluate("() => document.body.innerText")
+    return sorted({m.group(0) for m in ERROR_WORDS.finditer(text)})
