@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stpkit import activity, load_pack, locality
+from stpkit import activity, load_pack, locality, uncertainty, workforce
 from stpkit.schema import FILES, SEED_001_RISK_PYRAMID
 from stpkit.years import format_fy, format_quarter
 
@@ -548,6 +548,135 @@ def test_pack_settings(pack):
 
 
 # ------------------------------------------------------------------------------------------------
+# Illustrative 80% intervals and workforce supply (no figure in the seeds; see the pack README)
+# ------------------------------------------------------------------------------------------------
+
+def _sources() -> pd.DataFrame:
+    return pd.read_csv(PACK / "sources.csv", dtype=str, keep_default_na=False)
+
+
+def _assert_symmetric(frame, column, what, scale=None, half_width=None):
+    """<column>_low and <column>_high sit symmetric around the point: midpoint = point, low < point < high."""
+    given = frame[f"{column}_low"].notna()
+    point = frame.loc[given, column].to_numpy(float)
+    low = frame.loc[given, f"{column}_low"].to_numpy(float)
+    high = frame.loc[given, f"{column}_high"].to_numpy(float)
+    assert given.any() and frame.loc[given, f"{column}_high"].notna().all(), what
+    assert ((low < point) & (point < high)).all(), what
+    assert (low + high) / 2 == pytest.approx(point, rel=1e-12, abs=1e-14), what
+    if scale is not None:
+        assert low == pytest.approx(point * scale[0], rel=1e-12) and high == pytest.approx(point * scale[1], rel=1e-12), what
+    if half_width is not None:
+        assert high - point == pytest.approx(np.full(len(point), half_width), abs=1e-14), what
+        assert point - low == pytest.approx(np.full(len(point), half_width), abs=1e-14), what
+
+
+@pytest.mark.integration
+def test_illustrative_intervals_are_symmetric_around_the_unchanged_points(pack):
+    """Seed 003 marks its figures "Preliminary - to be refined" and seed 004 found many community
+    schemes did not cut emergency admissions, so the pack carries illustrative 80% intervals: growth
+    +/- 0.5 points a year (NEL rows their own, OP rows the pod's), unit costs +/- 20%, reductions 0.5x
+    to 1.5x, each symmetric around its point, so the NHP reading (centre = midpoint) keeps the P50 on
+    the published figures. The points themselves are those every seed 003 test above checks."""
+    act = pack.activity
+    nel, op = act[act["pod"] == "non_elective"], act[act["pod"] == "outpatient"]
+    _assert_symmetric(nel, "growth", "activity.csv NEL growth", half_width=0.005)
+    assert nel["growth_low"].notna().all()
+    # OP rows leave growth blank, so they take the outpatient pod's growth and its interval
+    assert op[["growth", "growth_low", "growth_high"]].isna().all().all()
+    groups = uncertainty.simulate(pack, draws=10).growth_groups.set_index("pod")
+    op_growth = groups.loc["outpatient"]
+    assert op_growth["cells"] == len(op) and op_growth["point"] == op_growth["centre"] == 0.033
+    assert op_growth["spread"] == pytest.approx((0.038 - 0.028) / (2 * uncertainty.Z90))
+    assert (groups.loc["non_elective", "spread"] > 0).all() and len(groups.loc["non_elective"]) == len(nel)
+    _assert_symmetric(act, "unit_cost", "activity.csv unit cost", scale=(0.8, 1.2))
+    assert act["unit_cost_low"].notna().all()
+    _assert_symmetric(pack.pods, "growth", "pods.csv growth", half_width=0.005)
+    _assert_symmetric(pack.pods, "unit_cost", "pods.csv unit cost", scale=(0.8, 1.2))
+    assert pack.pods[["growth_low", "unit_cost_low"]].notna().all().all() and len(pack.pods) == 5
+    _assert_symmetric(pack.schemes, "reduction", "schemes.csv reduction", scale=(0.5, 1.5))
+    assert pack.schemes["reduction_low"].notna().all()
+    # every interval cell is marked as an illustrative assumption
+    sources = _sources()
+    lines = sources[sources["column"].str.endswith(("_low", "_high"))]
+    assert set(lines["file"]) == {"activity.csv", "pods.csv", "schemes.csv"}
+    assert lines["source"].str.startswith("illustrative assumption").all()
+
+
+@pytest.mark.integration
+def test_illustrative_intervals_give_ranges_around_the_seed003_figures(pack, projection):
+    """With the illustrative intervals, stpkit.uncertainty gives P10 < P50 < P90 for the footprint's
+    NEL avoided admissions and gross savings (NEL and all pods), and the seed 003 point figures (NEL
+    avoided 11,402; gross savings NEL GBP 32.6M + OP GBP 79.4M) lie between P10 and P90, near the P50."""
+    result = uncertainty.uncertainty_for(pack, projection=projection)
+    fp = result["footprint"].set_index(["pod", "measure"])
+    totals = projection.groupby("pod")[["avoided", "gross_savings_gbp"]].sum()
+    checks = {("non_elective", "avoided"): totals.loc["non_elective", "avoided"],
+              ("non_elective", "gross_savings_gbp"): totals.loc["non_elective", "gross_savings_gbp"],
+              ("all", "gross_savings_gbp"): totals["gross_savings_gbp"].sum()}
+    for key, point in checks.items():
+        p10, p50, p90 = fp.loc[key, ["p10", "p50", "p90"]]
+        assert p10 < p50 < p90, key
+        assert p10 < point < p90, key
+        assert p50 == pytest.approx(point, rel=0.05), key
+    # the NEL targets are fixed: their range is zero, the range sits in momentum and avoided
+    target = fp.loc[("non_elective", "target")]
+    assert target["p10"] == pytest.approx(target["p90"])
+    assert fp.loc[("outpatient", "avoided"), "p10"] < fp.loc[("outpatient", "avoided"), "p90"]
+
+
+@pytest.mark.integration
+def test_illustrative_workforce_supply_gives_a_gap_for_every_group(pack):
+    """workforce.csv (illustrative): GPs = population / patients_per_gp; nurses/HCAs, therapists and MH
+    therapists in proportion (0.7, 0.3, 0.2 per GP); care co-ordinators, support/admin and project
+    managers new posts (none in post); leavers 10% and joiners 9% of the baseline a year. Every group
+    with supply gets demand, supply and a gap each year: zero in 2015/16, then the seed 003 roles, the
+    care coordination caseload and the GP time released against a supply that drifts down."""
+    staff = pack.workforce.set_index("staff_group")
+    gps = (pack.localities["population"] / pack.localities["patients_per_gp"]).sum()
+    assert staff.loc["GPs", "baseline_fte"] == pytest.approx(round(gps, 1))
+    for group, ratio in {"Nurses/HCAs": 0.7, "Therapists": 0.3, "MH therapists": 0.2}.items():
+        assert staff.loc[group, "baseline_fte"] == pytest.approx(round(ratio * staff.loc["GPs", "baseline_fte"], 1))
+    assert (staff.loc[["Care co-ordinators", "Support/admin", "Project managers"]].drop(columns="cost_per_fte") == 0).all().all()
+    assert staff["leavers_fte"].to_numpy() == pytest.approx((staff["baseline_fte"] * 0.10).round(1).to_numpy())
+    assert staff["joiners_fte"].to_numpy() == pytest.approx((staff["baseline_fte"] * 0.09).round(1).to_numpy())
+    # every group that roles.csv adds FTE to has supply; the up-skilled groups have none
+    added = set(pack.roles.loc[pack.roles["fte"] > 0, "staff_group"])
+    assert set(staff.index) == added | {"GPs"}
+    costs = pack.roles[pack.roles["fte"] > 0].groupby("staff_group")["unit_cost"].first()
+    assert (staff.loc[list(added), "cost_per_fte"] == costs.loc[list(added)]).all()
+
+    out = workforce.workforce_for(pack)
+    gap = out["gap"]
+    known = gap[gap["supply_known"]]
+    assert set(known["staff_group"]) == set(staff.index)
+    assert known["gap_fte"].notna().all() and known["gap_cost_gbp"].notna().all()
+    assert (known.loc[known["year"] == pack.base_year, "gap_fte"] == 0).all()
+    horizon = known[known["year"] == pack.horizon_year].set_index("staff_group")
+    supply = staff["baseline_fte"] - pack.years * (staff["leavers_fte"] - staff["joiners_fte"])
+    assert horizon["supply_fte"].to_numpy() == pytest.approx(supply.loc[horizon.index].to_numpy())
+    roles_fte = pack.roles.groupby("staff_group")["fte"].sum()
+    coordinators = float(out["coordination"]["coordinators_fte"].iloc[0])
+    released = float(out["gp_release"]["released_gp_fte"].sum())
+    assert released == pytest.approx(staff.loc["GPs", "baseline_fte"] * workforce.GP_ACTIVITY_OTHERS_SHARE)
+    for group, row in horizon.iterrows():
+        if group == "GPs":
+            extra = -released
+        elif group == "Care co-ordinators":  # the caseload need, of which the funded posts are part
+            extra = max(coordinators, roles_fte[group])
+        else:
+            extra = roles_fte[group]
+        assert row["gap_fte"] == pytest.approx(staff.loc[group, "baseline_fte"] + extra - supply[group]), group
+        assert row["gap_cost_gbp"] == pytest.approx(row["gap_fte"] * staff.loc[group, "cost_per_fte"]), group
+        # short of staff everywhere but GPs, where the released time outweighs the drift
+        assert (row["gap_fte"] > 0) == (group != "GPs"), group
+    wf_range = uncertainty.uncertainty_for(pack, draws=200)["workforce"]
+    assert set(wf_range["staff_group"]) == set(staff.index)
+    sources = _sources()
+    assert sources.loc[sources["file"] == "workforce.csv", "source"].str.startswith("illustrative assumption").all()
+
+
+# ------------------------------------------------------------------------------------------------
 # Provenance and reproducibility
 # ------------------------------------------------------------------------------------------------
 
@@ -565,7 +694,9 @@ def test_every_cell_has_a_source():
     assert sources["source"].str.contains(r"seed 00\d|illustrative assumption").all()
     covered = set(zip(sources["file"], sources["column"], sources["locality_id"], sources["key"]))
     missing = []
-    for path in sorted(PACK.glob("*.csv")):
+    files = sorted(PACK.glob("*.csv"))
+    assert "workforce.csv" in {p.name for p in files}  # the illustrative supply is covered too
+    for path in files:
         if path.name == "sources.csv":
             continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)

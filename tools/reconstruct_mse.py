@@ -7,7 +7,9 @@ unrounded figures that, put through the pack rules (momentum = base x (1 + growt
 momentum - target, gross = avoided x unit cost), give back every published cell within its own
 rounding, every published NEL integer difference as its nearest whole number, and every printed
 total. This script finds such a set and writes every pack CSV, with sources.csv saying where each
-number comes from.
+number comes from. It also writes the pack's illustrative assumptions, each marked as such in
+sources.csv: symmetric 80% intervals around the unchanged point values (growth, unit costs, scheme
+reductions) and a baseline workforce supply (workforce.csv), which the seeds do not give.
 
     python tools/reconstruct_mse.py --extract   # re-read the tables from the seed text into tests/golden/
     python tools/reconstruct_mse.py             # solve from tests/golden/ and write data/mid_south_essex/
@@ -483,6 +485,101 @@ SCHEME_REDUCTIONS = (
 
 
 # --------------------------------------------------------------------------------------------
+# Illustrative uncertainty and workforce supply (no figure in the seeds)
+# --------------------------------------------------------------------------------------------
+
+# 80% intervals, read as the NHP model reads them (stpkit.uncertainty: low and high are the 10th and 90th
+# percentiles, the centre is their midpoint). Each is symmetric around its point value, so the P50 stays on
+# the published figures and every point value is unchanged.
+GROWTH_HALF_WIDTH = 0.005  # +/- 0.5 percentage points a year
+REDUCTION_SCALE = (0.5, 1.5)  # half to one and a half times the point reduction
+UNIT_COST_SCALE = (0.8, 1.2)  # +/- 20%
+INTERVAL_WHY = ("seed 003 marks its figures 'Preliminary - to be refined' and seed 004's evidence review found many "
+                "community schemes did not cut emergency admissions, so the pack shows a range, not a single number")
+GROWTH_INTERVAL_NOTE = (f"illustrative assumption: the point growth +/- {GROWTH_HALF_WIDTH:.1%} a year, an 80% interval "
+                        f"symmetric around the point (the P50 stays on the published figures); {INTERVAL_WHY}")
+UNIT_COST_INTERVAL_NOTE = (f"illustrative assumption: the point unit cost -/+ {1 - UNIT_COST_SCALE[0]:.0%}, an 80% interval "
+                           "symmetric around the point (the cost of an admission or appointment avoided depends on which are "
+                           f"avoided); {INTERVAL_WHY}")
+REDUCTION_INTERVAL_NOTE = (f"illustrative assumption: {REDUCTION_SCALE[0]:g}x to {REDUCTION_SCALE[1]:g}x the point reduction, "
+                           "an 80% interval symmetric around the point; it moves the system table's draws and any activity "
+                           "without a targets.csv row (the NEL and OP locality targets are fixed, so there momentum growth "
+                           f"carries the uncertainty); {INTERVAL_WHY}")
+
+# Workforce supply. Seed 003 publishes the additional FTE the plan funds and their costs, not the staff in
+# post, leavers or joiners. The pack invents a plain baseline so that stpkit.workforce shows a gap.
+GP_GROUP = "GPs"  # stpkit.workforce.GP_GROUP
+STAFF_PER_GP = {"Nurses/HCAs": 0.7, "Therapists": 0.3, "MH therapists": 0.2}  # FTE per GP FTE in post
+NEW_POST_GROUPS = ("Care co-ordinators", "Support/admin", "Project managers")  # posts new to the locality model
+GP_COST_PER_FTE = 100_000.0
+LEAVER_RATE, JOINER_RATE = 0.10, 0.09  # of the baseline, a year
+STAFF_PER_GP_NOTE = {
+    "Nurses/HCAs": "a round ratio of the order of general practice nurses and HCAs to GPs in England in 2015, "
+                   "not a Mid and South Essex figure",
+    "Therapists": "a round ratio chosen for illustration; the seed gives no count of therapists in post",
+    "MH therapists": "a round ratio chosen for illustration; the seed gives no count of mental health therapists in post",
+}
+
+
+def with_interval(frame: pd.DataFrame, column: str, low, high, decimals: int) -> pd.DataFrame:
+    """The frame with ``<column>_low`` and ``<column>_high`` inserted just after ``column``,
+    rounded to ``decimals`` places (to drop float noise such as 0.018000000000000002)."""
+    out = frame.copy()
+    at = out.columns.get_loc(column) + 1
+    out.insert(at, f"{column}_low", np.round(np.asarray(low, dtype=float), decimals))
+    out.insert(at + 1, f"{column}_high", np.round(np.asarray(high, dtype=float), decimals))
+    return out
+
+
+def growth_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """growth_low/high = growth -/+ GROWTH_HALF_WIDTH where growth is given (blank where it is blank)."""
+    growth = frame["growth"].astype(float)
+    return with_interval(frame, "growth", growth - GROWTH_HALF_WIDTH, growth + GROWTH_HALF_WIDTH, 15)
+
+
+def unit_cost_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """unit_cost_low/high = unit_cost x 0.8 and x 1.2 (symmetric: the midpoint is the point)."""
+    cost = frame["unit_cost"].astype(float)
+    return with_interval(frame, "unit_cost", cost * UNIT_COST_SCALE[0], cost * UNIT_COST_SCALE[1], 6)
+
+
+def reduction_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """reduction_low/high = reduction x 0.5 and x 1.5 (symmetric: the midpoint is the point)."""
+    reduction = frame["reduction"].astype(float)
+    return with_interval(frame, "reduction", reduction * REDUCTION_SCALE[0], reduction * REDUCTION_SCALE[1], 15)
+
+
+def illustrative_workforce(localities: pd.DataFrame, roles: pd.DataFrame) -> pd.DataFrame:
+    """workforce.csv: baseline FTE, cost per FTE, leavers and joiners for GPs and the staff groups that
+    roles.csv adds FTE to.
+
+    GPs in post = population / patients_per_gp summed over localities (the pack's own illustrative
+    patients per GP), to 0.1 FTE. Nurses/HCAs, therapists and MH therapists in proportion to the GPs
+    (STAFF_PER_GP). Care co-ordinators, locality support/admin and change-management project managers
+    are posts new to the locality model: none in post, no flows. Cost per FTE is the seed's initial
+    cost per FTE of the group's posts (GPs: GBP 100,000). Leavers 10% and joiners 9% of the baseline a
+    year. The up-skilled groups (GPwSI, GP MDT leads, care navigators, non-medical prescribers) are
+    existing staff trained, not added FTE, so they have no row.
+    """
+    gps = round(float((localities["population"] / localities["patients_per_gp"]).sum()), 1)
+    added = roles[roles["fte"] > 0]
+    groups = [*STAFF_PER_GP, *NEW_POST_GROUPS]
+    if set(groups) != set(added["staff_group"]):
+        raise ValueError(f"workforce groups {groups} do not match the roles that add FTE: {sorted(set(added['staff_group']))}")
+    costs = added.groupby("staff_group")["unit_cost"].unique()
+    if (costs.map(len) != 1).any():
+        raise ValueError(f"a staff group's posts carry different costs per FTE: {costs.to_dict()}")
+    rows = [{"staff_group": GP_GROUP, "baseline_fte": gps, "cost_per_fte": GP_COST_PER_FTE}]
+    rows += [{"staff_group": g, "baseline_fte": round(ratio * gps, 1), "cost_per_fte": float(costs[g][0])}
+             for g, ratio in STAFF_PER_GP.items()]
+    rows += [{"staff_group": g, "baseline_fte": 0.0, "cost_per_fte": float(costs[g][0])} for g in NEW_POST_GROUPS]
+    out = pd.DataFrame(rows)
+    out["leavers_fte"] = (out["baseline_fte"] * LEAVER_RATE).round(1)
+    out["joiners_fte"] = (out["baseline_fte"] * JOINER_RATE).round(1)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Writing the pack
 # --------------------------------------------------------------------------------------------
 
@@ -790,6 +887,50 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     src.add("risk_segments.csv", ["segment", "share", "relative_rate"], "seed 001, 'Levels of need' risk pyramid of emergency admissions "
             "(0-0.5% at 18.6x, 0.5-5% at 5.5x, 5-20% at 1.7x, 20-100% at 0.5x the population average)")
 
+    # Illustrative 80% intervals, symmetric around the unchanged point values
+    act = unit_cost_interval(growth_interval(act))
+    pods = unit_cost_interval(growth_interval(pods))
+    schemes = reduction_interval(schemes)
+    interval = {"growth": ["growth_low", "growth_high"], "unit_cost": ["unit_cost_low", "unit_cost_high"]}
+    src.add("activity.csv", interval["growth"], GROWTH_INTERVAL_NOTE + "; each locality's own growth moves by the same "
+            "quantile of its own interval", key="non_elective")
+    src.add("activity.csv", interval["growth"], "illustrative assumption: blank, as growth is: the outpatient rows take the "
+            "pod's growth and its 80% interval from pods.csv", key="outpatient")
+    src.add("activity.csv", interval["unit_cost"], UNIT_COST_INTERVAL_NOTE + "; around each locality's own unit cost")
+    src.add("pods.csv", interval["growth"], GROWTH_INTERVAL_NOTE + "; the outpatient rows of activity.csv, which leave "
+            "growth blank, take this interval")
+    src.add("pods.csv", interval["unit_cost"], UNIT_COST_INTERVAL_NOTE)
+    src.add("schemes.csv", ["reduction_low", "reduction_high"], REDUCTION_INTERVAL_NOTE)
+
+    # Illustrative workforce supply
+    workforce = illustrative_workforce(loc, roles)
+    src.add("workforce.csv", "staff_group", f"illustrative assumption: GPs (stpkit's GP group, whose time the alternative "
+            f"channels release) and the staff groups {WORKFORCE_TABLE} adds FTE to; the up-skilled groups (GPwSI, GP MDT leads, "
+            "care navigators, non-medical prescribers) are existing staff trained, not added FTE, so they have no supply row")
+    gps = workforce.loc[workforce["staff_group"] == GP_GROUP, "baseline_fte"].item()
+    src.add("workforce.csv", "baseline_fte", f"illustrative assumption: GPs in post = population / patients_per_gp summed over "
+            f"the 26 localities (localities.csv; patients_per_gp is itself an illustrative assumption), to 0.1 FTE: {gps:g}",
+            key=GP_GROUP)
+    for group, ratio in STAFF_PER_GP.items():
+        src.add("workforce.csv", "baseline_fte", f"illustrative assumption: {ratio:g} FTE per GP FTE in post ({ratio:g} x {gps:g}, "
+                f"to 0.1 FTE): {STAFF_PER_GP_NOTE[group]}", key=group)
+    for group in NEW_POST_GROUPS:
+        src.add("workforce.csv", "baseline_fte", "illustrative assumption: 0, posts new to the locality model (none in post in "
+                "2015/16), so every post funded or needed is a gap to recruit to", key=group)
+    src.add("workforce.csv", "cost_per_fte", f"illustrative assumption: GBP {GP_COST_PER_FTE:,.0f}, a round figure of the order "
+            "of a GP's yearly pay with on-costs in 2015/16 (not a seed figure)", key=GP_GROUP)
+    footnotes = {"Nurses/HCAs": 1, "Therapists": 1, "MH therapists": 1, "Care co-ordinators": 1, "Support/admin": 2,
+                 "Project managers": 3}
+    for group, note in footnotes.items():
+        cost = workforce.loc[workforce["staff_group"] == group, "cost_per_fte"].item()
+        src.add("workforce.csv", "cost_per_fte", f"illustrative assumption: the initial cost per FTE of the group's posts in "
+                f"{WORKFORCE_TABLE} (footnote {note}: GBP {cost:,.0f}) taken as the cost of an FTE a year", key=group)
+    src.add("workforce.csv", "leavers_fte", f"illustrative assumption: {LEAVER_RATE:.0%} of the baseline a year, a plain round "
+            "turnover rate (not a local figure), to 0.1 FTE")
+    src.add("workforce.csv", "joiners_fte", f"illustrative assumption: {JOINER_RATE:.0%} of the baseline a year, slightly fewer "
+            f"than the leavers, so without the plan supply drifts down by {LEAVER_RATE - JOINER_RATE:.0%} of the baseline a year; "
+            "to 0.1 FTE")
+
     toml = ('[footprint]\nname = "Mid and South Essex"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
             '[finance]\ndiscount_rate = 0.035\n')
     src.add("pack.toml", "footprint.name", f"{SEED}: Mid and South Essex Success Regime")
@@ -798,7 +939,7 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
 
     files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
-             "phasing.csv": phasing, "risk_segments.csv": risk}
+             "phasing.csv": phasing, "risk_segments.csv": risk, "workforce.csv": workforce}
     files["sources.csv"] = src.frame()
     return files, toml
 
