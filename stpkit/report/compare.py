@@ -52,7 +52,7 @@ def _data(data: dict) -> dict:
             result[mime] = value
             continue
         text = _text(value)
-        if mime == "image/svg+xml":
+        if mime == "image/svg+xml" or (mime == "text/html" and "<svg" in text):
             text = renumber_svg_ids(text)
         text = _ALTAIR_ID.sub("altair-viz-<id>", text)
         text = _MODEL_ID.sub('"model_id": "<id>"', text)

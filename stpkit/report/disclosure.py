@@ -21,6 +21,7 @@ Voila) leaves it off. Notebooks call `table` (or `suppress`) on every table they
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from typing import Iterable
@@ -142,6 +143,8 @@ def table(frame: pd.DataFrame, columns: Iterable | None = None, formats: dict | 
     chosen = {column: "{:,.0f}" for column in counts}
     chosen.update(formats or {})
     styler = shown.style.format({column: _formatter(fmt) for column, fmt in chosen.items() if column in shown.columns})
+    # element ids from the content, not pandas' random ones: the same table gives the same HTML every run
+    styler = styler.set_uuid(hashlib.sha256(shown.to_json(default_handler=str).encode()).hexdigest()[:10])
     if not index:
         styler = styler.hide(axis="index")
     if caption:

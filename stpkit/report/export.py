@@ -158,6 +158,23 @@ def chart_title(svg: str) -> str:
     return "Chart: " + ". ".join(parts) if parts else "Chart"
 
 
+_SVG_BLOCK = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _renumber_inline_svgs(page: str, chart: int) -> tuple[str, int]:
+    """Renumber the ids of every SVG drawn inline in HTML (one prefix per chart); returns the page and the count."""
+    def swap(match: re.Match) -> str:
+        nonlocal chart
+        chart += 1
+        return renumber_svg_ids(match.group(0), f"c{chart}")
+
+    return _SVG_BLOCK.sub(swap, page), chart
+
+
 def for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of an executed notebook holding only what a report reader sees."""
     nb = copy.deepcopy(nb)
@@ -186,14 +203,15 @@ def for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 data = output.get("data", {})
                 if WIDGET_MIME in data:
                     continue
+                if "text/html" in data and "<svg" in _text(data["text/html"]):
+                    data["text/html"], chart = _renumber_inline_svgs(_text(data["text/html"]), chart)
                 for mime in [m for m in data if _VEGALITE.fullmatch(m)]:
                     if "image/svg+xml" not in data and "image/png" not in data:
                         data["image/svg+xml"] = _vegalite_to_svg(data[mime], _VEGALITE.fullmatch(mime).group(1))
                     del data[mime]
                 if "image/svg+xml" in data:
                     chart += 1
-                    svg = data["image/svg+xml"]
-                    svg = "".join(svg) if isinstance(svg, list) else svg
+                    svg = _text(data["image/svg+xml"])
                     data["image/svg+xml"] = renumber_svg_ids(svg, f"c{chart}")
                     output.setdefault("metadata", {}).setdefault("stpkit", {})["alt"] = chart_title(svg)
             kept.append(output)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 from . import disclosure
 
@@ -88,12 +89,29 @@ def show(*figures: dict) -> None:
     display(Headlines(list(figures)))
 
 
+_CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*<div class=['"]label['"]>(.*?)</div>\s*"""
+                   r"""<div class=['"]value['"]>(.*?)</div>(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
+
+
+def _cards(page: str) -> list[dict]:
+    """Figure cards drawn by stpkit.widgets (label, value as shown, detail) read back from their HTML."""
+    return [{"label": html.unescape(label), "value": None, "kind": "text", "text": html.unescape(value),
+             "note": html.unescape(detail) if detail else None} for label, value, detail in _CARD.findall(page)]
+
+
 def extract(nb) -> list[dict]:
-    """Every headline figure an executed notebook displayed, in order."""
+    """Every headline figure an executed notebook displayed, in order.
+
+    Read from `show`'s JSON, or from the figure cards of stpkit.widgets' headline output (marked
+    by {"stpkit": {"figures": ...}} in its output metadata), as they are shown: after disclosure control.
+    """
     found = []
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []):
             data = output.get("data") or {}
             if MIME in data:
                 found.extend(data[MIME].get("figures", []))
+            elif "figures" in ((output.get("metadata") or {}).get("stpkit") or {}) and "text/html" in data:
+                page = data["text/html"]
+                found.extend(_cards("".join(page) if isinstance(page, list) else page))
     return found
