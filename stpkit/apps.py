@@ -550,6 +550,7 @@ def _handlers_module():
     """Tornado handlers, built on first use so that importing stpkit.apps stays light."""
     import tornado.web
     from jupyter_server.base.handlers import JupyterHandler
+    from voila.static_file_handler import TemplateStaticFileHandler
     from voila.tornado.handler import TornadoVoilaHandler
 
     class PlainErrors:
@@ -613,6 +614,15 @@ def _handlers_module():
                 self.set_header("Cache-Control", "public, max-age=31536000, immutable")
             self.finish(self.path.read_bytes())
 
+    class TemplateFiles(PlainErrors, TemplateStaticFileHandler):
+        """Voila's template files; an address that is not one answers 404, not a server error."""
+
+        def parse_url_path(self, path):
+            try:
+                return super().parse_url_path(path)
+            except (AssertionError, ValueError):
+                raise tornado.web.HTTPError(404) from None
+
     class NotFoundHandler(PlainErrors, JupyterHandler):
         """Every other address: a plain 404 (no file browser, contents, terminals or editing here)."""
 
@@ -620,7 +630,7 @@ def _handlers_module():
             await super().prepare()
             raise tornado.web.HTTPError(404)
 
-    return LandingHandler, AppHandler, ChartScriptHandler, NotFoundHandler
+    return LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, NotFoundHandler
 
 
 def _server_class():
@@ -629,7 +639,7 @@ def _server_class():
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
 
-    LandingHandler, AppHandler, ChartScriptHandler, NotFoundHandler = _handlers_module()
+    LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, NotFoundHandler = _handlers_module()
 
     class AppsServer(Voila):
         """Voila serving only the landing page and the four apps (see the module docstring)."""
@@ -653,8 +663,8 @@ def _server_class():
         def init_handlers(self):
             keep = ("/api/kernels/", "/voila/templates/", "/voila/static/", "/voila/api/themes/",
                     "/voila/api/shutdown/", "/voila/query/", "/voila/labextensions/")
-            handlers = [h for h in super().init_handlers()
-                        if any(part in h[0] for part in keep) and "/voila/api/contents" not in h[0]]
+            handlers = [h for h in super().init_handlers() if any(part in h[0] for part in keep)]
+            handlers = [(h[0], TemplateFiles, *h[2:]) if "/voila/templates/" in h[0] else h for h in handlers]
             catalogue = PackCatalogue()
             names = "|".join(re.escape(name) for name in APPS)
             handlers += [

@@ -217,7 +217,10 @@ CHART_STATS_JS = """() => {
       inked = svg.querySelectorAll('path, rect, line, text, circle').length;
       colours = new Set([...svg.querySelectorAll('[fill]')].map(e => e.getAttribute('fill'))).size;
     }
+    const drawn = el.querySelector('svg') || canvas;
+    const d = drawn ? drawn.getBoundingClientRect() : {width: 0, height: 0, right: 0};
     out.push({kind, inked, colours, width: r.width, height: r.height,
+              drawnWidth: d.width, drawnHeight: d.height, drawnRight: d.right, pageWidth: window.innerWidth,
               scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, top: r.top + window.scrollY,
               left: r.left, right: r.right});
   }
@@ -291,6 +294,20 @@ def time_what_if(page, index: int = 0, key: str = "ArrowRight", timeout: float =
         f"""([text, chart]) => ({FIGURES_TEXT_JS})() !== text || ({CHART_SIGNATURE_JS})() !== chart""",
         arg=[before_text, before_chart], timeout=timeout * 1000, polling="raf")
     return time.perf_counter() - start
+
+
+def screenshot(page, path: Path) -> Path:
+    """A picture of the whole app (Voila scrolls inside #rendered_cells, so the window is made tall)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => { const c = document.querySelector('#rendered_cells');"
+                           " return Math.max(c ? c.scrollHeight : 0, document.documentElement.scrollHeight); }")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12000)})
+    page.wait_for_timeout(300)  # let the charts settle into the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
 
 
 def page_problems(page) -> list[str]:

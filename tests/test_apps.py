@@ -1,0 +1,376 @@
+"""stpkit apps without a browser: what an address may ask for, the front page, the kernel hooks,
+the command line, and (with a real server) what is and is not reachable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from stpkit import DEFAULT_PACK, apps
+from stpkit.cli import UserError, main
+from stpkit.synthetic import write_synthetic_pack
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apps_fixtures.harness import ARTIFACTS, AppsServer, fixture_notebooks  # noqa: E402
+from packs import write_pack  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A data folder with two packs and one folder that is not a pack."""
+    write_pack(tmp_path / "small")
+    write_synthetic_pack(tmp_path / "awkward", localities=6, seed=3)
+    (tmp_path / "notes").mkdir()
+    return tmp_path
+
+
+# ---------------------------------------------------------------------------------------------
+# What an address may ask for
+
+
+@pytest.mark.unit
+def test_parse_query_takes_locality_and_pack_only():
+    assert apps.parse_query("locality=A1&pack=small") == {"locality": "A1", "pack": "small"}
+    assert apps.parse_query("locality=") == {}
+    assert apps.parse_query({"locality": [b"B2"]}) == {"locality": "B2"}
+    with pytest.raises(apps.AppRefusal, match='"template"'):
+        apps.parse_query("locality=A1&template=classic")
+    with pytest.raises(apps.AppRefusal, match="2 times"):
+        apps.parse_query("locality=A1&locality=B2")
+
+
+@pytest.mark.unit
+def test_served_packs_are_the_pack_folders_under_the_data_folder(data_dir):
+    packs = apps.served_packs(data_dir)
+    assert list(packs) == ["awkward", "small"]
+    assert packs["small"] == (data_dir / "small").resolve()
+
+
+@pytest.mark.unit
+def test_resolve_pack_refuses_anything_outside_the_data_folder(data_dir):
+    default = data_dir / "small"
+    assert apps.resolve_pack(None, data_dir, default) == default.resolve()
+    assert apps.resolve_pack("awkward", data_dir, default) == (data_dir / "awkward").resolve()
+    for outside in ["../small", "/etc", str(DEFAULT_PACK), "notes", "small/..", "nope"]:
+        with pytest.raises(apps.AppRefusal, match="packs on offer are"):
+            apps.resolve_pack(outside, data_dir, default)
+
+
+@pytest.mark.unit
+def test_check_request_names_an_unknown_locality_plainly(data_dir):
+    served = apps.Served(pack=data_dir / "small", data_dir=data_dir, notebooks=data_dir)
+    catalogue = apps.PackCatalogue()
+    assert apps.check_request(served, catalogue, "locality=B2")[2] == "B2"
+    assert apps.check_request(served, catalogue, "")[2] == "all"
+    name, path, locality = apps.check_request(served, catalogue, "pack=awkward&locality=L0001")
+    assert (name, path.name, locality) == ("awkward", "awkward", "L0001")
+    with pytest.raises(apps.AppRefusal) as refused:
+        apps.check_request(served, catalogue, "locality=L0001")  # a locality of the other pack
+    assert refused.value.status == 404
+    assert str(refused.value) == ('There is no locality "L0001" in Test footprint. '
+                                  "Pick one from the list on the apps' front page.")
+
+
+@pytest.mark.unit
+def test_a_pack_with_problems_is_refused_before_a_kernel_is_spent(data_dir):
+    write_pack(data_dir / "broken", **{"pods.csv": "pod,growth\nnon_elective,lots\n"})
+    served = apps.Served(pack=data_dir / "small", data_dir=data_dir, notebooks=data_dir)
+    with pytest.raises(apps.AppRefusal, match=r'"broken" has \d+ problem') as refused:
+        apps.check_request(served, apps.PackCatalogue(), "pack=broken")
+    assert refused.value.status == 422
+    assert "stpkit validate" in str(refused.value)
+
+
+@pytest.mark.unit
+def test_catalogue_reloads_a_pack_only_when_a_file_changes(data_dir):
+    catalogue = apps.PackCatalogue()
+    first = catalogue.load(data_dir / "small")
+    assert catalogue.load(data_dir / "small") is first
+    localities = data_dir / "small" / "localities.csv"
+    localities.write_text(localities.read_text(encoding="utf-8").replace("Ashby", "Ashby Parva"), encoding="utf-8")
+    os.utime(localities, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert ("A1", "Ashby Parva", "North") in catalogue.localities(data_dir / "small")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages the server writes itself
+
+
+@pytest.mark.unit
+def test_landing_page_links_four_apps_and_lists_awkward_names_safely(data_dir):
+    served = apps.Served(pack=data_dir / "awkward", data_dir=data_dir, notebooks=data_dir)
+    page = apps.landing_page(served, apps.PackCatalogue())
+    for name, (title, _) in apps.APPS.items():
+        assert f'formaction="/apps/{name}"' in page and title in page
+    # names with apostrophes, ampersands, quotes and brackets arrive escaped, never as markup
+    assert "St Mary&#39;s &amp; St John&#39;s (North)" in page
+    assert "The &#34;Old&#34; Town (Central)" in page
+    assert '<option value="L0001">' in page
+    # two packs under the data folder: a pack picker
+    assert '<select id="pack" name="pack">' in page and '<option value="small">small</option>' in page
+
+
+@pytest.mark.unit
+def test_landing_page_for_another_pack_carries_it_in_every_link(data_dir):
+    served = apps.Served(pack=data_dir / "awkward", data_dir=data_dir, notebooks=data_dir)
+    page = apps.landing_page(served, apps.PackCatalogue(), pack_name="small", locality="B2")
+    assert '<input type="hidden" name="pack" value="small">' in page
+    assert '<option value="B2" selected>St Mary&#39;s &amp; Bank (East) (B2)</option>' in page
+    assert 'href="/apps/workforce_gap?pack=small"' in page
+
+
+@pytest.mark.unit
+def test_problem_page_escapes_the_message():
+    page = apps.problem_page('no locality "<script>"')
+    assert "&lt;script&gt;" in page and "<script>" not in page
+    assert 'href="/"' in page
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel side
+
+
+@pytest.mark.unit
+def test_from_request_outside_the_apps_returns_its_arguments(monkeypatch):
+    monkeypatch.delenv(apps.ENV_DATA, raising=False)
+    assert apps.from_request("some/pack", "MSE05") == ("some/pack", "MSE05")
+    assert apps.from_request(None, "all") == (None, "all")
+
+
+@pytest.mark.unit
+def test_from_request_under_the_apps_reads_the_address(monkeypatch, data_dir):
+    """A cold (not preheated) kernel has its request in its environment from the start."""
+    monkeypatch.setenv(apps.ENV_DATA, str(data_dir))
+    monkeypatch.setenv(apps.ENV_PACK, str(data_dir / "small"))
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setattr(apps, "warm_up", lambda: None)
+    monkeypatch.setattr(apps, "_request", None)
+    monkeypatch.setenv("QUERY_STRING", "pack=awkward&locality=L0003")
+    assert apps.from_request(None, "all") == (str((data_dir / "awkward").resolve()), "L0003")
+    # the request is read once per kernel
+    monkeypatch.setenv("QUERY_STRING", "locality=B2")
+    assert apps.from_request(None, "all")[1] == "L0003"
+    # no ?pack=: the served pack, whatever the notebook's default
+    monkeypatch.setattr(apps, "_request", None)
+    assert apps.from_request("elsewhere", "all") == (str((data_dir / "small").resolve()), "B2")
+    monkeypatch.setattr(apps, "_request", None)
+    monkeypatch.setenv("QUERY_STRING", "pack=../small")
+    with pytest.raises(apps.AppRefusal):
+        apps.from_request(None, "all")
+
+
+@pytest.mark.unit
+def test_plain_message_passes_our_own_plain_errors_and_hides_the_rest():
+    assert apps.plain_message(UserError("no locality X")) == "no locality X"
+    assert apps.plain_message(KeyError("secret")) == apps.PLAIN_ERROR
+    assert "secret" not in apps.plain_message(ZeroDivisionError("secret"), apps.PLAIN_CALLBACK_ERROR)
+
+
+@pytest.mark.unit
+def test_kernel_profile_runs_the_setup_in_every_app_kernel(tmp_path):
+    folder = apps.write_kernel_profile(tmp_path / "ipython")
+    config = (folder / "profile_default" / "ipython_kernel_config.py").read_text(encoding="utf-8")
+    assert "_stpkit_apps.kernel_setup()" in config
+    compile(config, "ipython_kernel_config.py", "exec")
+
+
+@pytest.mark.integration
+def test_offline_chart_javascript_is_bundled_once_and_kept():
+    path = apps.offline_chart_js()  # the servers in these tests use the same file
+    text = path.read_text(encoding="utf-8")
+    assert path.name.startswith("altair-") and len(text) > 100_000
+    assert "cdn.jsdelivr" not in text.split("sourceMappingURL")[0][:2000]  # no import from a CDN
+    stamp = path.stat().st_mtime_ns
+    assert apps.offline_chart_js() == path and path.stat().st_mtime_ns == stamp
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line (refusals happen before anything is served)
+
+
+@pytest.mark.integration
+def test_cli_apps_help_names_every_option(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["apps", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--pack", "--port", "--no-browser", "--data", "--ip", "--pool-size"):
+        assert option in out
+
+
+@pytest.mark.integration
+def test_cli_apps_refuses_a_folder_that_is_not_a_pack(tmp_path, capsys):
+    assert main(["apps", "--pack", str(tmp_path), "--no-browser"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"stpkit: error: {tmp_path} is not a footprint pack (it has no pack.toml)"]
+
+
+@pytest.mark.integration
+def test_cli_apps_refuses_a_pack_with_problems(tmp_path, capsys):
+    write_pack(tmp_path / "bad", **{"pods.csv": "pod,growth\nnon_elective,lots\n"})
+    assert main(["apps", "--pack", str(tmp_path / "bad"), "--no-browser"]) == 1
+    assert "Nothing was run on this pack" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_cli_apps_needs_all_four_notebooks(tmp_path, capsys):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "apps_fixtures" / "whatif.ipynb", folder / "needs_analysis.ipynb")
+    assert main(["apps", "--notebooks", str(folder), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert "locality_deep_dive.ipynb, investment_phasing.ipynb, workforce_gap.ipynb" in err
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# A real server: only the apps are reachable, and the page cannot send code
+
+
+@pytest.fixture(scope="module")
+def fixture_server(tmp_path_factory):
+    """`stpkit apps` on the what-if fixture notebook, no preheating (quick to start)."""
+    root = tmp_path_factory.mktemp("apps-http")
+    data = root / "data"
+    shutil.copytree(DEFAULT_PACK, data / "mid_south_essex")
+    write_synthetic_pack(data / "awkward", localities=6, seed=3)
+    notebooks = fixture_notebooks(root / "notebooks")
+    server = AppsServer(ARTIFACTS / "server-http.log", notebooks=notebooks, pack=data / "mid_south_essex",
+                        data=data, pool_size=0)
+    try:
+        server.wait_up()
+        yield server
+    finally:
+        server.stop()
+
+
+def _get(url: str, headers: dict | None = None) -> tuple[int, str, dict]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read().decode("utf-8", "replace"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace"), dict(error.headers)
+
+
+NOT_APPS = ["/tree", "/lab", "/notebooks/needs_analysis.ipynb", "/edit/needs_analysis.ipynb", "/api/contents",
+            "/api/contents/needs_analysis.ipynb", "/api/kernels", "/api/sessions", "/api/terminals",
+            "/terminals/1", "/files/needs_analysis.ipynb", "/voila/tree", "/voila/render/needs_analysis.ipynb",
+            "/voila/files/needs_analysis.ipynb", "/voila/api/contents", "/voila/api/contents/needs_analysis.ipynb",
+            "/login", "/apps/", "/apps/needs_analysis.ipynb", "/apps/secret", "/apps/../api/contents",
+            "/voila/static/../../../../etc/passwd", "/voila/templates/lab/../../../../../etc/passwd"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", NOT_APPS)
+def test_nothing_but_the_apps_is_reachable(fixture_server, path):
+    status, body, _ = _get(fixture_server.url.rstrip("/") + path)
+    assert status in (403, 404), f"{path} answered {status}"
+    assert "Traceback" not in body and "needs_analysis.ipynb" not in body
+
+
+@pytest.mark.e2e
+def test_front_page_lists_the_apps_and_localities(fixture_server):
+    status, body, headers = _get(fixture_server.url)
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "Mid and South Essex: what-if apps" in body
+    assert body.count("formaction=") == 4 and "Colne Valley (MSE05)" in body
+    assert '<option value="awkward">awkward</option>' in body
+    status, body, _ = _get(fixture_server.url + "?pack=awkward")
+    assert status == 200 and "St Mary&#39;s &amp; St John&#39;s (North)" in body
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("query, status, words", [
+    ("locality=NOWHERE", 404, 'There is no locality "NOWHERE" in Mid and South Essex'),
+    ("pack=..%2Fmid_south_essex", 400, 'There is no pack called "../mid_south_essex" here'),
+    ("pack=%2Fetc", 400, 'There is no pack called "/etc" here'),
+    ("locality=MSE05&template=classic", 400, 'a setting the apps do not know: "template"'),
+    ("locality=MSE05&locality=MSE06", 400, 'gives "locality" 2 times'),
+])
+def test_refused_addresses_get_a_plain_page(fixture_server, query, status, words):
+    got, body, _ = _get(fixture_server.url + "apps/needs_analysis?" + query)
+    assert got == status
+    assert words.replace('"', "&#34;") in body
+    assert "Traceback" not in body and "Back to the list of apps" in body
+
+
+@pytest.mark.e2e
+def test_an_app_page_holds_no_code(fixture_server):
+    status, body, _ = _get(fixture_server.url + "apps/needs_analysis?locality=MSE05")
+    assert status == 200
+    assert "Colne Valley" in body
+    # the fixture's source lines never reach the page
+    for source in ("activity.project", "def figures", "alt.renderers.enable", "load_pack("):
+        assert source not in body
+    assert "cdn.jsdelivr" not in body and "fontawesome" not in body.lower()
+
+
+@pytest.mark.e2e
+def test_a_foreign_host_name_is_refused(fixture_server):
+    """Served on 127.0.0.1 only, the server also refuses pages reached through another name."""
+    status, body, _ = _get(fixture_server.url, headers={"Host": "attacker.example"})
+    assert status == 403 and "Traceback" not in body
+
+
+@pytest.mark.e2e
+def test_server_listens_on_127_0_0_1_only(fixture_server):
+    import psutil
+
+    listening = {c.laddr for c in psutil.Process(fixture_server.process.pid).net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN}
+    assert listening and {address.ip for address in listening} == {"127.0.0.1"}
+
+
+@pytest.mark.e2e
+def test_the_page_cannot_send_code_to_its_kernel(fixture_server, tmp_path):
+    """An execute_request sent down the page's own kernel channel is dropped: nothing runs."""
+    import websockets
+
+    status, body, _ = _get(fixture_server.url + "apps/needs_analysis")
+    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body).group(1)
+    marker = tmp_path / f"ran-{uuid.uuid4().hex}"
+
+    def message(msg_type, content, channel="shell"):
+        return json.dumps({"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": uuid.uuid4().hex,
+                                      "username": "", "version": "5.3", "date": ""},
+                           "parent_header": {}, "metadata": {}, "content": content, "channel": channel,
+                           "buffers": []})
+
+    async def attempt() -> list[dict]:
+        url = fixture_server.url.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels"
+        replies = []
+        async with websockets.connect(url, max_size=None) as ws:
+            code = f"open({str(marker)!r}, 'w').write('ran')"
+            await ws.send(message("execute_request", {"code": code, "silent": False, "store_history": False,
+                                                      "user_expressions": {}, "allow_stdin": False}))
+            await ws.send(message("inspect_request", {"code": "import os", "cursor_pos": 5, "detail_level": 0}))
+            await ws.send(message("kernel_info_request", {}))  # allowed: proves the channel itself works
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=2))
+                except asyncio.TimeoutError:
+                    continue
+                replies.append(reply)
+                if reply["header"]["msg_type"] == "kernel_info_reply":
+                    await asyncio.sleep(2)  # time for an execute_request to have run, had it been passed
+                    break
+        return replies
+
+    replies = asyncio.run(attempt())
+    kinds = {r["header"]["msg_type"] for r in replies}
+    assert "kernel_info_reply" in kinds
+    assert not kinds & {"execute_reply", "execute_input", "inspect_reply"}
+    assert not marker.exists()
