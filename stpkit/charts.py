@@ -235,8 +235,8 @@ def _title(title: str, subtitle: str | Sequence[str] | None = None) -> alt.Title
 
 CONFIG = alt.Config(
     view=alt.ViewConfig(stroke=None),
-    axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12, labelLimit=260, grid=True, gridColor="#E8EDEE",
-                        labelOverlap=True),
+    axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12, labelLimit=260, grid=True, gridColor="#E8EDEE"),
+    axisQuantitative=alt.AxisConfig(labelOverlap=True),  # numbers may thin out; category labels never do
     legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=320, orient="bottom", columns=3),
 )
 
@@ -297,7 +297,8 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
     cats = _order(data[category], order)
     fmt = ".0%" if percent else value_format
     axis_fmt = ".0%" if percent else _axis_format(data[value])
-    value_enc = dict(field=value, type="quantitative", title=value_title, axis=alt.Axis(format=axis_fmt))
+    value_enc = dict(field=value, type="quantitative", title=value_title,
+                     axis=alt.Axis(format=axis_fmt, tickCount=6 if horizontal else alt.Undefined))
     if value_domain is not None:
         value_enc["scale"] = alt.Scale(domain=list(value_domain))
     if stack and series:
@@ -330,7 +331,7 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
                                  scale=alt.Scale(domain=[SELECTED, PEER], range=[NHS_BLUE, NHS_PALE_GREY]),
                                  legend=alt.Legend(orient="top", title=None))
     else:
-        enc["color"] = alt.value(NHS_BLUE)
+        enc["color"] = alt.ColorValue(NHS_BLUE)  # the value class itself: no conversion
     tips.append(alt.Tooltip(value, type="quantitative", title=value_title, format=fmt))
     tips += [alt.Tooltip(t) for t in tooltip]
     enc["tooltip"] = tips
@@ -349,8 +350,8 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
         if reference_label:
             layers.append(alt.Chart(rule).mark_text(align="left", dx=4, dy=-4, color=NHS_RED, baseline="bottom",
                                                    fontSize=11).encode(
-                **({"x": alt.X("_reference:Q"), "y": alt.value(0)} if horizontal
-                   else {"y": alt.Y("_reference:Q"), "x": alt.value(0)}), text="_label:N"))
+                **({"x": alt.X("_reference:Q"), "y": alt.YValue(0)} if horizontal
+                   else {"y": alt.Y("_reference:Q"), "x": alt.XValue(0)}), text="_label:N"))
     subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])), note]
     if facet:
         if len(layers) > 1:
@@ -411,7 +412,7 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
                                                                       for s in names]))
         tips.append(alt.Tooltip(series, type="nominal", title=series_title or series))
     else:
-        enc["color"] = alt.value(NHS_BLUE)
+        enc["color"] = alt.ColorValue(NHS_BLUE)  # the value class itself: no conversion
     tips.append(alt.Tooltip(value, type="quantitative", title=value_title, format=fmt))
     base = alt.Chart()  # the layer carries the data
     layers = []

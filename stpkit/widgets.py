@@ -57,6 +57,8 @@ from .years import format_fy
 log = logging.getLogger(__name__)
 
 ALL = "all"
+UNITS = {"ae": "A&E attendances a year", "elective_ip": "Elective admissions a year", "day_case": "Day cases a year",
+         "non_elective": "Emergency admissions a year", "outpatient": "Outpatient appointments a year"}
 FOOTPRINT_LABEL = "Footprint (all localities)"
 MAX_TABLE_ROWS = 60
 
@@ -360,7 +362,9 @@ class _View:
             from altair import JupyterChart
 
             if isinstance(child, JupyterChart):
-                child.chart = content
+                # the new spec straight to the widget: Altair would validate it again on `.chart =`,
+                # which costs more than building it (the builders' output is validated by the tests)
+                child.spec = content.to_dict(validate=False)
             else:
                 self.widget.children = (_vega_widget(content),)
         else:
@@ -412,6 +416,7 @@ class Page:
         self.controls = {name: (_widget(spec) if interactive else _Value(spec.value))
                          for name, spec in self.specs.items()}
         self._views: list[_View] = []
+        self._fixed: dict = {}
         self._holding = False
         self._status = None
         self.updates = 0
@@ -427,6 +432,19 @@ class Page:
 
     def compute(self, values: dict) -> Result:
         raise NotImplementedError
+
+    def once(self, name, make: Callable[[], Any]):
+        """A table that depends on the pack only (or on the key `name` holds), made on first use and kept."""
+        if len(self._fixed) > 64:  # keyed results of many what-ifs: start again rather than grow
+            self._fixed = {k: v for k, v in self._fixed.items() if isinstance(k, str)}
+        if name not in self._fixed:
+            self._fixed[name] = make()
+        return self._fixed[name]
+
+    def timeline(self) -> pd.DataFrame:
+        """Transformation level by locality and quarter (phasing.csv), with display labels."""
+        return self.once("timeline", lambda: _labelled(places.timeline(self.pack.phasing, self.pack.localities),
+                                                       self.pack.localities))
 
     # -- values and updates ---------------------------------------------------------------------
 
@@ -665,16 +683,20 @@ class NeedsPage(Page):
                     group="Care coordination", help="after the service's cost (seed 000: GBP 1,000)"),
         ]
 
+    def _pyramid(self) -> pd.DataFrame:
+        """The risk pyramid of every locality, with emergency admissions by tier where activity.csv has them."""
+        nel = self.pack.activity[self.pack.activity["pod"] == "non_elective"]
+        admissions = nel.groupby("locality_id")["activity"].sum() if len(nel) else None
+        return needs.risk_pyramid(self.pack.localities, self.pack.risk_segments, admissions=admissions)
+
     def compute(self, v: dict) -> Result:
         pack, loc = self.pack, v["locality"]
         place = _place(pack, loc)
         localities = pack.localities
-        nel = pack.activity[pack.activity["pod"] == "non_elective"]
-        admissions = nel.groupby("locality_id")["activity"].sum() if len(nel) else None
-        pyramid = needs.risk_pyramid(localities, pack.risk_segments, admissions=admissions)
+        pyramid = self.once("pyramid", self._pyramid)
         scope_pyramid = needs.footprint_pyramid(_scope(pyramid, loc))
         rose = needs.rose_calculator(pack.risk_segments, v["rose_cut"])
-        segments = needs.segmentation(localities)
+        segments = self.once("segments", lambda: needs.segmentation(localities))
         coordination = needs.care_coordination(
             localities, eligible_share=v["eligible_share"], caseload_per_coordinator=v["caseload_per_coordinator"],
             net_saving_per_patient_gbp=v["net_saving_per_patient_gbp"])
@@ -844,6 +866,17 @@ class LocalityPage(Page):
                                     help=f"schemes.csv: {row.reduction:.1%} of momentum activity avoided"))
         return controls
 
+    def _milestones(self) -> pd.DataFrame:
+        """One row per locality: the quarters it reaches each level and needs investment, in words."""
+        grid = places.timeline_grid(places.timeline(self.pack.phasing, self.pack.localities))
+        keys = [c for c in ("locality_id", "locality", "group") if c in grid.columns]
+        cells = grid.melt(id_vars=keys, var_name="quarter", value_name="cell")
+        cells = cells[cells["cell"].fillna("") != ""]
+        joined = (cells["quarter"] + ": " + cells["cell"]).groupby(cells["locality_id"], sort=False).agg("; ".join)
+        out = self.pack.localities[["locality_id", "locality", "group"]].copy()
+        out["milestones"] = out["locality_id"].map(joined).fillna("none").to_numpy()
+        return out
+
     def compute(self, v: dict) -> Result:
         pack, loc = self.pack, v["locality"]
         place = _place(pack, loc)
@@ -859,9 +892,10 @@ class LocalityPage(Page):
         savings = float(cells["gross_savings_gbp"].sum())
         pod = v["waterfall_pod"]
         walk = activity.waterfall(projection, schemes, pod, pack.base_year, pack.horizon_year, loc)
-        kinds = places.archetype(localities)
-        scores = places.maturity(localities, pack.enablers if pack.has("enablers.csv") else None)
-        peers = places.peers(scores)
+        kinds = self.once("archetype", lambda: places.archetype(localities))
+        scores = self.once("maturity", lambda: places.maturity(
+            localities, pack.enablers if pack.has("enablers.csv") else None))
+        peers = self.once("peers", lambda: places.peers(scores))
 
         # headline
         horizon = format_fy(pack.horizon_year)
@@ -909,15 +943,19 @@ class LocalityPage(Page):
             series_colors={m: c for m, c in zip(long["measure"].unique(),
                                                 [charts.NHS_MID_GREY, charts.NHS_WARM_YELLOW, charts.NHS_BLUE])},
             subtitle="Momentum: growth continues as in pods.csv; target: after the schemes (or targets.csv)")
-        chart_walk = charts.waterfall(walk, title=f"{POD_LABELS[pod]}: from {format_fy(pack.base_year)} to the "
-                                                  f"{horizon} target, {place['name']}",
-                                      value_title=f"{POD_LABELS[pod].split(' (')[0]} a year")
+        chart_walk = charts.waterfall(walk, title=f"{POD_LABELS[pod]}: from base to target",
+                                      subtitle=f"{place['name']}, {format_fy(pack.base_year)} to {horizon}",
+                                      value_title=UNITS.get(pod, "Activity a year"))
         by_loc = projection.groupby("locality_id", sort=False)["gross_savings_gbp"].sum().reset_index()
         by_loc = _labelled(by_loc, localities).assign(savings_m=lambda f: f["gross_savings_gbp"] / 1e6)
-        chart_savings = charts.bars(
-            by_loc, "label", "savings_m", highlight=_highlight(loc), highlight_field="locality_id",
-            title=f"Gross savings in {horizon} by locality", value_title="Gross savings (GBP m a year)",
-            sort_by_value=True, value_format=",.2f")
+        if projection["avoided"].abs().sum() > 0:
+            chart_savings = charts.bars(
+                by_loc, "label", "savings_m", highlight=_highlight(loc), highlight_field="locality_id",
+                title=f"Gross savings in {horizon} by locality", value_title="Gross savings (GBP m a year)",
+                sort_by_value=True, value_format=",.2f")
+        else:
+            chart_savings = Note("no activity is avoided, so there are no savings: schemes.csv (the reduction each "
+                                 "scheme makes) or targets.csv (horizon-year targets) sets what the plan avoids.")
         if mine["score"].notna().any():
             if loc == ALL:
                 enabler = peers.groupby(["label", "group"], sort=False)["score"].mean().reset_index()
@@ -944,7 +982,7 @@ class LocalityPage(Page):
             chart_enablers = Note("no enabler is scored for this locality: enablers.csv gives the four judged "
                                   "scores and localities.csv's patients_per_gp the workforce capacity score.")
         if pack.has("phasing.csv") and len(pack.phasing):
-            line = _labelled(places.timeline(pack.phasing, localities), localities)
+            line = self.timeline()
             chart_timeline = charts.heatmap(
                 line, "quarter", "label", "level", title="Transformation level by quarter",
                 value_title="Level", highlight=_highlight(loc), highlight_field="locality_id",
@@ -984,12 +1022,7 @@ class LocalityPage(Page):
                                          "meaning": ("What its score means (seed 003)", "text")},
                                    caption="Enabler maturity against peers")
         if pack.has("phasing.csv") and len(pack.phasing):
-            grid = places.timeline_grid(places.timeline(pack.phasing, localities))
-            marks = grid.drop(columns=[c for c in ("locality_id", "locality", "group") if c in grid.columns])
-            reached = marks.apply(lambda r: [f"{q}: {c}" for q, c in r.items() if c], axis=1)
-            steps = pd.DataFrame({"locality_id": grid["locality_id"],
-                                  "milestones": ["; ".join(x) if x else "none" for x in reached]})
-            steps = steps.merge(localities[["locality_id", "locality", "group"]], on="locality_id")
+            steps = self.once("milestones", self._milestones)
             table_timeline = Table(_scope(steps, loc), {"locality": ("Locality", "text"), "group": ("Group", "text"),
                                                         "milestones": ("Milestones (▲ investment required)", "text")},
                                    caption="Transformation timeline")
@@ -1054,7 +1087,8 @@ class InvestmentPage(Page):
         plan = investment.appraise(data)
         options = investment.scenarios(data, [investment.pack_scenario(data), *investment.SEED_000_OPTIONS])
         horizon = format_fy(pack.horizon_year)
-        savings_by_loc = self._projection.groupby("locality_id", sort=False)["gross_savings_gbp"].sum()
+        savings_by_loc = self.once("savings_by_locality", lambda: self._projection.groupby(
+            "locality_id", sort=False)["gross_savings_gbp"].sum())
         total_savings = float(savings_by_loc.sum())
         share = float(savings_by_loc.get(loc, 0.0)) / total_savings if loc != ALL and total_savings else float("nan")
 
@@ -1067,8 +1101,9 @@ class InvestmentPage(Page):
                  f"{v['savings_elasticity']:.1f})"),
             Card("Net present value", gbp(plan["npv_gbp"]),
                  f"{plan['first_year']} to {horizon} at {pct(v['discount_rate'])} a year"),
-            Card("Payback", str(plan["payback_year"]),
-                 "first year from which the cumulative net position stays at or above zero"),
+            Card("Payback", str(plan["payback_year"]) if plan["investment_gbp"] > 0 else "no investment",
+                 "first year from which the cumulative net position stays at or above zero"
+                 if plan["investment_gbp"] > 0 else "nothing is invested, so there is nothing to pay back"),
         ]
         if loc != ALL:
             cards.append(Card(f"{place['name']}'s share of the savings", pct(share),
@@ -1126,7 +1161,7 @@ class InvestmentPage(Page):
                            "NPV": charts.NHS_BLUE},
             subtitle="Plan as set above, and seed 000's three options")
         if pack.has("phasing.csv") and len(pack.phasing):
-            line = _labelled(places.timeline(pack.phasing, localities), localities)
+            line = self.timeline()
             chart_waves = charts.heatmap(
                 line, "quarter", "label", "level", title="Locality waves: transformation level by quarter",
                 value_title="Level", highlight=_highlight(loc), highlight_field="locality_id", marker="investment",
@@ -1152,6 +1187,13 @@ class InvestmentPage(Page):
             "savings_gbp": ("Savings over the plan (GBP m)", "gbp_m"), "npv_gbp": ("NPV (GBP m)", "gbp_m"),
             "payback_year": ("Payback", "text"), "description": ("What it assumes", "text")},
             caption="Options (seed 000: limit the options to three)", highlight="Plan")
+        if total_savings == 0 and not has_investment:
+            nothing = Note("there is nothing to phase: the pack has no investments.csv (the planned investment) and "
+                           "no activity is avoided (schemes.csv or targets.csv), so there are no savings either.")
+            chart_flow = chart_cumulative = chart_options = nothing
+        if total_savings == 0:
+            chart_share = Note("no activity is avoided, so there are no savings: schemes.csv or targets.csv sets "
+                               "what the plan avoids.")
         return Result(
             title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}",
             cards=cards, figures=figures,
@@ -1235,11 +1277,9 @@ class WorkforcePage(Page):
         # uncertainty: the Monte Carlo over the pack's 80% intervals, with these what-ifs
         bands = None
         if self._uncertainty:
-            from . import uncertainty
-
-            sim = uncertainty.simulate(chosen, draws=min(int(pack.settings["uncertainty"]["draws"]), 500),
-                                       workforce_tables=tables)
-            bands = uncertainty.workforce_percentiles(sim)
+            key = ("bands", float(v["eligible_share"]), float(v["caseload_per_coordinator"]),
+                   float(v["gp_released_share"]))
+            bands = self.once(key, lambda: _workforce_bands(chosen, tables))
 
         # charts
         years = gap.assign(year=_fy(gap["year"]))
@@ -1340,6 +1380,15 @@ class WorkforcePage(Page):
                     "coordinators": chart_coord},
             tables={"gap": table_gap, "years": table_years, "gp_release": table_release,
                     "coordinators": table_coord})
+
+
+def _workforce_bands(pack: Pack, tables: dict) -> pd.DataFrame:
+    """P10/P50/P90 of the workforce gap from the Monte Carlo (at most 500 draws: a chart's band, quickly)."""
+    from . import uncertainty
+
+    sim = uncertainty.simulate(pack, draws=min(int(pack.settings["uncertainty"]["draws"]), 500),
+                               workforce_tables=tables)
+    return uncertainty.workforce_percentiles(sim)
 
 
 def _has_intervals(pack: Pack) -> bool:
