@@ -353,7 +353,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
 
 def _publish(out: Path, job, outcome: dict) -> dict:
     """Write a job's files (report only when it succeeded) and return its manifest record."""
-    record = {"status": outcome["status"], "reused": False, "inputs_hash": job.inputs_hash, "inputs": job.inputs,
+    record = {"locality_id": job.locality_id, "locality": job.locality, "group": job.group, "notebook": job.notebook,
+              "notebook_title": job.notebook_title, "status": outcome["status"], "reused": False, "inputs_hash": job.inputs_hash, "inputs": job.inputs,
               "html": job.html, "ipynb": job.ipynb, "sha256": {}, "bytes": {}, "seconds": outcome.get("seconds", {}),
               "headlines": outcome.get("headlines", []), "worker": outcome.get("worker"), "finished": now(),
               "error": outcome.get("error"), "ipynb_written": False}

@@ -124,7 +124,8 @@ class DaskExecutor:
                 self._futures.append(client.submit(run_task, light, texts[text], pack_future, pure=False,
                                                    key=f"stpkit-report-{run_id}-{index}-{job['key']}"))
             by_future = dict(zip(self._futures, todo))
-            for future, outcome in as_completed(self._futures, with_results=True, raise_errors=False):
+            finished = as_completed(self._futures, loop=client.loop, with_results=True, raise_errors=False)
+            for future, outcome in finished:
                 job = by_future[future]
                 if isinstance(outcome, BaseException) or future.status == "error":
                     failure = outcome if isinstance(outcome, BaseException) else future.exception()

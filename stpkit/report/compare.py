@@ -72,8 +72,11 @@ def outputs(cell) -> list:
                 result[-1] = ("stream", output["name"], result[-1][2] + _CELL_FILE.sub("ipykernel", _text(output["text"])))
             else:
                 result.append(("stream", output["name"], _CELL_FILE.sub("ipykernel", _text(output["text"]))))
-        elif kind in ("display_data", "execute_result"):
+        elif kind == "display_data":
             result.append((kind, _data(output.get("data", {})), output.get("metadata", {})))
+        elif kind == "execute_result":
+            result.append((kind, _data(output.get("data", {})), output.get("metadata", {}),
+                           output.get("execution_count")))
         elif kind == "error":
             result.append(("error", output.get("ename"), output.get("evalue")))
     return result

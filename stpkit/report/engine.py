@@ -206,7 +206,7 @@ def _shell_classes():
 
         def write_format_data(self, format_dict, md_dict=None):
             if (cell := current()) is not None and format_dict:
-                cell.result(format_dict, md_dict, self.shell.execution_count)
+                cell.result(format_dict, md_dict, self.prompt_count)
 
         def finish_displayhook(self):
             pass
@@ -321,6 +321,17 @@ def process_state() -> _ProcessState:
 # Running cells
 
 
+def _show_warning(message) -> None:
+    """Python's own way of showing a warning (on sys.stderr, here the running cell's stderr)."""
+    stream = message.file if message.file is not None else sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(warnings._formatwarnmsg_impl(message))
+    except OSError:
+        pass
+
+
 def _language_info() -> dict:
     """What ipykernel reports as language_info (nbclient stores it in the notebook)."""
     from ipykernel.ipkernel import IPythonKernel
@@ -371,19 +382,6 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
-def _first_error(nb) -> dict | None:
-    """The first error output (skipping SystemExit(0)), as papermill looks for it."""
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
-                    continue
-                return {"ename": output.get("ename", ""), "evalue": output.get("evalue", ""),
-                        "cell": index, "execution_count": cell.get("execution_count"),
-                        "traceback": list(output.get("traceback", []))}
-    return None
-
-
 def _prepare(notebook, parameters: dict, input_path: str | None):
     """A parameterised copy of the notebook, exactly as papermill prepares it."""
     from papermill.execute import prepare_notebook_metadata, remove_error_markers
@@ -393,7 +391,8 @@ def _prepare(notebook, parameters: dict, input_path: str | None):
     if not isinstance(notebook, nbformat.NotebookNode):
         notebook = nbformat.reads(notebook if isinstance(notebook, str) else json.dumps(notebook), as_version=4)
     nb = load_notebook_node(notebook)  # a copy, with papermill's metadata defaults
-    nb = parameterize_notebook(nb, parameters, report_mode=False, engine_name=ENGINE_NAME)
+    if parameters:  # as papermill: no injected cell without parameters
+        nb = parameterize_notebook(nb, parameters, report_mode=False, engine_name=ENGINE_NAME)
     for cell in nb.cells:  # a stable id for the injected cell, so reruns give the same file
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
@@ -432,6 +431,8 @@ def execute(notebook, parameters: dict, *, env: dict | None = None, input_path: 
             sys.modules["__main__"] = state.user_main
             sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
             with warnings.catch_warnings():  # resets the once-only registries, restores filters after
+                warnings.showwarning = warnings._showwarning_orig  # printed to the notebook's stderr, as in a kernel,
+                warnings._showwarnmsg_impl = _show_warning  # even where a host (pytest) records warnings instead
                 nb = papermill_engines.execute_notebook_with_engine(
                     ENGINE_NAME, nb, kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
                     input_path=input_path, output_path=None, progress_bar=False, log_output=False)
@@ -444,12 +445,12 @@ def execute(notebook, parameters: dict, *, env: dict | None = None, input_path: 
             os.environ.clear()
             os.environ.update(saved_env)
             state.shell.reset(new_session=True)  # let go of the run's objects now, not at the next run
-        error = _first_error(nb)
-        if error is not None:
-            try:
-                raise_for_execution_errors(nb, None)  # adds papermill's error marker cells
-            except PapermillExecutionError:
-                pass
+        error = None
+        try:
+            raise_for_execution_errors(nb, None)  # papermill's verdict; on failure it adds its marker cells
+        except PapermillExecutionError as failure:
+            error = {"ename": failure.ename, "evalue": failure.evalue, "cell": failure.cell_index,
+                     "execution_count": failure.exec_count, "traceback": list(failure.traceback)}
     return RunResult(nb=nb, error=error, seconds=time.perf_counter() - start)
 
 
@@ -459,18 +460,22 @@ def execute_in_kernel(notebook_path: str, parameters: dict, *, env: dict | None 
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    import tempfile
+
     start = time.perf_counter()
     saved_env = dict(os.environ)
     os.environ.update({key: str(value) for key, value in (env or {}).items()})
-    try:
-        nb = papermill.execute_notebook(str(notebook_path), None, parameters=parameters, kernel_name=kernel_name,
-                                        progress_bar=False, log_output=False)
-        error = None
-    except PapermillExecutionError as failure:
-        nb = None
-        error = {"ename": failure.ename, "evalue": failure.evalue, "cell": failure.cell_index,
-                 "execution_count": failure.exec_count, "traceback": list(failure.traceback)}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_env)
+    with tempfile.TemporaryDirectory(prefix="stpkit-kernel-") as folder:
+        output = os.path.join(folder, "executed.ipynb")  # papermill writes a failed notebook only to a file
+        try:
+            nb = papermill.execute_notebook(str(notebook_path), output, parameters=parameters,
+                                            kernel_name=kernel_name, progress_bar=False, log_output=False)
+            error = None
+        except PapermillExecutionError as failure:
+            nb = nbformat.read(output, as_version=4)
+            error = {"ename": failure.ename, "evalue": failure.evalue, "cell": failure.cell_index,
+                     "execution_count": failure.exec_count, "traceback": list(failure.traceback)}
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
     return RunResult(nb=nb, error=error, seconds=time.perf_counter() - start)
