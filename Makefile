@@ -18,8 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/stpkit validate $(PACK)
-	$(BIN)/stpkit summary $(PACK)
+	$(BIN)/stpkit reports $(PACK) --out reports/mid_south_essex
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
