@@ -60,6 +60,8 @@ ALL = "all"
 UNITS = {"ae": "A&E attendances a year", "elective_ip": "Elective admissions a year", "day_case": "Day cases a year",
          "non_elective": "Emergency admissions a year", "outpatient": "Outpatient appointments a year"}
 FOOTPRINT_LABEL = "Footprint (all localities)"
+HEATMAP_ROWS = 60
+LEVEL_COLOURS = ["#E8EDEE", "#C6DCF0", "#7FB2E0", "#2F80C8", charts.NHS_DARK_BLUE]  # Level 0 to 4
 MAX_TABLE_ROWS = 60
 
 
@@ -445,6 +447,30 @@ class Page:
         """Transformation level by locality and quarter (phasing.csv), with display labels."""
         return self.once("timeline", lambda: _labelled(places.timeline(self.pack.phasing, self.pack.localities),
                                                        self.pack.localities))
+
+    def timeline_chart(self, loc: str, title: str, subtitle: str):
+        """Transformation level by locality and quarter, the selected locality outlined.
+
+        A footprint of more localities than a chart can show (60) gets the number of localities at
+        each level in each quarter instead, and a locality in one gets its own group (CCG).
+        """
+        line = self.timeline()
+        many = line["locality_id"].nunique() > HEATMAP_ROWS
+        if many and loc == ALL:
+            counts = places.level_counts(line).melt(id_vars="quarter", var_name="level", value_name="localities")
+            counts["level"] = counts["level"].str.replace("level_", "Level ", regex=False)
+            return charts.bars(counts, "quarter", "localities", series="level", stack=True, horizontal=False,
+                               title=title, value_title="Localities", category_title=None,
+                               series_colors=dict(zip([f"Level {k}" for k in range(5)], LEVEL_COLOURS)),
+                               subtitle=f"How many of the {line['locality_id'].nunique():,} localities hold each "
+                                        "level in each quarter (Level 0: not started)")
+        if many:
+            group = self.pack.localities.loc[self.pack.localities["locality_id"] == loc, "group"].iloc[0]
+            line = line[line["group"] == group]
+            subtitle = f"{subtitle}; the localities of {group}"
+        return charts.heatmap(line, "quarter", "label", "level", title=title, value_title="Level",
+                              highlight=_highlight(loc), highlight_field="locality_id", marker="investment",
+                              domain=[0, 1, 2, 3, 4], colors=LEVEL_COLOURS, subtitle=subtitle, limit=HEATMAP_ROWS)
 
     # -- values and updates ---------------------------------------------------------------------
 
@@ -982,12 +1008,9 @@ class LocalityPage(Page):
             chart_enablers = Note("no enabler is scored for this locality: enablers.csv gives the four judged "
                                   "scores and localities.csv's patients_per_gp the workforce capacity score.")
         if pack.has("phasing.csv") and len(pack.phasing):
-            line = self.timeline()
-            chart_timeline = charts.heatmap(
-                line, "quarter", "label", "level", title="Transformation level by quarter",
-                value_title="Level", highlight=_highlight(loc), highlight_field="locality_id",
-                marker="investment", domain=[0, 1, 2, 3, 4],
-                subtitle="Level 0 before Level 1; triangles: the quarter investment is required (phasing.csv)")
+            chart_timeline = self.timeline_chart(loc, "Transformation level by quarter",
+                                                 "Level 0 before Level 1; triangles: the quarter investment is "
+                                                 "required (phasing.csv)")
         else:
             chart_timeline = _missing_file("phasing.csv", "gives the quarter each locality reaches each "
                                                           "transformation level")
@@ -1161,11 +1184,8 @@ class InvestmentPage(Page):
                            "NPV": charts.NHS_BLUE},
             subtitle="Plan as set above, and seed 000's three options")
         if pack.has("phasing.csv") and len(pack.phasing):
-            line = self.timeline()
-            chart_waves = charts.heatmap(
-                line, "quarter", "label", "level", title="Locality waves: transformation level by quarter",
-                value_title="Level", highlight=_highlight(loc), highlight_field="locality_id", marker="investment",
-                domain=[0, 1, 2, 3, 4], subtitle="Triangles: the quarter each locality needs its investment")
+            chart_waves = self.timeline_chart(loc, "Locality waves: transformation level by quarter",
+                                              "Triangles: the quarter each locality needs its investment")
         else:
             chart_waves = _missing_file("phasing.csv", "gives the quarter each locality reaches each level and "
                                                        "needs investment")

@@ -175,7 +175,8 @@ def test_notebook_runs_headless_and_shows_its_figures(runs, packs, name, pack, l
     assert "widgets" not in nb.metadata
     assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert "<script" not in text
-    assert text.count("<svg") >= 3
+    # charts drawn (a pack with nothing invested and nothing avoided has no investment charts, only notes)
+    assert text.count("<svg") >= (0 if (name, pack) == ("investment_phasing", "required_only") else 3)
     if pack == "synthetic":
         assert html.escape(AWKWARD) in text  # the title and the highlighted table row
     if pack == "default":
