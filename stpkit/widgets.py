@@ -882,6 +882,10 @@ class LocalityPage(Page):
                                     step=0.001, fmt=".1%", group="Momentum growth a year",
                                     help=f"pods.csv: {self._pod_growth.get(p, float('nan')):.1%} a year"))
         given = scheme_reductions or {}
+        unknown = [name for name in given if name not in set(pack.schemes["scheme"])]
+        if unknown:
+            raise KeyError(f"scheme_reductions names {unknown[0]!r}, which is not in schemes.csv "
+                           f"({', '.join(dict.fromkeys(pack.schemes['scheme'])) or 'no schemes'})")
         for i, row in enumerate(pack.schemes.itertuples()):
             override = given.get(row.scheme)
             if isinstance(override, dict):

@@ -207,3 +207,27 @@ def test_a_what_if_update_for_the_default_pack_is_fast(static):
         page.set(growth_non_elective=value)
         seconds.append(page.result.seconds)
     assert min(seconds) < 1.0, seconds
+
+
+@pytest.mark.parametrize("cls", list(widgets.PAGES.values()), ids=list(widgets.PAGES))
+def test_every_locality_of_every_pack_gives_valid_charts(cls, synthetic, bare, static):
+    """Each page, for the footprint and every locality of a full and a four-file pack: charts pass Vega-Lite's schema."""
+    for pack in (synthetic, bare):
+        page = cls(pack, "all")
+        for locality in ["all", *page.pack.localities["locality_id"]]:
+            page.set(locality=locality)
+            for item in page.result.charts.values():
+                if not isinstance(item, widgets.Note):
+                    item.to_dict()  # validates
+            for item in page.result.tables.values():
+                item.html()
+
+
+def test_what_if_parameters_are_checked(synthetic, static):
+    with pytest.raises(KeyError, match="not a point of delivery"):
+        widgets.LocalityPage(synthetic, "all", growth={"emergency": 0.03})
+    with pytest.raises(KeyError, match="not in schemes.csv"):
+        widgets.LocalityPage(synthetic, "all", scheme_reductions={"Urgent car": 0.1})
+    page = widgets.LocalityPage(synthetic, "all", growth={"ae": 0.05}, scheme_reductions={"Urgent care": {"ae": 0.2}})
+    assert page.values()["growth_ae"] == 0.05
+    assert [v for n, v in page.values().items() if page.specs[n].label == "Urgent care: A&E attendances"] == [0.2]
