@@ -17,7 +17,6 @@ How it works: `stpkit.report` (engine, export, build, cluster ...).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -37,6 +36,8 @@ def _workers(text: str) -> int:
 
 def add_command(subparsers) -> None:
     """Add `stpkit reports` to the stpkit command line."""
+    from .report import cores
+
     parser = subparsers.add_parser(
         "reports", help="run every notebook for every locality and publish the reports",
         description="Run the notebooks for every locality of a footprint pack (papermill parameters pack and "
@@ -50,7 +51,7 @@ def add_command(subparsers) -> None:
                         help="only these notebooks: names in notebooks/ or paths to .ipynb files (default: "
                              "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap)")
     parser.add_argument("--workers", metavar="N", type=_workers, default=None,
-                        help=f"worker processes (default: the machine's cores, {os.cpu_count()} here; "
+                        help=f"worker processes (default: the machine's cores, {cores()} here; "
                              "0 runs everything in this process)")
     parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -63,6 +64,7 @@ def add_command(subparsers) -> None:
 def cmd_reports(args: argparse.Namespace) -> int:
     from .cli import EXIT_OK, EXIT_PROBLEMS, UserError
     from .report.build import RunError, build_reports
+    from .report.publish import Busy
     from .report.progress import Progress
 
     if args.scheduler:
@@ -98,7 +100,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         result = build_reports(args.pack, args.out, localities=args.localities, notebooks=args.notebooks,
                                workers=args.workers, force=args.force, scheduler=args.scheduler,
                                disclosure=args.disclosure, progress=progress, on_failure=on_failure)
-    except (RunError, ConnectionError) as problem:
+    except (RunError, ConnectionError, Busy) as problem:
         raise UserError(str(problem)) from None
 
     total = result.ok + result.failed + result.not_run

@@ -54,6 +54,8 @@ def check_complete(out: Path, *, temp_allowed: bool = False) -> list[Path]:
     """Every file under `out` is whole (parses to its end); returns the temporary files found."""
     temps = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.name == ".stpkit-lock":
+            continue
         if path.name.endswith(publish.TEMP_SUFFIX):
             assert path.name.startswith("."), path
             temps.append(path)

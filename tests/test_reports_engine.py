@@ -128,3 +128,18 @@ def test_an_error_in_a_cell_is_reported_not_raised():
     assert any("ZeroDivisionError" in line for line in run.error["traceback"])
     again = engine.execute(notebook, {})  # the engine is fine afterwards
     assert again.error["ename"] == "ZeroDivisionError"
+
+
+@pytest.mark.integration
+def test_chart_drawings_are_remembered_by_spec():
+    """A chart that is the same for every locality is drawn once per process (vl-convert is the slow step)."""
+    import vl_convert
+
+    engine.process_state()
+    spec = {"data": {"values": [{"x": "a", "y": 3}, {"x": "b", "y": 5}]}, "mark": "bar",
+            "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}}}
+    first = vl_convert.vegalite_to_svg(spec)
+    assert getattr(vl_convert.vegalite_to_svg, "_stpkit_remembers", False)
+    assert vl_convert.vegalite_to_svg(spec) is first
+    changed = vl_convert.vegalite_to_svg({**spec, "mark": "point"})
+    assert changed != first and "<svg" in changed

@@ -299,3 +299,11 @@ def test_manifest_round_trip(tmp_path):
     (tmp_path / publish.MANIFEST).write_text("{ half")
     assert publish.read_manifest(tmp_path) is None
     assert json.loads(json.dumps(data)) == data
+
+
+def test_one_run_at_a_time_in_a_folder(tmp_path):
+    held = publish.lock(tmp_path)
+    with pytest.raises(publish.Busy):
+        publish.lock(tmp_path)
+    held.close()
+    publish.lock(tmp_path).close()  # free again once the first run lets go

@@ -19,3 +19,13 @@ What a notebook needs from here: `disclosure.table(frame)` for every table it sh
 `disclosure.format_count(n)` for counts in sentences, and `headlines.show(headlines.figure(...), ...)`
 once near the top.
 """
+
+import os
+
+
+def cores() -> int:
+    """The cores this process may use: the default number of worker processes."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

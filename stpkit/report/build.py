@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..pack import load_pack
+from . import cores
 from . import disclosure as disclosure_rule
 from . import jobs as planning
 from . import publish
@@ -181,8 +182,16 @@ def _choose_localities(pack, wanted: Iterable[str] | None):
     return chosen.iloc[chosen["locality_id"].astype(str).map(order).argsort()].reset_index(drop=True)
 
 
-class _Terminate(Exception):
-    pass
+def note_line(started: str, pack_folder: str) -> str:
+    """The line under a report's title saying when and from what it was made."""
+    return f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from pack {pack_folder}"
+
+
+def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
+    """What a report's banner shows: footprint, place, notebook title, the note and the disclosure rule."""
+    return {"footprint": footprint, "place": f"{job.locality} ({job.locality_id})" + (f", {job.group}" if job.group else ""),
+            "notebook_title": job.notebook_title, "note": note,
+            "disclosure": disclosure_rule.RULE if disclosure else ""}
 
 
 def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, notebooks: Iterable[str] | None = None,
@@ -205,6 +214,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
         raise RunError(str(problem)) from None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    lock = publish.lock(out)  # one run at a time in a folder: held until this process ends or returns
     publish.remove_temp_files(out)
 
     fingerprint = planning.pack_fingerprint(pack.path)
@@ -222,7 +232,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     by_key = {job.key: job for job in plan}
 
     env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
-    note = f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from pack {pack.path.name}"
+    note = note_line(started, pack.path.name)
     titles = {b.name: b for b in books}
     job_dicts = []
     for job in todo:
@@ -231,10 +241,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             "key": job.key, "notebook_name": job.notebook, "notebook_text": book.text, "input_path": str(book.path),
             "parameters": dict(job.parameters), "env": env, "pack_hash": fingerprint["hash"],
             "source_hash": planning.source_hash(),
-            "banner": {"footprint": pack.name, "place": f"{job.locality} ({job.locality_id})"
-                                                        + (f", {job.group}" if job.group else ""),
-                       "notebook_title": job.notebook_title, "note": note,
-                       "disclosure": disclosure_rule.RULE if disclosure else ""}})
+            "banner": banner(pack.name, job, note, disclosure)})
 
     place_figures = _locality_headlines(pack, disclosure)
     if scheduler:
@@ -245,7 +252,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     elif workers == 0:
         executor = InlineExecutor()
     else:
-        executor = LocalExecutor(max(1, workers or os.cpu_count() or 1))
+        executor = LocalExecutor(max(1, workers or cores()))
 
     # the workbook: one per run, redone when its inputs change
     workbook_inputs = planning.inputs_hash({"format": planning.FORMAT, "pack": fingerprint["hash"],
@@ -312,8 +319,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     interrupted = False
     last_write = 0.0
 
-    def on_term(signum, frame):
-        raise _Terminate()
+    def on_term(signum, frame):  # SIGTERM as Ctrl-C: a notebook running in this process stops the same way
+        raise KeyboardInterrupt
 
     main_thread = threading.current_thread() is threading.main_thread()
     old_term = signal.signal(signal.SIGTERM, on_term) if main_thread else None
@@ -332,7 +339,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                 if time.monotonic() - last_write > 1.0:
                     publish.write_manifest(out, manifest(False, False))
                     last_write = time.monotonic()
-        except (KeyboardInterrupt, _Terminate):
+        except KeyboardInterrupt:
             interrupted = True
             executor.stop()
     finally:
@@ -348,6 +355,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     result.ok, result.failed, result.reused, result.not_run = (summary["ok"], summary["failed"], summary["reused"],
                                                                 summary["not_run"])
     result.interrupted, result.seconds, result.manifest = interrupted, time.monotonic() - started_wall, final
+    lock.close()
     return result
 
 

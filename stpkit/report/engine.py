@@ -19,7 +19,8 @@ example a notebook that edits a dictionary inside stpkit). stpkit's notebooks do
 check that a locality's report is the same whether it runs alone in a fresh kernel or after
 another locality in the same process. vl-convert's internal SVG id counter also keeps counting
 across runs (`clip1`, `clip2` ...): those ids are labels, not figures, and the HTML export
-renumbers them per chart (`stpkit.report.export`).
+renumbers them per chart (`stpkit.report.export`). Chart drawings are remembered by spec within
+a process (`_remember_svg_renders`): a chart that is the same for every locality is drawn once.
 
 One process runs one notebook at a time (a lock), so threads of a Dask worker queue up.
 """
@@ -304,6 +305,50 @@ def _set_pandas_options(saved: dict) -> None:
     current.update(copy.deepcopy(saved))
 
 
+def _remember_svg_renders(size: int = 256) -> None:
+    """Make vl-convert's SVG renderer remember its last `size` drawings, by spec.
+
+    Drawing a chart is a pure function of its spec, and the slowest step of most reports (0.2-1 s a
+    chart here); many charts are the same for every locality (the footprint's investment phasing,
+    the Rose calculator ...). A remembered drawing is the same drawing, except vl-convert's own
+    id counter (clip1, clip2 ...), which the HTML export renumbers anyway. The tests check that
+    reports made this way equal a fresh kernel's byte for byte.
+    """
+    try:
+        import vl_convert
+    except ImportError:  # pragma: no cover - vl-convert is a dependency
+        return
+    original = vl_convert.vegalite_to_svg
+    if getattr(original, "_stpkit_remembers", False):
+        return
+    import functools
+    import hashlib
+    from collections import OrderedDict
+
+    drawn: OrderedDict = OrderedDict()
+    guard = threading.Lock()
+
+    @functools.wraps(original)
+    def vegalite_to_svg(vl_spec, *args, **kwargs):
+        try:
+            key = hashlib.sha256(json.dumps([vl_spec, args, kwargs]).encode()).hexdigest()
+        except (TypeError, ValueError):
+            return original(vl_spec, *args, **kwargs)
+        with guard:
+            if key in drawn:
+                drawn.move_to_end(key)
+                return drawn[key]
+        svg = original(vl_spec, *args, **kwargs)
+        with guard:
+            drawn[key] = svg
+            while len(drawn) > size:
+                drawn.popitem(last=False)
+        return svg
+
+    vegalite_to_svg._stpkit_remembers = True
+    vl_convert.vegalite_to_svg = vegalite_to_svg
+
+
 def process_state() -> _ProcessState:
     """This process's shell, created on first use (after the imports it should take as given)."""
     global _STATE
@@ -314,6 +359,7 @@ def process_state() -> _ProcessState:
             import pandas  # noqa: F401
 
             _STATE = _ProcessState()
+            _remember_svg_renders()
         return _STATE
 
 

@@ -90,8 +90,8 @@ class OfflineError(ValueError):
 # What a page would fetch
 
 
-_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_ATTRIBUTE = re.compile(r"""(?:^|\s)((?:xlink:)?href|src|srcset|data|poster|action|background|formaction)\s*=\s*"""
+_TAG_NAME = re.compile(r"<([a-zA-Z][\w:-]*)")
+_ATTRIBUTE = re.compile(r"""(?<![\w:-])((?:xlink:)?href|src|srcset|data|poster|action|background|formaction)\s*=\s*"""
                         r"""(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
                       re.IGNORECASE)
@@ -106,18 +106,19 @@ def _remote(address: str) -> bool:
 def references(page: str) -> list[tuple[str, str, str]]:
     """Every (tag, attribute, address) in a page: src, href, xlink:href and the like, CSS url() and @import.
 
-    A plain scan of the text, so it errs on the side of finding too much (an address in a style
-    attribute or in text that looks like CSS counts too). SVG charts travel as data: images, which
+    A plain scan of the text, so it errs on the side of finding too much (text that looks like an
+    attribute or like CSS counts too; the tag is the nearest "<" before it). SVG charts travel as data: images, which
     browsers draw without loading anything they refer to.
     """
     found = []
-    for tag in _TAG.finditer(page):
-        name = tag.group(1).lower()
-        for attribute in _ATTRIBUTE.finditer(tag.group(2)):
-            value = html.unescape(next(v for v in attribute.group(2, 3, 4) if v is not None))
-            kind = attribute.group(1).lower()
-            addresses = [part.strip().split(" ")[0] for part in value.split(",")] if kind == "srcset" else [value]
-            found.extend((name, kind, address) for address in addresses)
+    for attribute in _ATTRIBUTE.finditer(page):
+        opening = page.rfind("<", 0, attribute.start())
+        tag = _TAG_NAME.match(page, opening) if opening >= 0 else None
+        name = tag.group(1).lower() if tag else ""
+        value = html.unescape(next(v for v in attribute.group(2, 3, 4) if v is not None))
+        kind = attribute.group(1).lower()
+        addresses = [part.strip().split(" ")[0] for part in value.split(",")] if kind == "srcset" else [value]
+        found.extend((name, kind, address) for address in addresses)
     for match in _CSS_URL.finditer(page):
         address = next((v for v in match.groups() if v is not None), "")
         found.append(("css", "url", html.unescape(address)))
@@ -221,15 +222,49 @@ def for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_OUTPUT_DIV = re.compile(r'(<div class="(?:[^"]* )?(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*")')
+
+
+def _html_exporter_class():
+    """nbconvert's HTMLExporter less its last step, a BeautifulSoup pass over the whole page.
+
+    That pass (0.3-0.6 s for a report full of inline SVG, as long as the rest of the export) adds
+    alt text to images that have none and makes outputs reachable by keyboard (tabindex). Here
+    every chart image gets its alt text from the template, and tabindex is added to the same
+    elements by a plain substitution. Falls back to nbconvert's own method if its internals change.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    class ReportHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            try:
+                from nbconvert.filters.highlight import Highlight2HTML
+                from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+                language = nb.metadata.get("language_info", {})
+                lexer = language.get("pygments_lexer", language.get("name", None))
+                highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+                resources = self._init_resources(resources)
+                data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                  resources=resources)
+            except (ImportError, AttributeError, TypeError):  # pragma: no cover - a future nbconvert
+                return super().from_notebook_node(nb, resources, **kw)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_type)
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _OUTPUT_DIV.sub(r'\1 tabindex="0"', page), resources
+
+    return ReportHTMLExporter
+
+
 class Exporter:
     """Executed notebooks to report HTML, with one nbconvert exporter kept warm."""
 
     def __init__(self):
-        from nbconvert import HTMLExporter
-
-        self._html = HTMLExporter(template_name="lab", raw_template=TEMPLATE, exclude_input=True,
+        self._html = _html_exporter_class()(template_name="lab", raw_template=TEMPLATE, exclude_input=True,
                                   exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-                                  anchor_link_text="", optimistic_validation=True)
+                                  anchor_link_text="\u00b6", optimistic_validation=True)
 
     def export(self, nb: nbformat.NotebookNode, *, footprint: str, place: str, notebook_title: str,
                note: str = "", disclosure: str = "", index_link: str | None = "../index.html",

@@ -48,6 +48,29 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = True) -> tuple[s
     return sha256_bytes(payload), len(payload)
 
 
+class Busy(RuntimeError):
+    """Another run is publishing into the same folder."""
+
+
+def lock(out: Path):
+    """Hold the folder's lock file (.stpkit-lock) for this run; Busy if another run holds it.
+
+    The lock goes with the process (the OS releases it however the process ends), so a killed run
+    never leaves the folder locked. Returns the open lock file: close it to release.
+    """
+    handle = open(Path(out) / ".stpkit-lock", "a+")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, one run at a time by convention
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise Busy(f"another stpkit reports run is publishing into {out}; wait for it to finish") from None
+    return handle
+
+
 def remove_temp_files(root: Path) -> int:
     """Remove temporary files left by an interrupted run; returns how many there were."""
     count = 0
