@@ -1278,9 +1278,11 @@ class WorkforcePage(Page):
 
         cards = []
         if has_supply and last is not None:
+            whose = "the footprint's " if loc != ALL else ""
             cards.append(Card(f"Workforce gap in {horizon}", fte(last["gap_fte"]),
-                              f"demand less supply over staff groups with a known supply; "
-                              f"{fte(last['shortfall_fte'])} short in the groups that are short"))
+                              f"{whose}demand less supply over staff groups with a known supply; "
+                              f"{fte(last['shortfall_fte'])} short in the groups that are short"
+                              + ("; supply is known for the footprint only" if loc != ALL else "")))
             cards.append(Card(f"Cost of the gap in {horizon}", gbp(last["gap_cost_gbp"]),
                               "gap x cost per FTE (workforce.csv); negative is a surplus"))
         else:
