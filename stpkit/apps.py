@@ -725,7 +725,8 @@ def build_config(served: Served, ip: str, port: int, pool_size: int):
     for name in APPS:
         pools[f"{name}.ipynb"] = {"pool_size": pool_size}
     c.VoilaKernelManager.kernel_pools_config = pools
-    c.VoilaKernelManager.fill_delay = 0.5
+    # refill a pool 3 s after a kernel is taken: the page that took it gets the CPU first
+    c.VoilaKernelManager.fill_delay = 3
     # a kernel whose page was closed without saying so is stopped after an idle hour
     c.MappingKernelManager.cull_idle_timeout = 3600
     c.MappingKernelManager.cull_interval = 300

@@ -176,6 +176,7 @@ class Offline:
         self.blocked: list[str] = []
         self.console_errors: list[str] = []
         self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context.add_init_script(WATCH_JS)
         self.context.on("request", self._request)
 
     def _request(self, request):
@@ -240,22 +241,52 @@ FIGURES_TEXT_JS = """() => {
   return copy.innerText;
 }"""
 
+# Installed in every page before it loads: every 50 ms, note what the page shows (widgets, drawn
+# charts, their marks, sliders) and when that last changed, so that each page's ready moment is
+# known even while the test is looking at another page.
+WATCH_JS = """(() => {
+  const look = () => {
+    const loading = document.querySelector('#loading');
+    const busy = !document.body || !!(loading && getComputedStyle(loading).display !== 'none');
+    // outputs whose widget has not been drawn yet are empty
+    const pending = [...document.querySelectorAll('.jp-OutputArea-output')]
+      .filter(o => o.childElementCount === 0 && !o.textContent.trim()).length;
+    const embeds = [...document.querySelectorAll('.vega-embed')];
+    const drawn = embeds.filter(el => {
+      const c = el.querySelector('canvas'); const s = el.querySelector('svg.marks');
+      return (c && c.width > 0 && c.height > 0) || (s && s.querySelectorAll('path, rect').length > 0);
+    }).length;
+    const widgets = document.querySelectorAll('.jupyter-widgets, .widget-slider').length;
+    const marks = embeds.reduce((n, el) => n + el.querySelectorAll('path, rect, text').length, 0);
+    const signature = [busy, pending, widgets, drawn, marks, document.querySelectorAll('.noUi-handle').length].join(',');
+    const now = performance.now();
+    if (window.__stpkitSignature !== signature) {
+      window.__stpkitSignature = signature; window.__stpkitChangedAt = now;
+    }
+    window.__stpkitState = {busy, pending, widgets, drawn, changedAt: window.__stpkitChangedAt, now};
+  };
+  setInterval(look, 50);
+})();"""
+
+# ready: the spinner gone, every output drawn, at least minCharts charts drawn, a widget shown,
+# and nothing changed for 500 ms
 READY_JS = """(minCharts) => {
-  if (document.querySelector('#loading') && getComputedStyle(document.querySelector('#loading')).display !== 'none') return false;
-  const drawn = [...document.querySelectorAll('.vega-embed')].filter(el => {
-    const c = el.querySelector('canvas'); const s = el.querySelector('svg.marks');
-    return (c && c.width > 0 && c.height > 0) || (s && s.querySelectorAll('path, rect').length > 0);
-  });
-  return drawn.length >= minCharts && document.querySelectorAll('.widget-slider, .jupyter-widgets').length > 0;
+  const s = window.__stpkitState;
+  return !!s && !s.busy && s.pending === 0 && s.drawn >= minCharts && s.widgets > 0 && s.now - s.changedAt >= 500;
 }"""
 
 
-def open_app(page, url: str, min_charts: int = 1, timeout: float = 60) -> float:
-    """Load an app and wait until it is usable: widgets shown and `min_charts` charts drawn. Seconds taken."""
-    start = time.perf_counter()
+def open_app(page, url: str, min_charts: int = 1, timeout: float = 120) -> float:
+    """Load an app and wait until it is usable: widgets shown, `min_charts` charts drawn, nothing
+    still changing. Returns the seconds from the start of the navigation to the page's last change."""
     page.goto(url, wait_until="commit", timeout=timeout * 1000)
-    page.wait_for_function(READY_JS, arg=min_charts, timeout=timeout * 1000, polling=25)
-    return time.perf_counter() - start
+    return wait_ready(page, min_charts, timeout)
+
+
+def wait_ready(page, min_charts: int = 1, timeout: float = 120) -> float:
+    """Wait for READY_JS; the seconds from navigation start to the page's last change."""
+    page.wait_for_function(READY_JS, arg=min_charts, timeout=timeout * 1000, polling=100)
+    return page.evaluate("() => window.__stpkitState.changedAt") / 1000
 
 
 def chart_stats(page) -> list[dict]:
@@ -281,19 +312,21 @@ def move_slider(page, index: int = 0, steps: int = 1, key: str = "ArrowRight") -
 
 
 def time_what_if(page, index: int = 0, key: str = "ArrowRight", timeout: float = 10) -> float:
-    """Seconds from a slider step to the figures shown changing (text or chart)."""
+    """Seconds from a slider's key press to the figures shown changing (text or chart), timed in the page."""
     before_text = figures_text(page)
     before_chart = page.evaluate(CHART_SIGNATURE_JS)
     handle = sliders(page).nth(index)
     handle.scroll_into_view_if_needed()
     handle.focus()
-    page.evaluate("window.__stpkitT0 = performance.now()")
-    start = time.perf_counter()
+    page.evaluate("""() => { window.__stpkitT0 = null;
+        document.addEventListener('keydown', () => { window.__stpkitT0 = performance.now(); },
+                                  {capture: true, once: true}); }""")
     handle.press(key)
-    page.wait_for_function(
-        f"""([text, chart]) => ({FIGURES_TEXT_JS})() !== text || ({CHART_SIGNATURE_JS})() !== chart""",
+    changed = page.wait_for_function(
+        f"""([text, chart]) => (window.__stpkitT0 !== null && (({FIGURES_TEXT_JS})() !== text ||
+             ({CHART_SIGNATURE_JS})() !== chart)) ? performance.now() - window.__stpkitT0 : false""",
         arg=[before_text, before_chart], timeout=timeout * 1000, polling="raf")
-    return time.perf_counter() - start
+    return changed.json_value() / 1000
 
 
 def screenshot(page, path: Path) -> Path:
@@ -308,6 +341,19 @@ def screenshot(page, path: Path) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path
+
+
+def chart_screenshots(page, prefix: Path) -> list[Path]:
+    """One picture per chart (at full size, to check by eye that none is blank or cut off)."""
+    paths = []
+    charts = page.locator(".vega-embed")
+    for i in range(charts.count()):
+        path = Path(f"{prefix}-chart{i + 1}.png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        charts.nth(i).scroll_into_view_if_needed()
+        charts.nth(i).screenshot(path=str(path))
+        paths.append(path)
+    return paths
 
 
 def page_problems(page) -> list[str]:

@@ -1,0 +1,238 @@
+"""stpkit apps in a real browser (Playwright driving Debian's Chromium, no internet).
+
+For each of the four apps: the page loads with no error text, its charts are drawn (not blank, not
+cut off), moving a slider changes the figures shown, and ?locality= selects the locality named on
+the page. Also: a locality with an awkward name from another pack (?pack=), a pack with only the
+four required files, ten sessions at once with each kernel's memory, and errors kept off the page.
+
+Screenshots and timings go to test-artifacts/apps/ (look at them: a blank or cut-off chart is a
+failure even when every assertion passes).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stpkit import DEFAULT_PACK, apps, load_pack
+from stpkit.synthetic import write_synthetic_pack
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apps_fixtures.harness import (  # noqa: E402
+    ARTIFACTS, AppsServer, Offline, chart_screenshots, chart_stats, chromium, figures_text, fixture_notebooks,
+    open_app, page_problems, screenshot, sliders, time_what_if, wait_ready)
+
+pytestmark = pytest.mark.e2e
+
+# one locality per app, and the locality picked for the load test's sessions
+APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
+                  "workforce_gap": "MSE08"}
+
+
+@pytest.fixture(scope="module")
+def data_folder(tmp_path_factory):
+    """The default pack, one with awkward names and one with only the four required files."""
+    data = tmp_path_factory.mktemp("apps-data")
+    shutil.copytree(DEFAULT_PACK, data / "mid_south_essex")
+    write_synthetic_pack(data / "awkward", localities=8, seed=3)
+    write_synthetic_pack(data / "minimal", localities=5, seed=4, optional=False)
+    return data
+
+
+@pytest.fixture(scope="module")
+def server(data_folder):
+    """`stpkit apps` serving the real notebooks, one preheated kernel per app."""
+    running = AppsServer(ARTIFACTS / "server-browser.log", pack=data_folder / "mid_south_essex",
+                         data=data_folder, pool_size=1)
+    try:
+        running.wait_up()
+        running.wait_warm()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def offline(browser):
+    context = Offline(browser)
+    yield context
+    context.close()
+
+
+def _record(name: str, values: dict) -> None:
+    path = ARTIFACTS / "timings.json"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data[name] = values
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _what_if(page, timeout: float = 30) -> float:
+    """Move the first slider one step (back if it is at its end) and time the figures changing."""
+    visible = page.locator(".widget-slider .noUi-handle:visible")
+    try:
+        visible.first.wait_for(state="visible", timeout=timeout * 1000)
+    except Exception:
+        shot = screenshot(page, ARTIFACTS / f"no-slider-{time.time_ns()}.png")
+        raise AssertionError(f"no slider shown on {page.url} (see {shot})") from None
+    handle = visible.first
+    value_now, value_max = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+    key = "ArrowLeft" if value_now is not None and value_now == value_max else "ArrowRight"
+    index = [sliders(page).nth(i).is_visible() for i in range(sliders(page).count())].index(True)
+    return time_what_if(page, index=index, key=key, timeout=timeout)
+
+
+def _check_charts(stats: list[dict]) -> None:
+    assert stats, "no chart on the page"
+    for i, chart in enumerate(stats, 1):
+        assert chart["kind"] in ("svg", "canvas"), f"chart {i} was not drawn: {chart}"
+        assert chart["inked"] >= 20 and chart["colours"] >= 2, f"chart {i} is blank: {chart}"
+        assert chart["drawnWidth"] >= 150 and chart["drawnHeight"] >= 80, f"chart {i} is tiny: {chart}"
+        assert chart["drawnRight"] <= chart["pageWidth"] + 1, f"chart {i} runs off the page: {chart}"
+        assert chart["scrollWidth"] <= chart["clientWidth"] + 1, f"chart {i} is cut off: {chart}"
+
+
+@pytest.mark.parametrize("app", list(apps.APPS))
+def test_app_draws_follows_a_slider_and_names_its_locality(server, offline, app):
+    locality = APP_LOCALITIES[app]
+    name = dict(zip(*load_pack(DEFAULT_PACK).localities[["locality_id", "locality"]].T.values))[locality]
+    page = offline.new_page()
+    ready = open_app(page, f"{server.url}apps/{app}?locality={locality}")
+    before = figures_text(page)
+    shots = ARTIFACTS / app
+    screenshot(page, Path(f"{shots}-before.png"))
+    chart_screenshots(page, shots)
+
+    assert page_problems(page) == []
+    assert offline.blocked == [], "the page asked the internet for something"
+    assert offline.console_errors == []
+    _check_charts(chart_stats(page))
+    assert name in before, f"{name} ({locality}) is not named on the page"
+
+    latency = _what_if(page)
+    after = figures_text(page)
+    assert after != before
+    assert page_problems(page) == []
+    screenshot(page, Path(f"{shots}-after.png"))
+    _record(app, {"ready_s": round(ready, 3), "what_if_s": round(latency, 3)})
+
+
+def test_awkward_locality_name_from_another_pack(server, offline):
+    """?pack= picks a pack under the served data folder; names with ' & " ( ) arrive intact."""
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/locality_deep_dive?pack=awkward&locality=L0001")
+    screenshot(page, ARTIFACTS / "awkward-locality_deep_dive.png")
+    text = figures_text(page)
+    assert "St Mary's & St John's (North)" in text
+    assert "Synthetic footprint" in text
+    assert page_problems(page) == [] and offline.blocked == []
+    _check_charts(chart_stats(page))
+    _what_if(page)
+
+
+@pytest.mark.parametrize("app, missing", [("investment_phasing", "investments.csv"), ("workforce_gap", "workforce.csv")])
+def test_pack_with_only_the_required_files_says_what_is_missing(server, offline, app, missing):
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/{app}?pack=minimal&locality=L0002", min_charts=0)
+    screenshot(page, ARTIFACTS / f"minimal-{app}.png")
+    text = figures_text(page)
+    assert f"needs {missing}" in text
+    assert page_problems(page) == [] and offline.blocked == []
+
+
+def test_ten_sessions_at_once_each_still_responding(server, browser):
+    """Ten managers open apps at the same moment; every page loads and answers its slider.
+
+    Records each session's ready time and what-if latency, and each kernel's memory (RSS and
+    USS) for the README, in test-artifacts/apps/load.json.
+    """
+    sessions = [(app, locality) for app, locality in [
+        ("needs_analysis", "MSE01"), ("locality_deep_dive", "MSE02"), ("investment_phasing", "all"),
+        ("workforce_gap", "MSE04"), ("needs_analysis", "MSE10"), ("locality_deep_dive", "MSE12"),
+        ("investment_phasing", "MSE15"), ("workforce_gap", "all"), ("needs_analysis", "MSE20"),
+        ("locality_deep_dive", "MSE25")]]
+    contexts = [Offline(browser) for _ in sessions]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page, (app, locality) in zip(pages, sessions):
+            page.goto(f"{server.url}apps/{app}?locality={locality}", wait_until="commit", timeout=120_000)
+        ready = [wait_ready(page, timeout=300) for page in pages]
+        latencies = [_what_if(page) for page in pages]
+        for page, (app, locality) in zip(pages, sessions):
+            assert page_problems(page) == [], f"{app}?locality={locality}"
+        assert all(context.blocked == [] for context in contexts)
+
+        kernels = server.kernels()
+        memory = [k.memory_full_info() for k in kernels]
+        rss = sorted(m.rss / 2**20 for m in memory)
+        uss = sorted(m.uss / 2**20 for m in memory)
+        result = {"sessions": len(sessions), "all_ready_s": round(max(ready), 2),
+                  "ready_s": [round(r, 2) for r in ready],
+                  "what_if_s": [round(x, 3) for x in latencies], "kernels": len(kernels),
+                  "kernel_rss_mib": {"median": round(rss[len(rss) // 2]), "max": round(rss[-1])},
+                  "kernel_uss_mib": {"median": round(uss[len(uss) // 2]), "max": round(uss[-1])},
+                  "server_rss_mib": round(__import__("psutil").Process(server.process.pid).memory_info().rss / 2**20)}
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "load.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+        print(json.dumps(result))
+        assert len(kernels) >= len(sessions)
+        assert max(latencies) < 10, "a session stopped answering its controls"
+    finally:
+        for context in contexts:
+            context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors never reach the page: a fixture notebook that fails in a cell and in a callback
+
+
+@pytest.fixture(scope="module")
+def broken_server(tmp_path_factory):
+    notebooks = fixture_notebooks(tmp_path_factory.mktemp("broken-notebooks"), needs_analysis="broken.ipynb")
+    running = AppsServer(ARTIFACTS / "server-broken.log", notebooks=notebooks, pool_size=1)
+    try:
+        running.wait_up()
+        running.wait_warm()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_cell_error_shows_a_plain_message_and_logs_the_traceback(broken_server, offline):
+    page = offline.new_page()
+    page.goto(f"{broken_server.url}apps/needs_analysis?locality=MSE05", wait_until="commit")
+    page.wait_for_selector(".stpkit-app-error", timeout=120_000)
+    screenshot(page, ARTIFACTS / "broken-cell.png")
+    text = page.evaluate("() => document.body.innerText")
+    assert apps.PLAIN_ERROR in text
+    assert "secret-cell-detail" not in text and page_problems(page) == []
+    assert "This part drew fine." in text  # the cells before the error are shown
+    log = broken_server.log()
+    assert "secret-cell-detail" in log and "Traceback" in log and "KeyError" in log
+
+
+def test_callback_error_shows_a_plain_message_and_logs_the_traceback(broken_server, offline):
+    page = offline.new_page()
+    open_app(page, f"{broken_server.url}apps/needs_analysis", min_charts=0)
+    handle = sliders(page).first
+    handle.focus()
+    handle.press("ArrowRight")
+    page.wait_for_selector(".stpkit-app-banner .stpkit-app-error", timeout=30_000)
+    screenshot(page, ARTIFACTS / "broken-callback.png")
+    text = page.evaluate("() => document.body.innerText")
+    assert apps.PLAIN_CALLBACK_ERROR in text
+    assert "secret-callback-detail" not in text and page_problems(page) == []
+    log = broken_server.log()
+    assert "secret-callback-detail" in log and "ZeroDivisionError" in log
+    assert "error in /apps/needs_analysis" in log
