@@ -20,7 +20,16 @@ $(STAMP): pyproject.toml
 reports: $(STAMP)
 	$(BIN)/stpkit reports $(PACK) --out reports/mid_south_essex
 
-test: $(STAMP)
+# The browser tests of `stpkit apps` drive Debian's Chromium through Playwright (Playwright's own
+# browser download cannot work offline); installed once, skipped when it is already there.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean:
