@@ -18,6 +18,9 @@ Drawing with no internet (`setup` picks one of two modes and returns it):
   vl-convert into inline SVG (Altair's "svg" renderer), so an executed notebook exported to HTML
   carries finished pictures and no script at all.
 
+STPKIT_CHART_WIDGETS=svg draws interactive charts as SVG inside HTML widgets instead (no JavaScript
+per chart, no tooltips), for app pages that must stay light.
+
 The mode comes from the environment: STPKIT_DISPLAY=static or interactive wins; a kernel started
 by Voila (VOILA_* variables) or by a Jupyter server (JPY_SESSION_NAME) or VS Code is interactive;
 anything else is static. A program that runs notebooks headless from inside a Jupyter kernel
@@ -83,16 +86,19 @@ def detect_mode(environ: dict | None = None) -> str:
     return STATIC
 
 
-def setup(mode: str | None = None, vega_widgets: bool = True) -> str:
+def setup(mode: str | None = None, vega_widgets: bool | None = None) -> str:
     """Make every chart draw with no internet, and return the mode chosen ("static" or "interactive").
 
     Call it first in every notebook. mode: force a mode (default: `detect_mode`). vega_widgets:
     in interactive mode, draw charts as live Vega widgets (tooltips; the default) or, when False,
-    as SVG pictures inside an HTML widget (lighter pages, no tooltips). Static mode enables Altair's
+    as SVG pictures inside an HTML widget (lighter pages, no tooltips, no JavaScript per chart);
+    None reads STPKIT_CHART_WIDGETS ("vega" or "svg", default vega). Static mode enables Altair's
     "svg" renderer; interactive mode enables the "jupyter" renderer with offline=True.
     """
     global _mode, _interactive_charts
     mode = detect_mode() if mode is None else mode
+    if vega_widgets is None:
+        vega_widgets = os.environ.get("STPKIT_CHART_WIDGETS", "vega").strip().lower() != "svg"
     if mode not in MODES:
         raise ValueError(f"display mode must be one of {', '.join(MODES)}, not {mode!r}")
     alt.data_transformers.enable("default")  # keeps the 5,000-row guard: builders aggregate first

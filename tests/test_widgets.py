@@ -239,3 +239,16 @@ def test_what_if_parameters_are_checked(synthetic, static):
     page = widgets.LocalityPage(synthetic, "all", growth={"ae": 0.05}, scheme_reductions={"Urgent care": {"ae": 0.2}})
     assert page.values()["growth_ae"] == 0.05
     assert [v for n, v in page.values().items() if page.specs[n].label == "Urgent care: A&E attendances"] == [0.2]
+
+
+def test_interactive_charts_can_be_svg_pictures_that_follow_the_controls(synthetic, monkeypatch, shown):
+    """STPKIT_CHART_WIDGETS=svg: charts are SVG inside HTML widgets, redrawn in place."""
+    monkeypatch.setenv("STPKIT_CHART_WIDGETS", "svg")
+    charts.setup(charts.INTERACTIVE)
+    page = widgets.InvestmentPage(synthetic, "all")
+    page.show_chart("cumulative")
+    picture = page._views[0].widget.children[0]
+    before = picture.value
+    assert "<svg" in before and "<script" not in before
+    page.set(discount_rate=0.09)
+    assert page._views[0].widget.children[0] is picture and picture.value != before
