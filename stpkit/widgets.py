@@ -303,8 +303,9 @@ def _widget(control: Control):
         return w.Dropdown(options=control.options, value=control.value, description=control.label, style=style,
                           layout=layout)
     cls = w.IntSlider if control.kind == "int" else w.FloatSlider
-    value = min(max(control.value, control.min), control.max)
-    return cls(value=value, min=control.min, max=control.max, step=control.step, description=control.label,
+    # a pack's own value outside the usual range widens the slider rather than being cut to fit
+    low, high = min(control.min, control.value), max(control.max, control.value)
+    return cls(value=control.value, min=low, max=high, step=control.step, description=control.label,
                readout_format=control.fmt, continuous_update=False, style=style, layout=layout,
                tooltip=control.help or None)
 
@@ -663,13 +664,6 @@ def _highlight(loc: str):
     return None if loc == ALL else loc
 
 
-def _label_of(pack: Pack, loc: str) -> str | None:
-    if loc == ALL:
-        return None
-    labels = charts.locality_labels(pack.localities)
-    return str(labels[pack.localities["locality_id"] == loc].iloc[0])
-
-
 def _missing_file(name: str, what: str) -> Note:
     return Note(f"this section needs {name} in the pack, which {what}. Add it to see this section.")
 
@@ -785,7 +779,7 @@ class NeedsPage(Page):
                            "Impossible: more than all the tier's admissions": charts.NHS_RED},
             reference=1.0, reference_label="all of the tier's admissions",
             subtitle="Geoffrey Rose: most admissions come from the many at lower risk (seed 001)")
-        seg = _labelled(segments, localities).assign(people_k=lambda f: f["people"])
+        seg = _labelled(segments, localities)
         chart_segments = charts.bars(
             seg, "label", "people", series="segment", stack=True, highlight=_highlight(loc),
             highlight_field="locality_id", title="People by risk segment in each locality",
@@ -887,6 +881,8 @@ class LocalityPage(Page):
             raise KeyError(f"scheme_reductions names {unknown[0]!r}, which is not in schemes.csv "
                            f"({', '.join(dict.fromkeys(pack.schemes['scheme'])) or 'no schemes'})")
         for i, row in enumerate(pack.schemes.itertuples()):
+            if row.pod not in present:
+                continue  # a scheme on a point of delivery with no activity in the pack changes nothing here
             override = given.get(row.scheme)
             if isinstance(override, dict):
                 override = override.get(row.pod)
@@ -913,7 +909,7 @@ class LocalityPage(Page):
         localities = pack.localities
         schemes = pack.schemes.copy()
         if len(schemes):
-            schemes["reduction"] = [float(v[_scheme_key(i)]) for i in range(len(schemes))]
+            schemes["reduction"] = [float(v.get(_scheme_key(i), r)) for i, r in enumerate(schemes["reduction"])]
         moved = {p: v[_growth_key(p)] for p, g in self._pod_growth.items() if abs(v[_growth_key(p)] - g) > 1e-12}
         projection = activity.project(pack, growth=pd.Series(moved, dtype=float) if moved else None,
                                       reductions=activity.pod_reductions(schemes))
