@@ -140,7 +140,8 @@ def main() -> int:
     print(f"Machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}")
     print("Versions: " + ", ".join(f"{k} {v}" for k, v in jobs.versions().items() if v))
-    print(f"Pack: {pack.name}, {len(ids)} localities x {len(notebooks)} notebooks = {len(ids) * len(notebooks)} reports")
+    print(f"Pack: {pack.name}, {len(ids)} localities x {len(notebooks)} notebooks = "
+          f"{len(ids) * len(notebooks)} reports")
     print(f"Load average before: {load()}")
 
     fast_s = run_fast(DEFAULT_PACK, fast_out, args.workers)

@@ -126,39 +126,48 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     assert before == {p: p.stat().st_mtime_ns for p in out.glob("L*/*")} and len(before) == 12
 
 
-@pytest.mark.e2e
-def test_rerun_redoes_what_is_out_of_date_missing_or_forced(pack, tmp_path):
+@pytest.mark.integration
+def test_rerun_redoes_what_is_out_of_date_missing_or_forced(pack, tmp_path, monkeypatch):
+    """Reruns in this process (workers=0): the notebook, a missing file, the pack, --force, a subset."""
+    from stpkit.report.build import build_reports
+
+    monkeypatch.delenv("STPKIT_TEST_FAIL_LOCALITY", raising=False)
     local_pack = tmp_path / "pack"
     shutil.copytree(pack, local_pack)
     notebook = tmp_path / "report.ipynb"
     shutil.copy(REPORT, notebook)
     out = tmp_path / "out"
-    args = ["reports", local_pack, "--out", out, "--notebooks", f"{notebook},{LEAKY}", "--workers", 0]
-    assert stpkit(*args).returncode == 0
-    assert manifest(out)["run"]["ran"] == 6
+
+    def run(**options):
+        result = build_reports(local_pack, out, notebooks=[str(notebook), LEAKY], workers=0, **options)
+        assert result.failed == 0 and not result.interrupted
+        return result.manifest
+
+    assert run()["run"]["ran"] == 6
+    assert run()["run"]["ran"] == 0
 
     changed = nbformat.read(notebook, as_version=4)  # the notebook changes: its three reports are redone
     changed.cells[0].source += "\n\nOne more sentence."
     nbformat.write(changed, notebook)
-    assert stpkit(*args).returncode == 0
-    data = manifest(out)
-    assert data["run"]["ran"] == 3
-    assert {r["notebook"] for r in data["reports"] if not r["reused"]} == {"report"}
+    data = run()
+    assert data["run"]["ran"] == 3 and {r["notebook"] for r in data["reports"] if not r["reused"]} == {"report"}
     assert "One more sentence." in (out / "L0001" / "report.html").read_text(encoding="utf-8")
 
     (out / "L0003" / "leaky.html").unlink()  # a report goes missing: only it is redone
-    assert stpkit(*args).returncode == 0
-    assert manifest(out)["run"]["ran"] == 1 and (out / "L0003" / "leaky.html").is_file()
+    assert run()["run"]["ran"] == 1 and (out / "L0003" / "leaky.html").is_file()
+    (out / "L0001" / "leaky.ipynb").write_text("{}")  # or is changed by hand
+    assert run()["run"]["ran"] == 1
 
-    pods = local_pack / "pods.csv"  # the pack changes: everything is redone
+    assert run(disclosure=False)["run"]["ran"] == 6  # a parameter changes: everything is redone
+    pods = local_pack / "pods.csv"  # the pack changes: everything is redone, the workbook too
+    workbook = (out / "footprint_tables.xlsx").stat().st_mtime_ns
     pods.write_text(pods.read_text().replace("0.023", "0.024", 1))
-    assert stpkit(*args).returncode == 0
-    assert manifest(out)["run"]["ran"] == 6
-
-    assert stpkit(*args, "--force").returncode == 0  # forced
-    assert manifest(out)["run"]["ran"] == 6
-    assert stpkit(*args, "--localities", "L0002").returncode == 0
-    assert manifest(out)["run"]["ran"] == 0 and len(manifest(out)["reports"]) == 2
+    assert run()["run"]["ran"] == 6 and (out / "footprint_tables.xlsx").stat().st_mtime_ns != workbook
+    assert run(force=True)["run"]["ran"] == 6
+    subset = run(localities=["L0002"])
+    assert subset["run"]["ran"] == 0 and len(subset["reports"]) == 2
+    check_complete(out)
+    check_records(out)
 
 
 @pytest.mark.e2e
@@ -252,7 +261,7 @@ def test_an_interrupted_run_leaves_no_half_written_report_and_a_rerun_completes(
 def test_progress_bar_on_a_terminal(pack, tmp_path):
     leader, follower = pty.openpty()
     process = subprocess.Popen([STPKIT, "reports", str(pack), "--out", str(tmp_path / "o"),
-                                "--notebooks", REPORT, "--workers", "1"], stdout=follower, stderr=subprocess.PIPE,
+                                "--notebooks", REPORT, "--workers", "0"], stdout=follower, stderr=subprocess.PIPE,
                                cwd=ROOT, env=_env())
     os.close(follower)
     seen = b""
@@ -281,7 +290,8 @@ def test_unknown_localities_and_notebooks_are_one_line_errors_before_anything_ru
     assert "needs_analysis" in run.stderr and not out.exists()
     run = stpkit("reports", pack, "--out", out, "--scheduler", "localhost")
     assert run.returncode == 2 and "tcp://HOST:PORT" in run.stderr and not out.exists()
-    broken = write_pack(tmp_path / "broken", localities_csv="locality_id,locality,group,population\nA1,Ashby,North,-5\n")
+    broken = write_pack(tmp_path / "broken",
+                        localities_csv="locality_id,locality,group,population\nA1,Ashby,North,-5\n")
     run = stpkit("reports", broken, "--out", out)
     assert run.returncode == 1 and "localities.csv" in run.stderr and not out.exists()
 

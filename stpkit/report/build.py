@@ -189,7 +189,8 @@ def note_line(started: str, pack_folder: str) -> str:
 
 def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
     """What a report's banner shows: footprint, place, notebook title, the note and the disclosure rule."""
-    return {"footprint": footprint, "place": f"{job.locality} ({job.locality_id})" + (f", {job.group}" if job.group else ""),
+    place = f"{job.locality} ({job.locality_id})" + (f", {job.group}" if job.group else "")
+    return {"footprint": footprint, "place": place,
             "notebook_title": job.notebook_title, "note": note,
             "disclosure": disclosure_rule.RULE if disclosure else ""}
 
@@ -362,7 +363,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
 def _publish(out: Path, job, outcome: dict) -> dict:
     """Write a job's files (report only when it succeeded) and return its manifest record."""
     record = {"locality_id": job.locality_id, "locality": job.locality, "group": job.group, "notebook": job.notebook,
-              "notebook_title": job.notebook_title, "status": outcome["status"], "reused": False, "inputs_hash": job.inputs_hash, "inputs": job.inputs,
+              "notebook_title": job.notebook_title, "status": outcome["status"], "reused": False,
+              "inputs_hash": job.inputs_hash, "inputs": job.inputs,
               "html": job.html, "ipynb": job.ipynb, "sha256": {}, "bytes": {}, "seconds": outcome.get("seconds", {}),
               "headlines": outcome.get("headlines", []), "worker": outcome.get("worker"), "finished": now(),
               "error": outcome.get("error"), "ipynb_written": False}

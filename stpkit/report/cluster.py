@@ -55,7 +55,7 @@ def _materialise(pack: dict) -> Path:
     folder = root / pack["name"]
     if (root / ".complete").is_file():
         return folder
-    staging = Path(tempfile.gettempdir()) / "stpkit-packs" / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
+    staging = root.parent / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
     (staging / pack["name"]).mkdir(parents=True)
     for name, data in pack["files"].items():
         (staging / pack["name"] / name).write_bytes(data)
@@ -78,7 +78,8 @@ def run_task(job: dict, notebook_text: str, pack: dict) -> dict:
                 "seconds": {}, "error": {"ename": "VersionMismatch", "cell": None, "traceback": "",
                                          "evalue": "stpkit on this Dask worker is not the client's version "
                                                    f"(source hash {planning.source_hash()[:12]} against "
-                                                   f"{job['source_hash'][:12]}): install the same stpkit on every worker"}}
+                                                   f"{job['source_hash'][:12]}): install the same stpkit "
+                                                   "on every worker"}}
     folder = _materialise(pack)
     job = {**job, "notebook_text": notebook_text, "parameters": {**job["parameters"], "pack": str(folder)}}
     return worker.run_job(job)

@@ -69,7 +69,8 @@ def outputs(cell) -> list:
         kind = output.get("output_type")
         if kind == "stream":
             if result and result[-1][0] == "stream" and result[-1][1] == output["name"]:
-                result[-1] = ("stream", output["name"], result[-1][2] + _CELL_FILE.sub("ipykernel", _text(output["text"])))
+                text = _CELL_FILE.sub("ipykernel", _text(output["text"]))
+                result[-1] = ("stream", output["name"], result[-1][2] + text)
             else:
                 result.append(("stream", output["name"], _CELL_FILE.sub("ipykernel", _text(output["text"]))))
         elif kind == "display_data":

@@ -39,7 +39,8 @@ TEMPLATE = r"""
 
 {%- block data_svg scoped -%}
 <div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
-<img alt="{{ output.metadata.get('stpkit', {}).get('alt', 'Chart') | escape_html }}" src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 | escape_html }}">
+<img alt="{{ output.metadata.get('stpkit', {}).get('alt', 'Chart') | escape_html }}"
+ src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 | escape_html }}">
 </div>
 {%- endblock data_svg -%}
 
@@ -279,7 +280,8 @@ class Exporter:
         if check:
             remote = fetches(page)
             if remote:
-                raise OfflineError(f"the report would fetch {len(remote)} thing(s) from the network, first: {remote[0]}")
+                raise OfflineError(f"the report would fetch {len(remote)} thing(s) from the network, "
+                                   f"first: {remote[0]}")
         return page
 
 

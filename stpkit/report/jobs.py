@@ -58,7 +58,7 @@ def source_hash() -> str:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".j2", ".json", ".toml", ".css"):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".j2", ".json", ".css"):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

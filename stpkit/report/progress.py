@@ -25,7 +25,9 @@ class Progress:
     def __init__(self, total: int, localities: int, per_locality: int, *, stream=None, enabled: bool | None = None,
                  already: int = 0):
         self.stream = stream or sys.stdout
-        self.enabled = (self.stream.isatty() if hasattr(self.stream, "isatty") else False) if enabled is None else enabled
+        if enabled is None:
+            enabled = self.stream.isatty() if hasattr(self.stream, "isatty") else False
+        self.enabled = enabled
         self.total, self.localities, self.per_locality = total, localities, max(per_locality, 1)
         self.already = already  # reports that were up to date and not run again
         self.done = self.failed = 0

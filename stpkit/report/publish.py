@@ -98,7 +98,8 @@ def read_manifest(out: Path) -> dict | None:
 def records_by_key(manifest: dict | None) -> dict[str, dict]:
     if not manifest:
         return {}
-    return {f'{r.get("locality_id")}/{r.get("notebook")}': r for r in manifest.get("reports", []) if isinstance(r, dict)}
+    reports = [r for r in manifest.get("reports", []) if isinstance(r, dict)]
+    return {f'{r.get("locality_id")}/{r.get("notebook")}': r for r in reports}
 
 
 def write_manifest(out: Path, manifest: dict) -> None:
@@ -121,7 +122,8 @@ thead th { background: #f0f4f5; position: sticky; top: 0; }
 tbody th { font-weight: 600; min-width: 11em; }
 small, .time { color: #425563; font-size: 0.8em; }
 .figures { font-size: 0.85em; margin-top: 0.2em; }
-.figures div { white-space: nowrap; }
+.figures div { margin: 0.1em 0; }
+td { min-width: 12em; max-width: 20em; }
 .status { display: inline-block; font-size: 0.75em; padding: 0 0.4em; border-radius: 0.2em; margin-right: 0.3em; }
 .ok .status { background: #e6f4ea; color: #006747; }
 .failed { background: #fdf0ef; }
@@ -143,7 +145,19 @@ def _seconds(value) -> str:
     return f"{value:.1f} s" if value < 90 else f"{value / 60:.1f} min"
 
 
-def _figures(figures: list[dict], limit: int = 4) -> str:
+def _when(stamp: str | None) -> str:
+    """An ISO time as "2026-11-23 17:05 UTC"."""
+    if not stamp:
+        return ""
+    try:
+        from datetime import datetime, timezone
+
+        return datetime.fromisoformat(stamp).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return stamp
+
+
+def _figures(figures: list[dict], limit: int = 3) -> str:
     rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b></div>" for f in (figures or [])[:limit])
     return f'<div class="figures">{rows}</div>' if rows else ""
 
@@ -185,7 +199,7 @@ def index_html(manifest: dict) -> str:
     counts = ", ".join(f"{summary.get(k, 0)} {label}" for k, label in
                        (("ok", "ok"), ("failed", "failed"), ("not_run", "not run")) if summary.get(k, 0) or k == "ok")
     lines.append(f"<p>{len(manifest.get('localities', []))} localities &times; {len(notebooks)} notebooks: "
-                 f"{_e(counts)}. Generated {_e(run.get('finished') or run.get('started'))} "
+                 f"{_e(counts)}. Generated {_e(_when(run.get('finished') or run.get('started')))} "
                  f"in {_seconds(run.get('wall_seconds'))}.</p>")
     links = []
     if manifest.get("workbook", {}).get("path"):
@@ -202,7 +216,8 @@ def index_html(manifest: dict) -> str:
         for record in failures:
             error = record.get("error") or {}
             lines.append(f"<li>{_e(record.get('locality'))} ({_e(record.get('locality_id'))}), "
-                         f"{_e(record.get('notebook_title'))}: {_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
+                         f"{_e(record.get('notebook_title'))}: "
+                         f"{_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
         lines.append("</ul></section>")
     header = "".join(f"<th>{_e(n.get('title'))}</th>" for n in notebooks)
     lines += ["<table>", f"<thead><tr><th>Locality</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]

@@ -104,7 +104,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
                      "unit cost and gross savings (avoided x unit cost)."),
         ("Savings by locality", f"Gross savings in {horizon}, GBP: localities down, points of delivery across."),
         ("Footprint", "The Activity sheet summed by point of delivery."),
-        ("Investment by year", "Pump priming (revenue) and capital by category and financial year, and totals by year."),
+        ("Investment by year", "Pump priming (revenue) and capital by category and financial year, "
+                               "and totals by year."),
         ("Workforce", "FTE demand, supply and gap by staff group and financial year, and the cost of the gap."),
     ]
     from openpyxl.styles import Font
@@ -164,8 +165,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         for offset, (_, header) in enumerate([("year", "Year"), ("revenue_gbp", "Pump priming (GBP)"),
                                               ("capital_gbp", "Capital (GBP)"), ("investment_gbp", "Total (GBP)")]):
             sheet.cell(row=start + 1, column=offset + 1, value=header)
-        for r, values in enumerate(totals[["year", "revenue_gbp", "capital_gbp", "investment_gbp"]].itertuples(index=False),
-                                   start=start + 2):
+        rows = totals[["year", "revenue_gbp", "capital_gbp", "investment_gbp"]].itertuples(index=False)
+        for r, values in enumerate(rows, start=start + 2):
             for c, value in enumerate(values, start=1):
                 cell = sheet.cell(row=r, column=c, value=_value(value, "gbp" if c > 1 else "year"))
                 if c > 1:
@@ -183,7 +184,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
             ("cost_per_fte", "Cost per FTE (GBP)", "gbp"), ("gap_cost_gbp", "Cost of the gap (GBP)", "gbp"),
             ("roles_cost_gbp", "Cost of plan roles (GBP)", "gbp")])
     else:
-        _sheet(book, "Workforce", None, [], note="No workforce.csv or roles.csv in this pack: add them to fill this sheet.")
+        _sheet(book, "Workforce", None, [],
+               note="No workforce.csv or roles.csv in this pack: add them to fill this sheet.")
 
     buffer = io.BytesIO()
     book.save(buffer)
