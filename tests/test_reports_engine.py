@@ -143,3 +143,21 @@ def test_chart_drawings_are_remembered_by_spec():
     assert vl_convert.vegalite_to_svg(spec) is first
     changed = vl_convert.vegalite_to_svg({**spec, "mark": "point"})
     assert changed != first and "<svg" in changed
+
+
+@pytest.mark.integration
+def test_a_run_leaves_the_host_process_as_it_found_it(tmp_path):
+    """The leaky notebook changes Altair's renderer, pandas options and more: this process keeps its own."""
+    import os
+
+    import altair as alt
+    import pandas as pd
+
+    pack = write_synthetic_pack(tmp_path / "pack", localities=1, optional=False)
+    before = (alt.renderers.active, alt.data_transformers.active, pd.get_option("display.precision"),
+              os.getcwd(), os.environ.get("STPKIT_TEST_LEAK"))
+    run = engine.execute(nbformat.read(TEST_NOTEBOOKS / "leaky.ipynb", as_version=4),
+                         {"pack": str(pack), "locality": "L0001"}, env=ENV)
+    assert run.ok, run.error
+    assert (alt.renderers.active, alt.data_transformers.active, pd.get_option("display.precision"),
+            os.getcwd(), os.environ.get("STPKIT_TEST_LEAK")) == before

@@ -6,7 +6,8 @@ every run, empties its namespace and puts back the process-wide settings a noteb
 pandas and NumPy display options, Altair's renderers, data transformers and themes, IPython's
 display formatters, warning filters (and the once-only warning registries), environment variables,
 the working directory, `sys.path` and `__main__`. A run therefore starts from what a fresh kernel
-would give it, with the libraries already imported.
+would give it, with the libraries already imported; and afterwards the process gets back the
+settings it had before the run (so a host such as a test session is left as it was).
 
 Outputs are captured the way ipykernel sends them (streams, display data with display ids and
 updates, clear_output, execute results, errors; data JSON-cleaned as on the wire), and papermill's
@@ -252,47 +253,45 @@ class _ProcessState:
         self.user_main = self.shell.user_module
         if main_module is not None:  # the shell put its own module there; it goes back only during runs
             sys.modules["__main__"] = main_module
-        self.snapshot()
+        self.baseline = self.capture()  # what a fresh kernel has, imports done
 
-    def snapshot(self) -> None:
-        """Remember the settings as they are now (a fresh kernel after imports)."""
+    def capture(self) -> dict:
+        """The process-wide settings as they are now."""
         import numpy as np
         import pandas as pd
 
-        self.pandas_options = copy.deepcopy(pd._config.config._global_config)
-        self.numpy_print = np.get_printoptions()
-        self.numpy_err = np.geterr()
-        self.altair = [(registry, registry._get_state()) for registry in _altair_registries()]
-        self.formatters = self._formatter_state()
-
-    def _formatter_state(self):
         display = self.shell.display_formatter
-        state = {"active_types": list(display.active_types)}
-        for mime, formatter in display.formatters.items():
-            state[mime] = (dict(formatter.type_printers), dict(formatter.deferred_printers),
-                           dict(getattr(formatter, "singleton_printers", {})), formatter.enabled)
-        return state
+        formatters = {mime: (dict(f.type_printers), dict(f.deferred_printers),
+                             dict(getattr(f, "singleton_printers", {})), f.enabled)
+                      for mime, f in display.formatters.items()}
+        return {"pandas": copy.deepcopy(pd._config.config._global_config), "numpy_print": np.get_printoptions(),
+                "numpy_err": np.geterr(), "altair": [(r, r._get_state()) for r in _altair_registries()],
+                "active_types": list(display.active_types), "formatters": formatters}
 
-    def restore(self) -> None:
-        """Put back every remembered setting and give the shell an empty namespace."""
+    def apply(self, saved: dict) -> None:
+        """Put back settings taken by `capture`."""
         import numpy as np
 
-        np.set_printoptions(**self.numpy_print)
-        np.seterr(**self.numpy_err)
-        _set_pandas_options(self.pandas_options)
-        for registry, saved in self.altair:
+        np.set_printoptions(**saved["numpy_print"])
+        np.seterr(**saved["numpy_err"])
+        _set_pandas_options(saved["pandas"])
+        for registry, state in saved["altair"]:
             registry._set_state({key: (value.copy() if isinstance(value, dict) else value)
-                                 for key, value in saved.items()})
+                                 for key, value in state.items()})
         display = self.shell.display_formatter
-        display.active_types = list(self.formatters["active_types"])
+        display.active_types = list(saved["active_types"])
         for mime, formatter in display.formatters.items():
-            if mime in self.formatters:
-                types, deferred, singletons, enabled = self.formatters[mime]
+            if mime in saved["formatters"]:
+                types, deferred, singletons, enabled = saved["formatters"][mime]
                 formatter.type_printers = dict(types)
                 formatter.deferred_printers = dict(deferred)
                 if hasattr(formatter, "singleton_printers"):
                     formatter.singleton_printers = dict(singletons)
                 formatter.enabled = enabled
+
+    def restore(self) -> None:
+        """A fresh kernel's settings and an empty namespace, for the next run."""
+        self.apply(self.baseline)
         self.shell.reset(new_session=True)
         self.shell.execution_count = 1
 
@@ -469,6 +468,7 @@ def execute(notebook, parameters: dict, *, env: dict | None = None, input_path: 
         saved_path = list(sys.path)
         saved_main = sys.modules.get("__main__")
         saved_out, saved_err = sys.stdout, sys.stderr
+        host = state.capture()  # the process is left as it was found (the tests run notebooks in pytest's)
         try:
             state.restore()
             os.environ.update({key: str(value) for key, value in (env or {}).items()})
@@ -490,6 +490,7 @@ def execute(notebook, parameters: dict, *, env: dict | None = None, input_path: 
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
+            state.apply(host)
             state.shell.reset(new_session=True)  # let go of the run's objects now, not at the next run
         error = None
         try:
