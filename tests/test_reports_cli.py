@@ -164,8 +164,12 @@ def test_rerun_redoes_what_is_out_of_date_missing_or_forced(pack, tmp_path, monk
     pods.write_text(pods.read_text().replace("0.023", "0.024", 1))
     assert run()["run"]["ran"] == 6 and (out / "footprint_tables.xlsx").stat().st_mtime_ns != workbook
     assert run(force=True)["run"]["ran"] == 6
-    subset = run(localities=["L0002"])
-    assert subset["run"]["ran"] == 0 and len(subset["reports"]) == 2
+    subset = run(localities=["L0002"])  # a run for one locality keeps the others in the index
+    assert subset["run"]["ran"] == 0 and subset["summary"]["ok"] == 2 and subset["summary"]["carried"] == 4
+    assert len(subset["reports"]) == 6 and len(subset["localities"]) == 3
+    assert (out / "index.html").read_text(encoding="utf-8").count("(earlier run)") == 4
+    again = run()
+    assert again["run"]["ran"] == 0 and again["summary"]["reused"] == 6 and again["summary"]["carried"] == 0
     check_complete(out)
     check_records(out)
 

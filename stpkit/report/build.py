@@ -227,10 +227,11 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     for job in plan:
         record = previous_records.get(job.key)
         if not force and planning.up_to_date(job, record, out):
-            records[job.key] = {**record, "reused": True}
+            records[job.key] = {**{k: v for k, v in record.items() if k != "carried"}, "reused": True}
         else:
             todo.append(job)
     by_key = {job.key: job for job in plan}
+    carried = _carried(previous, previous_records, by_key, pack)
 
     env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
     note = note_line(started, pack.path.name)
@@ -291,6 +292,20 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             else:
                 counts["not_run"] += 1
             reports.append(record)
+        counts["carried"] = len(carried)
+        order = {str(r): i for i, r in enumerate(pack.localities["locality_id"])}
+        shown_ids = {str(r.locality_id) for r in chosen.itertuples(index=False)}
+        places = chosen if not carried else pack.localities[pack.localities["locality_id"].astype(str).isin(
+            shown_ids | {r["locality_id"] for r in carried})]
+        notebook_list = [{"name": b.name, "title": b.title, "path": str(b.path), "sha256": b.sha256} for b in books]
+        names = {b.name for b in books}
+        for entry in (previous or {}).get("notebooks", []):
+            if entry.get("name") not in names and any(r["notebook"] == entry.get("name") for r in carried):
+                notebook_list.append(entry)
+                names.add(entry.get("name"))
+        rank = {n["name"]: i for i, n in enumerate(notebook_list)}
+        reports = sorted(reports + carried, key=lambda r: (order.get(str(r["locality_id"]), len(order)),
+                                                           rank.get(r["notebook"], len(rank))))
         return {
             "format": planning.FORMAT,
             "run": {"started": started, "finished": now() if finished else None,
@@ -304,12 +319,12 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                        "stpkit": {"version": planning.versions().get("stpkit"), "source_hash": planning.source_hash()},
                        "parameters": {"disclosure": bool(disclosure), "display": "static"}},
             "versions": planning.versions(),
-            "notebooks": [{"name": b.name, "title": b.title, "path": str(b.path), "sha256": b.sha256} for b in books],
+            "notebooks": notebook_list,
             "localities": [{"locality_id": str(r.locality_id), "locality": str(r.locality),
                             "group": r.group if isinstance(r.group, str) else "",
                             "folder": planning.safe_name(r.locality_id),
                             "headlines": place_figures.get(str(r.locality_id), [])}
-                           for r in chosen.itertuples(index=False)],
+                           for r in places.itertuples(index=False)],
             "workbook": workbook_record,
             "summary": counts,
             "reports": reports,
@@ -358,6 +373,22 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     result.interrupted, result.seconds, result.manifest = interrupted, time.monotonic() - started_wall, final
     lock.close()
     return result
+
+
+def _carried(previous: dict | None, records: dict, planned: dict, pack) -> list[dict]:
+    """Reports of an earlier run outside this run's localities or notebooks, still on disk: kept in the index.
+
+    A run for some localities or notebooks (--localities, --notebooks) does not make the others
+    disappear from index.html; they keep the status of the run that made them, marked as carried
+    over. A run over everything brings them up to date (their inputs are checked as usual).
+    """
+    if not previous:
+        return []
+    localities = set(pack.localities["locality_id"].astype(str))
+    notebooks = {n.get("name") for n in previous.get("notebooks", [])}
+    return [{**record, "reused": True, "carried": True} for key, record in records.items()
+            if key not in planned and record.get("status") in ("ok", "failed")
+            and str(record.get("locality_id")) in localities and record.get("notebook") in notebooks]
 
 
 def _publish(out: Path, job, outcome: dict) -> dict:

@@ -168,7 +168,8 @@ def _cell(record: dict | None) -> str:
     status = record.get("status")
     seconds = (record.get("seconds") or {}).get("total")
     if status == "ok":
-        reused = ' <span class="time">(unchanged)</span>' if record.get("reused") else ""
+        reused = ' <span class="time">(earlier run)</span>' if record.get("carried") else \
+            ' <span class="time">(unchanged)</span>' if record.get("reused") else ""
         return (f'<td class="ok"><span class="status">ok</span><a href="{_e(record["html"])}">Report</a> '
                 f'<small>(<a href="{_e(record["ipynb"])}">notebook</a>)</small>'
                 f'{_figures(record.get("headlines"))}<div class="time">{_seconds(seconds)}{reused}</div></td>')
@@ -197,7 +198,8 @@ def index_html(manifest: dict) -> str:
              f"<title>{_e(footprint)}: locality reports</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
              "<header>", '<div>Locality reports</div>', f"<h1>{_e(footprint)}</h1>"]
     counts = ", ".join(f"{summary.get(k, 0)} {label}" for k, label in
-                       (("ok", "ok"), ("failed", "failed"), ("not_run", "not run")) if summary.get(k, 0) or k == "ok")
+                       (("ok", "ok"), ("failed", "failed"), ("not_run", "not run"),
+                        ("carried", "kept from earlier runs")) if summary.get(k, 0) or k == "ok")
     lines.append(f"<p>{len(manifest.get('localities', []))} localities &times; {len(notebooks)} notebooks: "
                  f"{_e(counts)}. Generated {_e(_when(run.get('finished') or run.get('started')))} "
                  f"in {_seconds(run.get('wall_seconds'))}.</p>")
