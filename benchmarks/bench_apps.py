@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from apps_fixtures.harness import (  # noqa: E402
-    APP_NAMES, AppsServer, Offline, chromium, open_app, sliders, time_what_if, wait_ready)
+    APP_NAMES, AppsServer, Offline, chromium, first_visible_slider, open_app, sliders, time_what_if, wait_ready)
 
 BAR_READY_S = 2.0
 BAR_WHAT_IF_S = 0.5
@@ -60,7 +60,6 @@ def median(values) -> float:
 
 def model_compute(repeat: int) -> dict:
     """Seconds to recompute each page for the whole footprint: the model alone and the whole page."""
-    os.environ.setdefault("STPKIT_DISPLAY", "static")
     from stpkit import DEFAULT_PACK, activity, investment, load_pack, needs, widgets, workforce
 
     pack = load_pack(DEFAULT_PACK)
@@ -91,17 +90,16 @@ def model_compute(repeat: int) -> dict:
 
 
 def what_if_steps(page, steps: int) -> list[float]:
-    """Time `steps` slider steps on the first visible slider, right then back left."""
-    handles = sliders(page)
-    index = next(i for i in range(handles.count()) if handles.nth(i).is_visible())
+    """Time `steps` steps of the first slider shown, right then back left."""
+    index = first_visible_slider(page)
+    handle = sliders(page).nth(index)
     out = []
     for step in range(steps):
         key = "ArrowRight" if step < (steps + 1) // 2 else "ArrowLeft"
-        try:
-            out.append(time_what_if(page, index=index, key=key, timeout=20))
-        except Exception:  # the slider was at its end: step the other way
-            out.append(time_what_if(page, index=index, key="ArrowLeft" if key == "ArrowRight" else "ArrowRight",
-                                    timeout=20))
+        if handle.get_attribute("aria-valuenow") == handle.get_attribute(
+                "aria-valuemax" if key == "ArrowRight" else "aria-valuemin"):
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"  # at its end: step the other way
+        out.append(time_what_if(page, index=index, key=key, timeout=20))
     return out
 
 
@@ -149,7 +147,11 @@ def main() -> int:
                     context = Offline(browser) if fresh else cached
                     page = context.new_page()
                     url = f"{server.url}apps/{app}?locality={LOCALITIES[app]}"
-                    seconds = open_app(page, url, timeout=180)
+                    try:
+                        seconds = open_app(page, url, timeout=180)
+                    except AssertionError as error:
+                        print(f"  {app}: {error}\n  server log: {log}")
+                        raise
                     ready[app]["first" if fresh else "repeat"].append(seconds)
                     what_if[app] += what_if_steps(page, args.steps)
                     assert not context.blocked, f"{app}: asked the internet for {context.blocked[:3]}"

@@ -143,6 +143,7 @@ def resolve_pack(name: str | None, data_dir: str | Path, default_pack: str | Pat
 
 
 _request: dict | None = None          # the query of this kernel's page, once known
+_applied_at_start = False             # whether the notebook ran with the request's own pack and locality
 _banner = None                        # an HTML widget at the top of the page for errors in callbacks
 
 
@@ -225,18 +226,34 @@ def offline_chart_js(cache_dir: str | Path | None = None) -> Path:
     return target
 
 
-def _wait_for_request() -> dict:
-    """The query of the page this kernel serves (a preheated kernel waits here until it is asked for)."""
+def _preheated() -> bool:
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def _known_request(wait: bool) -> dict | None:
+    """The query of the page this kernel serves, or None while a preheated kernel has not been asked.
+
+    A kernel started for a page knows its request from the start. A preheated kernel learns it
+    only when a page takes it: with `wait`, it warms up and waits here until then.
+    """
     global _request
-    if _request is None:
+    if _request is not None:
+        return _request
+    if _preheated():
+        if not wait:
+            return None
         from voila.utils import wait_for_request
 
         warm_up()
         _server_log(f"stpkit apps: kernel {os.environ.get('VOILA_KERNEL_ID', '?')[:8]} warmed up, "
                     "waiting for a page request")
         wait_for_request()
-        _request = parse_query(os.environ.get("QUERY_STRING", ""))
-        _charts_from_server()
+        if "QUERY_STRING" not in os.environ:
+            # the wait ended with no request: the server is stopping; leave without a fuss
+            _server_log(f"stpkit apps: kernel {os.environ.get('VOILA_KERNEL_ID', '?')[:8]} stopped unused")
+            os._exit(0)
+    _request = parse_query(os.environ.get("QUERY_STRING", ""))
+    _charts_from_server()
     return _request
 
 
@@ -253,24 +270,98 @@ def _charts_from_server() -> None:
     try:
         from altair import JupyterChart
 
-        if hasattr(JupyterChart, "_esm"):
-            JupyterChart._esm = f"http://{host}{':' + port if port else ''}{path}"
-            JupyterChart._is_offline = True
+        if not hasattr(JupyterChart, "_esm"):
+            return
+        url = f"http://{host}{':' + port if port else ''}{path}"
+        JupyterChart._esm = url
+        JupyterChart._is_offline = True
+        # charts drawn before the request (a preheated page) switch too: the page has not fetched them yet
+        from ipywidgets.widgets import widget as widget_module
+
+        for instance in list(getattr(widget_module, "_instances", {}).values()):
+            if isinstance(instance, JupyterChart) and instance._esm != url:
+                instance._esm = url
     except Exception:
         pass
 
 
-def from_request(pack=None, locality: str = ALL) -> tuple:
+def from_request(pack=None, locality: str = ALL, wait: bool = True) -> tuple:
     """The pack and locality an app page asks for (?pack=, ?locality=); the arguments otherwise.
 
     Under `stpkit apps` the pack is the served pack unless the address names another one under the
-    served data folder. Outside `stpkit apps` (JupyterLab, papermill) it returns its arguments.
+    served data folder. A preheated kernel does not know its page yet: with `wait` it waits for it,
+    without it returns the served pack and `locality` (see `finish_request`). Outside `stpkit apps`
+    (JupyterLab, papermill) it returns its arguments.
     """
+    global _applied_at_start
     if not under_apps():
         return pack, locality
-    asked = _wait_for_request()
+    asked = _known_request(wait)
+    if asked is None:
+        return str(Path(os.environ[ENV_PACK]).resolve()), locality
+    _applied_at_start = True
     pack_path = resolve_pack(asked.get("pack"), os.environ[ENV_DATA], os.environ[ENV_PACK])
     return str(pack_path), asked.get("locality", locality)
+
+
+def finish_request(namespace: dict) -> None:
+    """Last step of an app notebook run by a preheated kernel: wait for the page, then show its locality.
+
+    The notebook has already run in full for the served pack and the whole footprint, so the page
+    is ready; the locality the address asks for is then set on its what-if page (`stpkit.widgets`
+    pages), exactly as a manager picking it from the page's own locality list would.
+    """
+    if not under_apps() or _applied_at_start:
+        return
+    asked = _known_request(wait=True)
+    locality = asked.get("locality", ALL)
+    if "pack" in asked and resolve_pack(asked["pack"], os.environ[ENV_DATA], os.environ[ENV_PACK]) != \
+            Path(os.environ[ENV_PACK]).resolve():
+        raise AppRefusal("This page was drawn for the wrong pack; reload it.")  # the server never sends this here
+    from .widgets import Page
+
+    pages = [value for value in namespace.values() if isinstance(value, Page)]
+    for page in pages:
+        page.initial["locality"] = locality  # "reset" keeps the locality the address asked for
+    if all(page.locality == locality for page in pages):
+        return
+
+    def show_locality():
+        try:
+            for page in pages:
+                if page.locality != locality:
+                    page.set(locality=locality)
+        except Exception:
+            _show_plain_traceback(_shell(), *sys.exc_info()[:2], traceback.format_exc().splitlines())
+
+    # Set the locality just after this last cell has finished: Voila then sends the end of the page
+    # at once and the browser loads its scripts while the kernel works (it answers the page's first
+    # widget messages after this, with the locality's figures).
+    try:
+        import asyncio
+
+        asyncio.get_running_loop().call_later(0.1, show_locality)
+    except RuntimeError:
+        show_locality()
+
+
+def _shell():
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+def show_banner() -> None:
+    """An empty line at the top of the page where a failed what-if update says so plainly."""
+    global _banner
+    if not under_apps():
+        return
+    import ipywidgets
+    from IPython.display import display
+
+    _banner = ipywidgets.HTML(value="")
+    _banner.add_class("stpkit-app-banner")
+    display(_banner)
 
 
 def _server_log(text: str) -> None:
@@ -316,7 +407,8 @@ def _show_plain_traceback(shell, etype, evalue, stb) -> None:
     """Replacement for the shell's traceback display: log it on the server, show a plain line."""
     from IPython.display import HTML, display
 
-    shell._last_traceback = stb
+    if shell is not None:
+        shell._last_traceback = stb
     where = os.environ.get("SCRIPT_NAME") or "an app"
     query = os.environ.get("QUERY_STRING")
     text = _ANSI.sub("", "\n".join(stb if isinstance(stb, list) else [str(stb)]))
@@ -330,7 +422,7 @@ def _show_plain_traceback(shell, etype, evalue, stb) -> None:
 
 
 def kernel_setup() -> None:
-    """Set up an app kernel: plain errors, and the page request applied after the parameters cell.
+    """Set up an app kernel: tracebacks go to the server's log and the page reads a plain line.
 
     Called by the IPython profile that `stpkit apps` gives its kernels; does nothing elsewhere.
     """
@@ -351,24 +443,7 @@ def kernel_setup() -> None:
         shell._stpkit_in_cell = True
 
     def post_run_cell(result=None):
-        global _banner
         shell._stpkit_in_cell = False
-        if getattr(shell, "_stpkit_request_applied", False):
-            return
-        ns = shell.user_ns
-        if not isinstance(ns.get("locality"), str):
-            return  # not the parameters cell yet
-        shell._stpkit_request_applied = True
-        try:
-            import ipywidgets
-            from IPython.display import display
-
-            _banner = ipywidgets.HTML(value="")
-            _banner.add_class("stpkit-app-banner")
-            display(_banner)
-        except Exception:
-            pass
-        ns["pack"], ns["locality"] = from_request(ns.get("pack"), ns["locality"])
 
     shell.events.register("pre_run_cell", pre_run_cell)
     shell.events.register("post_run_cell", post_run_cell)
@@ -403,6 +478,64 @@ class Served:
 
     def packs(self) -> dict[str, Path]:
         return served_packs(self.data_dir, self.pack)
+
+
+_PAGE_CALL = re.compile(r"\b\w*Page\s*\(")
+
+
+def draws_whole_page_first(notebook) -> bool:
+    """Whether a notebook builds a what-if page from `stpkit.widgets` (NeedsPage(...) and the like).
+
+    Such a notebook runs in full in a preheated kernel, for the served pack and the whole footprint,
+    and its page is then set to the locality the address asks for. Any other notebook waits for
+    its page's request right after its parameters cell, so only its first cells run ahead.
+    """
+    return any(cell.cell_type == "code" and _PAGE_CALL.search(cell.source) for cell in notebook.cells)
+
+
+_LATE_CACHE: dict[Path, tuple[int, bool]] = {}
+
+
+def notebook_draws_whole_page_first(path: Path) -> bool:
+    """`draws_whole_page_first` for a notebook file (read again only when it changes)."""
+    import nbformat
+
+    path = Path(path)
+    stamp = path.stat().st_mtime_ns
+    cached = _LATE_CACHE.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, draws_whole_page_first(nbformat.read(path, as_version=4)))
+        _LATE_CACHE[path] = cached
+    return cached[1]
+
+
+def prepare_notebook(notebook):
+    """The notebook as the apps run it: a cell after the parameters cell applies the page's request,
+    and (for notebooks that build a what-if page) a last cell sets the page to its locality.
+
+    The added cells have no visible output and, like every cell, no code on the page.
+    """
+    import copy
+
+    import nbformat
+
+    notebook = copy.deepcopy(notebook)
+    cells = notebook.cells
+    late = draws_whole_page_first(notebook)
+    after = next((i + 1 for i, cell in enumerate(cells)
+                  if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])), 0)
+    start = nbformat.v4.new_code_cell(
+        "import stpkit.apps as _stpkit_apps\n"
+        "_stpkit_apps.show_banner()\n"
+        'pack, locality = _stpkit_apps.from_request(globals().get("pack"), globals().get("locality", "all"), '
+        f"wait={not late})")
+    start.metadata["tags"] = ["stpkit-apps"]
+    cells.insert(after, start)
+    if late:
+        finish = nbformat.v4.new_code_cell("_stpkit_apps.finish_request(globals())")
+        finish.metadata["tags"] = ["stpkit-apps"]
+        cells.append(finish)
+    return notebook
 
 
 class PackCatalogue:
@@ -588,15 +721,23 @@ def _handlers_module():
             super().initialize(**kwargs)
             self.served, self.catalogue = served, catalogue
 
+        cold = False
+
+        def should_use_rendered_notebook(self, *args, **kwargs):
+            return not self.cold and super().should_use_rendered_notebook(*args, **kwargs)
+
         @tornado.web.authenticated
         async def get(self, name):
             try:
-                check_request(self.served, self.catalogue, self.request.query)
+                pack_name, pack_path, _ = check_request(self.served, self.catalogue, self.request.query)
             except AppRefusal as refusal:
                 self.set_status(refusal.status)
                 self.set_header("Content-Type", "text/html; charset=UTF-8")
                 self.finish(problem_page(str(refusal), self.settings.get("base_url", "/")))
                 return
+            # a preheated page was drawn for the served pack: another pack needs a kernel of its own
+            self.cold = (pack_path != self.served.pack.resolve()
+                         and notebook_draws_whole_page_first(self.served.notebooks / f"{name}.ipynb"))
             async for chunk in self.get_generator(path=f"{name}.ipynb"):
                 self.write(chunk)
                 self.flush()
@@ -640,6 +781,16 @@ def _server_class():
     from voila.app import Voila
 
     LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, NotFoundHandler = _handlers_module()
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+
+    class AppNotebooks(LargeFileManager):
+        """The notebooks folder as the apps read it: each notebook with `prepare_notebook` applied."""
+
+        def get(self, path, content=True, type=None, format=None, **kwargs):
+            model = super().get(path, content=content, type=type, format=format, **kwargs)
+            if model.get("type") == "notebook" and model.get("content") is not None:
+                model["content"] = prepare_notebook(model["content"])
+            return model
 
     class AppsServer(Voila):
         """Voila serving only the landing page and the four apps (see the module docstring)."""
@@ -647,13 +798,18 @@ def _server_class():
         served: Served = None
         print_url = True
 
+        templates: Path = TEMPLATES_DIR
+
         def setup_template_dirs(self):
             """Voila's lab template, with stpkit's page (no CDN links) found first."""
             super().setup_template_dirs()
-            self.template_paths = [str(TEMPLATES_DIR), *self.template_paths]
+            self.template_paths = [str(self.templates), *self.template_paths]
 
         def init_settings(self):
             settings = super().init_settings()
+            # notebooks are read through AppNotebooks, which adds the cells that apply the page's request
+            self.contents_manager = AppNotebooks(parent=self)
+            settings["contents_manager"] = self.contents_manager
             loopback = self.ip in ("127.0.0.1", "localhost", "::1")
             settings["allow_remote_access"] = not loopback  # check the Host header when only local
             settings["default_handler_class"] = NotFoundHandler
@@ -720,7 +876,8 @@ def build_config(served: Served, ip: str, port: int, pool_size: int):
     c.VoilaConfiguration.default_pool_size = pool_size
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaExecutor.cell_error_instruction = PLAIN_ERROR
-    c.VoilaExecutor.timeout = 120
+    # no time limit on a cell: a preheated kernel waits in its parameters cell until a page asks for it
+    c.VoilaExecutor.timeout = None
     pools = {"default": {"pool_size": 0}}
     for name in APPS:
         pools[f"{name}.ipynb"] = {"pool_size": pool_size}
@@ -747,10 +904,18 @@ def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_
     write_kernel_profile(ipython_dir)
     os.environ.update({ENV_CHART_JS: str(chart_js), ENV_CHART_URL: f"/stpkit/chart.js?v={chart_js.stem}", "IPYTHONDIR": str(ipython_dir), ENV_DATA: str(served.data_dir), ENV_PACK: str(served.pack),
                        "VOILA_APP_IP": "127.0.0.1" if ip in ("", "0.0.0.0", "localhost") else ip,
+                       # pages with live controls and charts, whatever the caller's shell says
+                       "STPKIT_DISPLAY": "interactive",
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    templates = ipython_dir / "templates"
+    templates.mkdir()
+    page = (TEMPLATES_DIR / "index.html.j2").read_text(encoding="utf-8")
+    (templates / "index.html.j2").write_text(page.replace("@CHART_JS_URL@", os.environ[ENV_CHART_URL].lstrip("/")),
+                                             encoding="utf-8")
     AppsServer = _server_class()
     app = AppsServer(config=build_config(served, ip, port, pool_size))
     app.served = served
+    app.templates = templates
     app.open_browser = open_browser
     try:
         app.initialize(argv=[])

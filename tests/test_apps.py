@@ -148,26 +148,94 @@ def test_from_request_outside_the_apps_returns_its_arguments(monkeypatch):
     assert apps.from_request(None, "all") == (None, "all")
 
 
-@pytest.mark.unit
-def test_from_request_under_the_apps_reads_the_address(monkeypatch, data_dir):
-    """A cold (not preheated) kernel has its request in its environment from the start."""
+@pytest.fixture
+def app_kernel(monkeypatch, data_dir):
+    """This process made to look like an app kernel of a server serving data_dir/small."""
     monkeypatch.setenv(apps.ENV_DATA, str(data_dir))
     monkeypatch.setenv(apps.ENV_PACK, str(data_dir / "small"))
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setattr(apps, "warm_up", lambda: None)
     monkeypatch.setattr(apps, "_request", None)
+    monkeypatch.setattr(apps, "_applied_at_start", False)
+    return data_dir
+
+
+@pytest.mark.unit
+def test_from_request_in_a_kernel_started_for_its_page(monkeypatch, app_kernel):
+    """A kernel started for a page (not preheated) has its request in its environment from the start."""
     monkeypatch.setenv("QUERY_STRING", "pack=awkward&locality=L0003")
-    assert apps.from_request(None, "all") == (str((data_dir / "awkward").resolve()), "L0003")
+    assert apps.from_request(None, "all") == (str((app_kernel / "awkward").resolve()), "L0003")
     # the request is read once per kernel
     monkeypatch.setenv("QUERY_STRING", "locality=B2")
     assert apps.from_request(None, "all")[1] == "L0003"
     # no ?pack=: the served pack, whatever the notebook's default
     monkeypatch.setattr(apps, "_request", None)
-    assert apps.from_request("elsewhere", "all") == (str((data_dir / "small").resolve()), "B2")
+    assert apps.from_request("elsewhere", "all") == (str((app_kernel / "small").resolve()), "B2")
     monkeypatch.setattr(apps, "_request", None)
     monkeypatch.setenv("QUERY_STRING", "pack=../small")
     with pytest.raises(apps.AppRefusal):
         apps.from_request(None, "all")
+
+
+@pytest.mark.unit
+def test_from_request_in_a_preheated_kernel_without_waiting(monkeypatch, app_kernel):
+    """Ahead of any request, a preheated kernel runs the notebook for the served pack and its default."""
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    assert apps.from_request(None, "all", wait=False) == (str((app_kernel / "small").resolve()), "all")
+    assert apps._request is None and not apps._applied_at_start
+
+
+@pytest.mark.integration
+def test_finish_request_sets_the_page_to_the_locality_asked_for(monkeypatch, app_kernel):
+    from stpkit import widgets
+
+    page = widgets.NeedsPage(app_kernel / "small", "all", mode="static")
+    monkeypatch.setenv("QUERY_STRING", "locality=B2")
+    apps.finish_request({"page": page, "other": 1})
+    assert page.locality == "B2" and page.initial["locality"] == "B2"
+    direct = widgets.NeedsPage(app_kernel / "small", "B2", mode="static")
+    assert page.figures == direct.figures
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage"])
+def test_a_page_set_to_a_locality_equals_the_page_built_for_it(name):
+    """What a preheated app relies on: the page for "all" set to a locality shows exactly what the page
+    built for that locality shows (figures, every chart's spec, every table)."""
+    from stpkit import load_pack, widgets
+
+    pack = load_pack(DEFAULT_PACK)
+
+    def snapshot(page):
+        charts = {k: (v.to_dict() if hasattr(v, "to_dict") else v.html()) for k, v in page.result.charts.items()}
+        tables = {k: v.html() for k, v in page.result.tables.items()}
+        return json.dumps([page.figures, page.values(), charts, tables, str(page.result.cards)], sort_keys=True,
+                          default=str)
+
+    cls = getattr(widgets, name)
+    moved = cls(pack, "all", mode="static").set(locality="MSE05")
+    assert snapshot(moved) == snapshot(cls(pack, "MSE05", mode="static"))
+
+
+@pytest.mark.unit
+def test_prepare_notebook_adds_the_request_cells(tmp_path):
+    import nbformat
+
+    fixture = nbformat.read(Path(__file__).parent / "apps_fixtures" / "whatif.ipynb", as_version=4)
+    prepared = apps.prepare_notebook(fixture)
+    assert len(prepared.cells) == len(fixture.cells) + 1
+    assert "parameters" in prepared.cells[1].metadata["tags"]
+    assert "from_request(" in prepared.cells[2].source and "wait=True" in prepared.cells[2].source
+    assert not apps.draws_whole_page_first(fixture)
+
+    page_notebook = nbformat.read(apps.NOTEBOOKS_DIR / "needs_analysis.ipynb", as_version=4)
+    prepared = apps.prepare_notebook(page_notebook)
+    assert apps.draws_whole_page_first(page_notebook)
+    index = next(i for i, c in enumerate(prepared.cells) if "parameters" in c.metadata.get("tags", []))
+    assert "wait=False" in prepared.cells[index + 1].source
+    assert prepared.cells[-1].source == "_stpkit_apps.finish_request(globals())"
+    assert len(page_notebook.cells) + 2 == len(prepared.cells)  # the notebook itself is left as it was
 
 
 @pytest.mark.unit

@@ -25,7 +25,7 @@ from stpkit.synthetic import write_synthetic_pack
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps_fixtures.harness import (  # noqa: E402
     ARTIFACTS, AppsServer, Offline, chart_screenshots, chart_stats, chromium, figures_text, fixture_notebooks,
-    open_app, page_problems, screenshot, sliders, time_what_if, wait_ready)
+    open_app, page_problems, screenshot, sliders, wait_ready, what_if)
 
 pytestmark = pytest.mark.e2e
 
@@ -80,17 +80,11 @@ def _record(name: str, values: dict) -> None:
 
 def _what_if(page, timeout: float = 30) -> float:
     """Move the first slider one step (back if it is at its end) and time the figures changing."""
-    visible = page.locator(".widget-slider .noUi-handle:visible")
     try:
-        visible.first.wait_for(state="visible", timeout=timeout * 1000)
-    except Exception:
-        shot = screenshot(page, ARTIFACTS / f"no-slider-{time.time_ns()}.png")
-        raise AssertionError(f"no slider shown on {page.url} (see {shot})") from None
-    handle = visible.first
-    value_now, value_max = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
-    key = "ArrowLeft" if value_now is not None and value_now == value_max else "ArrowRight"
-    index = [sliders(page).nth(i).is_visible() for i in range(sliders(page).count())].index(True)
-    return time_what_if(page, index=index, key=key, timeout=timeout)
+        return what_if(page, timeout)
+    except Exception as error:
+        shot = screenshot(page, ARTIFACTS / f"what-if-failed-{time.time_ns()}.png")
+        raise AssertionError(f"moving a slider on {page.url} changed nothing shown (see {shot}): {error}") from None
 
 
 def _check_charts(stats: list[dict]) -> None:

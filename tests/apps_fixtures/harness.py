@@ -187,6 +187,7 @@ class Offline:
         page = self.context.new_page()
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.stpkit_offline = self
         return page
 
     def close(self):
@@ -285,7 +286,15 @@ def open_app(page, url: str, min_charts: int = 1, timeout: float = 120) -> float
 
 def wait_ready(page, min_charts: int = 1, timeout: float = 120) -> float:
     """Wait for READY_JS; the seconds from navigation start to the page's last change."""
-    page.wait_for_function(READY_JS, arg=min_charts, timeout=timeout * 1000, polling=100)
+    try:
+        page.wait_for_function(READY_JS, arg=min_charts, timeout=timeout * 1000, polling=100)
+    except Exception as error:
+        offline = getattr(page, "stpkit_offline", None)
+        shot = screenshot(page, ARTIFACTS / f"not-ready-{time.time_ns()}.png")
+        raise AssertionError(
+            f"{page.url} not ready after {timeout} s: {page.evaluate('() => window.__stpkitState')}; "
+            f"console errors {offline.console_errors[:5] if offline else '?'}; screenshot {shot}; page text: "
+            f"{page.evaluate('() => document.body ? document.body.innerText.slice(0, 600) : null')!r}") from error
     return page.evaluate("() => window.__stpkitState.changedAt") / 1000
 
 
@@ -300,6 +309,21 @@ def figures_text(page) -> str:
 def sliders(page):
     """The page's slider handles (ipywidgets 8 sliders are noUiSlider handles)."""
     return page.locator(".widget-slider .noUi-handle")
+
+
+def first_visible_slider(page, timeout: float = 30) -> int:
+    """The index (among `sliders(page)`) of the first slider shown, waiting for one to be shown."""
+    page.locator(".widget-slider .noUi-handle:visible").first.wait_for(state="visible", timeout=timeout * 1000)
+    handles = sliders(page)
+    return next(i for i in range(handles.count()) if handles.nth(i).is_visible())
+
+
+def what_if(page, timeout: float = 30) -> float:
+    """Move the first slider shown one step (back, if it is at its end) and time the figures changing."""
+    index = first_visible_slider(page, timeout)
+    handle = sliders(page).nth(index)
+    at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    return time_what_if(page, index=index, key="ArrowLeft" if at_end else "ArrowRight", timeout=timeout)
 
 
 def move_slider(page, index: int = 0, steps: int = 1, key: str = "ArrowRight") -> None:
