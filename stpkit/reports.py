@@ -52,7 +52,7 @@ def add_command(subparsers) -> None:
                              "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap)")
     parser.add_argument("--workers", metavar="N", type=_workers, default=None,
                         help=f"worker processes (default: the machine's cores, {cores()} here; "
-                             "0 runs everything in this process)")
+                             "0 runs everything in this process; not used with --scheduler)")
     parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")

@@ -100,7 +100,7 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     assert "6 reports" in run.stdout and "6 ok" in run.stdout and "\r" not in run.stdout  # no bar off a terminal
     check_complete(out)
     data = check_records(out)
-    assert data["summary"] == {"ok": 6, "failed": 0, "reused": 0, "not_run": 0}
+    assert data["summary"] == {"ok": 6, "failed": 0, "reused": 0, "not_run": 0, "carried": 0}
     assert data["run"]["executor"] == "2 local worker processes" and data["run"]["disclosure"] is True
     assert set(data["inputs"]["pack"]["files"]) >= {"localities.csv", "activity.csv", "pods.csv", "pack.toml"}
     assert data["versions"]["pandas"] and data["inputs"]["stpkit"]["source_hash"] == jobs.source_hash()

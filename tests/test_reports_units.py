@@ -284,6 +284,14 @@ def test_progress_bar_counts_localities_failures_and_time_left():
     assert "\r" in stream.getvalue() and "failed: something\n" in stream.getvalue()
 
 
+def test_progress_counts_reports_kept_from_before_towards_their_locality():
+    bar = progress.Progress(4, 2, 2, stream=io.StringIO(), enabled=True, already=2)
+    bar.already_done("A1")
+    bar.already_done("B2")
+    bar.advance("A1")
+    assert "1/2 localities, 3/4 reports" in bar.text(120)
+
+
 def test_progress_bar_is_quiet_when_not_a_terminal():
     stream = io.StringIO()  # not a TTY
     bar = progress.Progress(2, 1, 2, stream=stream)

@@ -331,6 +331,10 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
         }
 
     tracker = progress(len(plan), len(chosen), len(books), len(plan) - len(todo)) if progress else None
+    if tracker is not None and hasattr(tracker, "already_done"):
+        for job in plan:
+            if job.key in records:
+                tracker.already_done(job.locality_id)
     result = Result(out=out)
     interrupted = False
     last_write = 0.0

@@ -39,6 +39,10 @@ class Progress:
     def locality_done_count(self) -> int:
         return sum(1 for count in self.by_locality.values() if count >= self.per_locality)
 
+    def already_done(self, locality: str) -> None:
+        """Count a report that was up to date (not run again) towards its locality."""
+        self.by_locality[locality] = self.by_locality.get(locality, 0) + 1
+
     def advance(self, locality: str, failed: bool = False) -> None:
         self.done += 1
         self.failed += int(failed)
