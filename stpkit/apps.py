@@ -9,28 +9,35 @@ and workforce_gap as Voila apps behind one landing page:
     http://127.0.0.1:8866/apps/workforce_gap?pack=other     another pack under the served data folder
 
 How it is put together (server side, in the `stpkit apps` process):
-- `AppsServer` is a Voila application cut down to the apps: the landing page, /apps/<name>, and
-  only the static files, widget extensions and kernel channels a page needs. No file browser,
-  terminal, contents API or notebook editing exists; every other address answers a plain 404.
-- Kernels are preheated (Voila's pool): each app notebook runs in the background up to its
-  parameters cell, imports and warms everything, then waits for a page request. Code is stripped
-  from the pages and Voila lets the page send only widget messages to its kernel, never code.
+- `AppsServer` is a Voila application cut down to the apps: the landing page, /apps/<name>, the
+  charts' JavaScript, and only the static files, widget extensions and kernel channels a page
+  needs. No file browser, terminal, contents API or notebook editing exists; every other address
+  answers a plain 404. Code is stripped from the pages, and Voila lets a page send only widget
+  messages to its kernel, never code. Served on 127.0.0.1 unless --ip says otherwise.
 - ?locality= and ?pack= are checked before a kernel is used: an unknown locality, a pack outside
   the served data folder or any other query key is refused with a plain page.
+- Kernels are preheated (Voila's pool). The server reads each notebook through `prepare_notebook`,
+  which adds a cell after the parameters cell (`from_request`) and, for notebooks that build a
+  `stpkit.widgets` page, a last cell (`finish_request`). Such a notebook runs in full ahead of any
+  request, for the served pack and the whole footprint; when a page takes the kernel, the last cell
+  sets the page to the locality asked for (exactly what the page's own locality list does) and the
+  page is sent at once. A request for another pack gets a kernel of its own. Other notebooks wait
+  for their request right after the parameters cell, with everything imported and warmed.
+- Charts are Altair's offline Vega widgets; their JavaScript (Vega bundled by vl-convert, 0.9 MB)
+  is bundled once per machine (`offline_chart_js`), served at /stpkit/chart.js, preloaded by the
+  page and cached by the browser, instead of travelling inline with every chart. Nothing is
+  fetched from the internet (the page template drops Voila's Font Awesome CDN link).
 
-Kernel side (in each app kernel, set up through an IPython profile the server writes):
-- `kernel_setup()` hides tracebacks: they go to the server log and the page shows a plain message.
-- After the notebook's parameters cell, `from_request(pack, locality)` is applied to the
-  notebook's `pack` and `locality`: it waits for the page request (preheated kernels only learn
-  their request then) and returns the pack and locality the address asks for. Notebooks may also
-  call it themselves; it is a no-op outside `stpkit apps` (JupyterLab, papermill).
+Kernel side (each app kernel runs `kernel_setup()` through an IPython profile the server writes):
+tracebacks go to the server's log and the page reads a plain line; an error in a what-if update
+also shows in a banner at the top of the page. `from_request` is a no-op outside `stpkit apps`
+(JupyterLab, papermill), so the notebooks themselves need no change.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import re
 import shutil
@@ -38,7 +45,6 @@ import socket
 import sys
 import tempfile
 import threading
-import traceback
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,29 +332,12 @@ def finish_request(namespace: dict) -> None:
     if all(page.locality == locality for page in pages):
         return
 
-    def show_locality():
-        try:
-            for page in pages:
-                if page.locality != locality:
-                    page.set(locality=locality)
-        except Exception:
-            _show_plain_traceback(_shell(), *sys.exc_info()[:2], traceback.format_exc().splitlines())
-
-    # Set the locality just after this last cell has finished: Voila then sends the end of the page
-    # at once and the browser loads its scripts while the kernel works (it answers the page's first
-    # widget messages after this, with the locality's figures).
-    try:
-        import asyncio
-
-        asyncio.get_running_loop().call_later(0.1, show_locality)
-    except RuntimeError:
-        show_locality()
-
-
-def _shell():
-    from IPython import get_ipython
-
-    return get_ipython()
+    # Set here, before the page's end is sent: the browser's widget manager starts only then, so it
+    # finds every widget as the locality left it. (Setting it just after the cell, while the browser
+    # loads its scripts, was tried: a widget replaced meanwhile could be missing from the page.)
+    for page in pages:
+        if page.locality != locality:
+            page.set(locality=locality)
 
 
 def show_banner() -> None:
@@ -683,6 +672,7 @@ def _handlers_module():
     """Tornado handlers, built on first use so that importing stpkit.apps stays light."""
     import tornado.web
     from jupyter_server.base.handlers import JupyterHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
     from voila.static_file_handler import TemplateStaticFileHandler
     from voila.tornado.handler import TornadoVoilaHandler
 
@@ -764,6 +754,17 @@ def _handlers_module():
             except (AssertionError, ValueError):
                 raise tornado.web.HTTPError(404) from None
 
+    class ShutdownOnLeave(VoilaShutdownKernelHandler):
+        """POST /voila/api/shutdown/<kernel id>: a page that is closed stops its kernel.
+
+        The page sends this with navigator.sendBeacon, which cannot carry Jupyter's XSRF token, so
+        Voila's own handler refuses it (403) and the kernel would live on until culled. Stopping a
+        kernel needs its id, which only its page knows, so the check adds nothing here.
+        """
+
+        def check_xsrf_cookie(self):
+            return None
+
     class NotFoundHandler(PlainErrors, JupyterHandler):
         """Every other address: a plain 404 (no file browser, contents, terminals or editing here)."""
 
@@ -771,7 +772,7 @@ def _handlers_module():
             await super().prepare()
             raise tornado.web.HTTPError(404)
 
-    return LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, NotFoundHandler
+    return LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, NotFoundHandler
 
 
 def _server_class():
@@ -780,7 +781,8 @@ def _server_class():
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
 
-    LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, NotFoundHandler = _handlers_module()
+    LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, NotFoundHandler = \
+        _handlers_module()
     from jupyter_server.services.contents.largefilemanager import LargeFileManager
 
     class AppNotebooks(LargeFileManager):
@@ -820,7 +822,9 @@ def _server_class():
             keep = ("/api/kernels/", "/voila/templates/", "/voila/static/", "/voila/api/themes/",
                     "/voila/api/shutdown/", "/voila/query/", "/voila/labextensions/")
             handlers = [h for h in super().init_handlers() if any(part in h[0] for part in keep)]
-            handlers = [(h[0], TemplateFiles, *h[2:]) if "/voila/templates/" in h[0] else h for h in handlers]
+            swap = {"/voila/templates/": TemplateFiles, "/voila/api/shutdown/": ShutdownOnLeave}
+            handlers = [next(((h[0], cls, *h[2:]) for part, cls in swap.items() if part in h[0]), h)
+                        for h in handlers]
             catalogue = PackCatalogue()
             names = "|".join(re.escape(name) for name in APPS)
             handlers += [
@@ -882,8 +886,9 @@ def build_config(served: Served, ip: str, port: int, pool_size: int):
     for name in APPS:
         pools[f"{name}.ipynb"] = {"pool_size": pool_size}
     c.VoilaKernelManager.kernel_pools_config = pools
-    # refill a pool 3 s after a kernel is taken: the page that took it gets the CPU first
-    c.VoilaKernelManager.fill_delay = 3
+    # refill a pool 10 s after a kernel is taken: the page that took it (and any others opened at
+    # the same moment) get the CPU first; a refill runs the whole notebook
+    c.VoilaKernelManager.fill_delay = 10
     # a kernel whose page was closed without saying so is stopped after an idle hour
     c.MappingKernelManager.cull_idle_timeout = 3600
     c.MappingKernelManager.cull_interval = 300

@@ -191,6 +191,13 @@ class Offline:
         return page
 
     def close(self):
+        """Close every page as a person closing the tab would (each page stops its kernel), then the context."""
+        for page in list(self.context.pages):
+            try:
+                page.close(run_before_unload=True)
+            except Exception:
+                pass
+        time.sleep(0.2)  # the pages' last message (stop my kernel) leaves as they close
         self.context.close()
 
 
