@@ -129,4 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m stpkit.cli` runs this file as __main__, a second copy of the module: run the real
+    # stpkit.cli, whose UserError is the one the other modules raise
+    from stpkit.cli import main as _main
+
+    sys.exit(_main())

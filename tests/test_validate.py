@@ -299,3 +299,11 @@ def test_cli_help_for_each_command():
         result = run_cli(command, "--help")
         assert result.returncode == 0
         assert "PACK" in result.stdout
+
+
+@pytest.mark.e2e
+def test_cli_run_as_a_module_prints_errors_from_every_command_plainly(tmp_path):
+    """`python -m stpkit.cli` as well as `stpkit`: an error raised in another module is one plain line."""
+    result = run_cli("apps", "--pack", str(tmp_path), "--no-browser")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"stpkit: error: {tmp_path} is not a footprint pack (it has no pack.toml)"
