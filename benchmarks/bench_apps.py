@@ -103,6 +103,49 @@ def what_if_steps(page, steps: int) -> list[float]:
     return out
 
 
+def cpu_seconds(pid: int, exclude: int | None = None) -> float:
+    """CPU seconds used so far by a process's children and grandchildren (less one subtree)."""
+    import psutil
+
+    skip = set()
+    if exclude is not None:
+        try:
+            skip = {exclude} | {p.pid for p in psutil.Process(exclude).children(recursive=True)}
+        except psutil.NoSuchProcess:
+            pass
+    total = 0.0
+    for child in psutil.Process(pid).children(recursive=True):
+        if child.pid in skip:
+            continue
+        try:
+            times = child.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def http_burst(url: str, plan: list[tuple[str, str]]) -> list[float]:
+    """Seconds until each of these app pages has been sent in full, all asked for at the same moment."""
+    import threading
+    import urllib.request
+
+    times = [0.0] * len(plan)
+    start = time.perf_counter()
+
+    def fetch(i, app, locality):
+        with urllib.request.urlopen(f"{url}apps/{app}?locality={locality}", timeout=600) as response:
+            response.read()
+        times[i] = time.perf_counter() - start
+
+    threads = [threading.Thread(target=fetch, args=(i, *item)) for i, item in enumerate(plan)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times
+
+
 def wait_pool(server: AppsServer, warmed: int, timeout: float = 300) -> int:
     """Wait until `warmed` kernels have warmed up in total; returns the count."""
     server.wait_warm(warmed, timeout=timeout)
@@ -176,19 +219,27 @@ def main() -> int:
             contexts = [Offline(browser) for _ in range(args.sessions)]
             pages = [c.new_page() for c in contexts]
             plan = [(APP_NAMES[i % len(APP_NAMES)], f"MSE{(i * 3) % 26 + 1:02d}") for i in range(args.sessions)]
+            import psutil
+
+            cpu_server, cpu_browser = cpu_seconds(server.process.pid), cpu_seconds(os.getpid(), exclude=server.process.pid)
             opened = time.perf_counter()
             for page, (app, locality) in zip(pages, plan):
                 page.goto(f"{server.url}apps/{app}?locality={locality}", wait_until="commit", timeout=120_000)
             load_ready = [wait_ready(page, timeout=600) for page in pages]
             all_ready = time.perf_counter() - opened
+            cpu_server = cpu_seconds(server.process.pid) - cpu_server
+            cpu_browser = cpu_seconds(os.getpid(), exclude=server.process.pid) - cpu_browser
             load_what_if = [median(what_if_steps(page, 3)) for page in pages]
             blocked = sum(len(c.blocked) for c in contexts)
             memory = [k.memory_full_info() for k in server.kernels()]
-            import psutil
-
             server_rss = psutil.Process(server.process.pid).memory_info().rss / 2**20
             for c in contexts:
                 c.close()
+
+            # the server alone: SESSIONS pages asked for at once over HTTP, no browser on this machine
+            wait_pool(server, warmed + min(args.sessions, args.pool_size * len(APP_NAMES)), timeout=600)
+            time.sleep(1.0)
+            html_s = http_burst(server.url, plan)
     finally:
         server.stop()
 
@@ -203,12 +254,17 @@ def main() -> int:
                  "ready_s": [round(x, 2) for x in load_ready],
                  "what_if_median_s": [round(x, 3) for x in load_what_if], "blocked_requests": blocked,
                  "kernels": len(memory), "kernel_rss_mib_median": round(median(rss)), "kernel_rss_mib_max": round(rss[-1]),
-                 "kernel_uss_mib_median": round(median(uss)), "server_rss_mib": round(server_rss)},
+                 "kernel_uss_mib_median": round(median(uss)), "server_rss_mib": round(server_rss),
+                 "cpu_s_server_and_kernels": round(cpu_server, 1), "cpu_s_browser": round(cpu_browser, 1),
+                 "http_only_all_sent_s": round(max(html_s), 2), "http_only_sent_s": [round(x, 2) for x in html_s]},
         "load_average_end": os.getloadavg(),
     })
     print(f"\nload: {args.sessions} sessions opened at once, all ready in {all_ready:.1f} s "
           f"(each {min(load_ready):.1f}-{max(load_ready):.1f} s from its own start); what-if afterwards "
           f"median {median(load_what_if):.3f} s, worst {max(load_what_if):.3f} s; requests off the machine: {blocked}")
+    print(f"  CPU used meanwhile: server and kernels {cpu_server:.0f} s, the browser (same machine) "
+          f"{cpu_browser:.0f} s; the same {args.sessions} pages asked for over HTTP alone were all sent "
+          f"in {max(html_s):.1f} s (each {min(html_s):.1f}-{max(html_s):.1f} s)")
     print(f"memory: {len(memory)} kernels, RSS median {median(rss):.0f} MiB (max {rss[-1]:.0f}), "
           f"USS median {median(uss):.0f} MiB; server {server_rss:.0f} MiB")
 

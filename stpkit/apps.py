@@ -80,6 +80,7 @@ ENV_DATA = "STPKIT_APPS_DATA"     # the served data folder: ?pack=NAME means DAT
 ENV_PACK = "STPKIT_APPS_PACK"     # the pack served when the address names none
 ENV_CHART_JS = "STPKIT_APPS_CHART_JS"  # Altair's offline chart JavaScript, bundled once per machine
 ENV_CHART_URL = "STPKIT_APPS_CHART_URL"  # the path the server serves that JavaScript at
+ENV_WARM_DIR = "STPKIT_APPS_WARM"  # a preheated kernel puts a file named after itself here once it is warm
 QUERY_KEYS = ("locality", "pack")
 ALL = "all"
 
@@ -251,8 +252,7 @@ def _known_request(wait: bool) -> dict | None:
         from voila.utils import wait_for_request
 
         warm_up()
-        _server_log(f"stpkit apps: kernel {os.environ.get('VOILA_KERNEL_ID', '?')[:8]} warmed up, "
-                    "waiting for a page request")
+        _say_warm()
         wait_for_request()
         if "QUERY_STRING" not in os.environ:
             # the wait ended with no request: the server is stopping; leave without a fuss
@@ -261,6 +261,37 @@ def _known_request(wait: bool) -> dict | None:
     _request = parse_query(os.environ.get("QUERY_STRING", ""))
     _charts_from_server()
     return _request
+
+
+def _say_warm() -> None:
+    """Tell the server this preheated kernel has run its notebook and waits for a page (see `warm_kernel`)."""
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    folder = os.environ.get(ENV_WARM_DIR)
+    if folder and re.fullmatch(r"[0-9a-f-]+", kernel_id):
+        try:
+            Path(folder, kernel_id).touch()
+        except OSError:
+            pass
+    _server_log(f"stpkit apps: kernel {kernel_id[:8] or '?'} warmed up, waiting for a page request")
+
+
+def warm_kernel(pool: list, warm_dir: str | Path | None) -> bool:
+    """Put a warm kernel (one that has run its notebook and waits) first in a Voila kernel pool.
+
+    False when there is none: every preheated kernel is taken or still warming up. Voila would
+    then make the page wait for the next kernel in line to warm up, behind the pages before it;
+    a kernel of the page's own, started at once, is sooner.
+    """
+    if not warm_dir:
+        return False
+    for i, task in enumerate(pool):
+        if not task.done() or task.cancelled() or task.exception() is not None:
+            continue
+        kernel_id = task.result().get("kernel_id", "")
+        if kernel_id and Path(warm_dir, kernel_id).is_file():
+            pool.insert(0, pool.pop(i))
+            return True
+    return False
 
 
 def _charts_from_server() -> None:
@@ -668,6 +699,34 @@ def landing_page(served: Served, catalogue: PackCatalogue, pack_name: str | None
                    apps=apps, first_app=next(iter(APPS)), base_url=base_url, pack_path=str(pack_path))
 
 
+# ipywidgets' page code gives a widget's model 2 s to arrive before it gives up on drawing the widget
+# for good (an empty space where the controls should be), and the kernel 4 s to send every model at
+# once before asking for them one by one. Ten pages opening at once on two cores can take longer:
+# the apps serve that code with 60 s and 30 s. (ipywidgets issue #4026 proposes waiting for the
+# model instead of a fixed time; until then, this is the downstream patch its reporters use.)
+WIDGET_WAIT_PATCHES = (
+    (re.compile(r"(for\(;Date\.now\(\)-\w+<)2e3(;\))"), r"\g<1>6e4\g<2>"),
+    (re.compile(r'("Control comm did not respond in time"\)\)?,)4e3(\))'), r"\g<1>3e4\g<2>"),
+)
+_patched_js: dict[str, bytes | None] = {}
+
+
+def patient_widget_js(path: str | Path) -> bytes | None:
+    """The widget manager's JavaScript at `path` with WIDGET_WAIT_PATCHES applied; None for any other file."""
+    key = str(path)
+    if key not in _patched_js:
+        _patched_js[key] = None
+        if key.endswith(".js") and "@jupyter-widgets" in key:
+            text = Path(path).read_text(encoding="utf-8")
+            if "widget model not found" in text:
+                patched = text
+                for pattern, replacement in WIDGET_WAIT_PATCHES:
+                    patched = pattern.sub(replacement, patched)
+                if patched != text:
+                    _patched_js[key] = patched.encode("utf-8")
+    return _patched_js[key]
+
+
 def _handlers_module():
     """Tornado handlers, built on first use so that importing stpkit.apps stays light."""
     import tornado.web
@@ -712,9 +771,13 @@ def _handlers_module():
             self.served, self.catalogue = served, catalogue
 
         cold = False
+        notebook_name = ""
 
         def should_use_rendered_notebook(self, *args, **kwargs):
-            return not self.cold and super().should_use_rendered_notebook(*args, **kwargs)
+            if self.cold or not super().should_use_rendered_notebook(*args, **kwargs):
+                return False
+            pools = getattr(self.kernel_manager, "_pools", {})
+            return warm_kernel(pools.get(self.notebook_name, []), os.environ.get(ENV_WARM_DIR))
 
         @tornado.web.authenticated
         async def get(self, name):
@@ -728,7 +791,8 @@ def _handlers_module():
             # a preheated page was drawn for the served pack: another pack needs a kernel of its own
             self.cold = (pack_path != self.served.pack.resolve()
                          and notebook_draws_whole_page_first(self.served.notebooks / f"{name}.ipynb"))
-            async for chunk in self.get_generator(path=f"{name}.ipynb"):
+            self.notebook_name = f"{name}.ipynb"
+            async for chunk in self.get_generator(path=self.notebook_name):
                 self.write(chunk)
                 self.flush()
 
@@ -754,6 +818,22 @@ def _handlers_module():
             except (AssertionError, ValueError):
                 raise tornado.web.HTTPError(404) from None
 
+    from jupyter_server.base.handlers import FileFindHandler
+
+    class ExtensionFiles(PlainErrors, FileFindHandler):
+        """Voila's JupyterLab extension files, the widget manager's waits made patient (WIDGET_WAIT_PATCHES)."""
+
+        @classmethod
+        def get_content(cls, abspath, start=None, end=None):
+            patched = patient_widget_js(abspath)
+            if patched is None:
+                return super().get_content(abspath, start, end)
+            return patched[start:end]
+
+        def get_content_size(self):
+            patched = patient_widget_js(self.absolute_path)
+            return super().get_content_size() if patched is None else len(patched)
+
     class ShutdownOnLeave(VoilaShutdownKernelHandler):
         """POST /voila/api/shutdown/<kernel id>: a page that is closed stops its kernel.
 
@@ -772,7 +852,7 @@ def _handlers_module():
             await super().prepare()
             raise tornado.web.HTTPError(404)
 
-    return LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, NotFoundHandler
+    return LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, ExtensionFiles, NotFoundHandler
 
 
 def _server_class():
@@ -781,8 +861,8 @@ def _server_class():
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
 
-    LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, NotFoundHandler = \
-        _handlers_module()
+    LandingHandler, AppHandler, ChartScriptHandler, TemplateFiles, ShutdownOnLeave, ExtensionFiles, \
+        NotFoundHandler = _handlers_module()
     from jupyter_server.services.contents.largefilemanager import LargeFileManager
 
     class AppNotebooks(LargeFileManager):
@@ -822,7 +902,8 @@ def _server_class():
             keep = ("/api/kernels/", "/voila/templates/", "/voila/static/", "/voila/api/themes/",
                     "/voila/api/shutdown/", "/voila/query/", "/voila/labextensions/")
             handlers = [h for h in super().init_handlers() if any(part in h[0] for part in keep)]
-            swap = {"/voila/templates/": TemplateFiles, "/voila/api/shutdown/": ShutdownOnLeave}
+            swap = {"/voila/templates/": TemplateFiles, "/voila/api/shutdown/": ShutdownOnLeave,
+                    "/voila/labextensions/": ExtensionFiles}
             handlers = [next(((h[0], cls, *h[2:]) for part, cls in swap.items() if part in h[0]), h)
                         for h in handlers]
             catalogue = PackCatalogue()
@@ -886,14 +967,63 @@ def build_config(served: Served, ip: str, port: int, pool_size: int):
     for name in APPS:
         pools[f"{name}.ipynb"] = {"pool_size": pool_size}
     c.VoilaKernelManager.kernel_pools_config = pools
-    # refill a pool 10 s after a kernel is taken: the page that took it (and any others opened at
-    # the same moment) get the CPU first; a refill runs the whole notebook
-    c.VoilaKernelManager.fill_delay = 10
+    # Refill a pool 5 s after a kernel is taken: a refill runs the whole notebook, and the page that
+    # took the kernel loads first. A page finding no warm kernel gets one of its own at once.
+    c.VoilaKernelManager.fill_delay = 5
     # a kernel whose page was closed without saying so is stopped after an idle hour
     c.MappingKernelManager.cull_idle_timeout = 3600
     c.MappingKernelManager.cull_interval = 300
     c.MappingKernelManager.cull_connected = False
     return c
+
+
+def share_compiled_templates() -> None:
+    """Compile Voila's page templates once per server, not once per page.
+
+    Voila renders each page with a new nbconvert exporter, and each exporter makes a new Jinja
+    environment that parses and compiles every template again: under ten pages at once that was
+    four tenths of the server's time. A shared bytecode cache keeps the compiled templates; a
+    template whose source changes is compiled again (Jinja checks each source's checksum).
+    """
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    create = TemplateExporter._create_environment
+    if getattr(create, "stpkit_shared", False):
+        return
+
+    def create_environment(self):
+        environment = create(self)
+        environment.bytecode_cache = _TEMPLATE_CACHE
+        return environment
+
+    create_environment.stpkit_shared = True
+    TemplateExporter._create_environment = create_environment
+
+
+class _MemoryBytecodeCache:
+    """Compiled Jinja templates kept in memory, apart for async and plain environments."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def get_bucket(self, environment, name, filename, source):
+        from jinja2.bccache import Bucket, BytecodeCache
+
+        helper = BytecodeCache()
+        key = helper.get_cache_key(f"{'async' if environment.is_async else 'sync'}|{name}", filename)
+        bucket = Bucket(environment, key, helper.get_source_checksum(source))
+        if key in self.store:
+            bucket.bytecode_from_string(self.store[key])
+        return bucket
+
+    def set_bucket(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self.store.clear()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
 
 
 def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_size: int = DEFAULT_POOL_SIZE,
@@ -912,11 +1042,14 @@ def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_
                        # pages with live controls and charts, whatever the caller's shell says
                        "STPKIT_DISPLAY": "interactive",
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    (ipython_dir / "warm").mkdir()
+    os.environ[ENV_WARM_DIR] = str(ipython_dir / "warm")
     templates = ipython_dir / "templates"
     templates.mkdir()
     page = (TEMPLATES_DIR / "index.html.j2").read_text(encoding="utf-8")
     (templates / "index.html.j2").write_text(page.replace("@CHART_JS_URL@", os.environ[ENV_CHART_URL].lstrip("/")),
                                              encoding="utf-8")
+    share_compiled_templates()
     AppsServer = _server_class()
     app = AppsServer(config=build_config(served, ip, port, pool_size))
     app.served = served

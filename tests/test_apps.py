@@ -253,6 +253,106 @@ def test_kernel_profile_runs_the_setup_in_every_app_kernel(tmp_path):
     compile(config, "ipython_kernel_config.py", "exec")
 
 
+@pytest.mark.unit
+def test_a_page_gets_a_warm_kernel_when_there_is_one_and_else_its_own(monkeypatch, tmp_path):
+    """Voila's pool holds kernels still warming up; a page must not queue behind them."""
+
+    async def scenario():
+        async def started(kernel_id, delay=0.0):
+            await asyncio.sleep(delay)
+            return {"kernel_id": kernel_id}
+
+        warming = asyncio.ensure_future(started("aaaa-1", delay=60))
+        done_cold = asyncio.ensure_future(started("bbbb-2"))     # started, notebook still running
+        done_warm = asyncio.ensure_future(started("cccc-3"))     # started and waiting for a page
+        await asyncio.sleep(0.01)
+        (tmp_path / "cccc-3").touch()
+        pool = [warming, done_cold, done_warm]
+        assert apps.warm_kernel(pool, tmp_path) is True
+        assert pool == [done_warm, warming, done_cold]            # Voila takes the first
+        assert apps.warm_kernel([warming, done_cold], tmp_path) is False
+        assert apps.warm_kernel([], tmp_path) is False
+        assert apps.warm_kernel(pool, None) is False
+        warming.cancel()
+        assert apps.warm_kernel([warming], tmp_path) is False
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.unit
+def test_a_warm_kernel_says_so_in_the_warm_folder_and_the_log(monkeypatch, tmp_path):
+    monkeypatch.setenv(apps.ENV_WARM_DIR, str(tmp_path))
+    monkeypatch.setenv("VOILA_KERNEL_ID", "0f1e2d3c-aaaa-bbbb-cccc-000000000001")
+    apps._say_warm()
+    assert (tmp_path / "0f1e2d3c-aaaa-bbbb-cccc-000000000001").is_file()
+    monkeypatch.setenv("VOILA_KERNEL_ID", "../escape")
+    apps._say_warm()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0f1e2d3c-aaaa-bbbb-cccc-000000000001"]
+
+
+@pytest.mark.unit
+def test_widget_code_waits_longer_for_its_models(tmp_path):
+    folder = tmp_path / "@jupyter-widgets" / "jupyterlab-manager" / "static"
+    folder.mkdir(parents=True)
+    code = ('async get_model(e){let t=this._models[e];if(void 0===t){let o=Date.now();for(;Date.now()-o<2e3;)'
+            '{await 0}throw Error("widget model not found")}return t}'
+            'o.send({method:"request_states"},{}),setTimeout(()=>l("Control comm did not respond in time"),4e3)})')
+    (folder / "32.js").write_text(code, encoding="utf-8")
+    (folder / "other.js").write_text("let a=2e3;", encoding="utf-8")
+    patched = apps.patient_widget_js(folder / "32.js").decode("utf-8")
+    assert "Date.now()-o<6e4;" in patched and "in time\"),3e4)" in patched
+    assert patched.replace("6e4", "2e3").replace("3e4", "4e3") == code
+    assert apps.patient_widget_js(folder / "other.js") is None
+
+
+@pytest.mark.integration
+def test_the_installed_widget_manager_is_the_one_patched():
+    """If ipywidgets changes its code, the patch must be looked at again (this test says so)."""
+    import jupyterlab_widgets
+    from jupyter_core.paths import jupyter_path
+
+    files = [f for root in jupyter_path("labextensions")
+             for f in Path(root, "@jupyter-widgets", "jupyterlab-manager", "static").glob("*.js")]
+    patched = [f for f in files if apps.patient_widget_js(f) is not None]
+    assert len(patched) == 1, f"jupyterlab_widgets {jupyterlab_widgets.__version__}: patched {patched}"
+    text = apps.patient_widget_js(patched[0]).decode("utf-8")
+    assert "<6e4;" in text and "in time\"),3e4)" in text
+
+
+@pytest.mark.unit
+def test_page_templates_are_compiled_once_for_every_page_and_again_when_changed(tmp_path):
+    import jinja2
+
+    (tmp_path / "page.j2").write_text("Hello {{ who }}", encoding="utf-8")
+    cache = apps._MemoryBytecodeCache()
+
+    def environment(is_async=False):
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), bytecode_cache=cache,
+                                  enable_async=is_async)
+
+    assert environment().get_template("page.j2").render(who="Basildon") == "Hello Basildon"
+    assert len(cache.store) == 1
+    second = environment()
+    second.compile = lambda *a, **k: pytest.fail("compiled again")
+    assert second.get_template("page.j2").render(who="Thurrock") == "Hello Thurrock"
+    asynchronous = environment(is_async=True)  # async templates compile to other code: kept apart
+    assert asyncio.run(asynchronous.get_template("page.j2").render_async(who="Rayleigh")) == "Hello Rayleigh"
+    assert len(cache.store) == 2
+    (tmp_path / "page.j2").write_text("Goodbye {{ who }}", encoding="utf-8")
+    assert environment().get_template("page.j2").render(who="Maldon") == "Goodbye Maldon"
+
+
+@pytest.mark.unit
+def test_the_server_shares_compiled_templates_between_exporters(monkeypatch):
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    monkeypatch.setattr(TemplateExporter, "_create_environment", TemplateExporter._create_environment)  # put back after
+    apps.share_compiled_templates()
+    apps.share_compiled_templates()  # twice changes nothing
+    assert getattr(TemplateExporter._create_environment, "stpkit_shared", False)
+    assert TemplateExporter()._create_environment().bytecode_cache is apps._TEMPLATE_CACHE
+
+
 @pytest.mark.integration
 def test_offline_chart_javascript_is_bundled_once_and_kept():
     path = apps.offline_chart_js()  # the servers in these tests use the same file
@@ -442,3 +542,17 @@ def test_the_page_cannot_send_code_to_its_kernel(fixture_server, tmp_path):
     assert "kernel_info_reply" in kinds
     assert not kinds & {"execute_reply", "execute_input", "inspect_reply"}
     assert not marker.exists()
+
+
+@pytest.mark.e2e
+def test_the_widget_manager_is_served_patient(fixture_server):
+    """The page gets the widget manager that waits 60 s for a model (see apps.WIDGET_WAIT_PATCHES)."""
+    from jupyter_core.paths import jupyter_path
+
+    files = [f for root in jupyter_path("labextensions")
+             for f in Path(root, "@jupyter-widgets", "jupyterlab-manager", "static").glob("*.js")
+             if apps.patient_widget_js(f) is not None]
+    status, body, headers = _get(f"{fixture_server.url}voila/labextensions/@jupyter-widgets/jupyterlab-manager/"
+                                 f"static/{files[0].name}")
+    assert status == 200 and "<6e4;" in body and "<2e3;" not in body
+    assert int(headers["Content-Length"]) == len(body.encode("utf-8"))
