@@ -963,6 +963,9 @@ def build_config(served: Served, ip: str, port: int, pool_size: int):
     c.VoilaExecutor.cell_error_instruction = PLAIN_ERROR
     # no time limit on a cell: a preheated kernel waits in its parameters cell until a page asks for it
     c.VoilaExecutor.timeout = None
+    # a kernel started for a page on a busy machine may take more than Voila's minute to answer; the
+    # page would then say "Running ..." for ever
+    c.VoilaExecutor.startup_timeout = 600
     pools = {"default": {"pool_size": 0}}
     for name in APPS:
         pools[f"{name}.ipynb"] = {"pool_size": pool_size}

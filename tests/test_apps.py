@@ -556,3 +556,14 @@ def test_the_widget_manager_is_served_patient(fixture_server):
                                  f"static/{files[0].name}")
     assert status == 200 and "<6e4;" in body and "<2e3;" not in body
     assert int(headers["Content-Length"]) == len(body.encode("utf-8"))
+
+
+@pytest.mark.unit
+def test_server_configuration_keeps_pages_alive_on_a_busy_machine(tmp_path):
+    served = apps.Served(pack=Path(DEFAULT_PACK), data_dir=Path(DEFAULT_PACK).parent, notebooks=tmp_path)
+    c = apps.build_config(served, "127.0.0.1", 8866, pool_size=2)
+    assert c.VoilaExecutor.startup_timeout >= 300 and c.VoilaExecutor.timeout is None
+    assert c.VoilaKernelManager.fill_delay > 0
+    assert {name: v["pool_size"] for name, v in c.VoilaKernelManager.kernel_pools_config.items()} == \
+        {"default": 0, **{f"{name}.ipynb": 2 for name in apps.APPS}}
+    assert c.VoilaConfiguration.strip_sources and not c.VoilaConfiguration.show_tracebacks

@@ -46,9 +46,9 @@ def data_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(data_folder):
-    """`stpkit apps` serving the real notebooks, one preheated kernel per app."""
+    """`stpkit apps` serving the real notebooks, as shipped: two preheated kernels per app."""
     running = AppsServer(ARTIFACTS / "server-browser.log", pack=data_folder / "mid_south_essex",
-                         data=data_folder, pool_size=1)
+                         data=data_folder, pool_size=apps.DEFAULT_POOL_SIZE)
     try:
         running.wait_up()
         running.wait_warm()

@@ -104,11 +104,17 @@ class AppsServer:
             time.sleep(0.2)
 
     def kernels(self):
-        """psutil processes of the server's kernels."""
+        """psutil processes of the server's running kernels (a kernel that has just stopped is not one)."""
         import psutil
 
-        return [p for p in psutil.Process(self.process.pid).children(recursive=True)
-                if "ipykernel" in " ".join(p.cmdline())]
+        running = []
+        for process in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if process.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(process.cmdline()):
+                    running.append(process)
+            except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                pass
+        return running
 
     def stop(self, timeout: float = 30) -> None:
         """Stop the server as Ctrl+C would; it stops its kernels. Kill what is left after `timeout`."""
