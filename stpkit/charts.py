@@ -400,7 +400,10 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
     data = _columns(frame, x, value, series, *(band or ()), facet)
     xs = _order(data[x], x_order)
     fmt = ".0%" if percent else value_format
-    x_enc = alt.X(x, type="ordinal", title=x_title, sort=xs, axis=alt.Axis(labelAngle=0 if len(xs) <= 8 else -40))
+    # labels such as "2015/16" lie flat only where each has room (a small panel of a facet has less)
+    plot_width = max(width // facet_columns - 30, 150) if facet else width
+    flat = len(xs) <= 8 and plot_width / max(len(xs), 1) >= 55
+    x_enc = alt.X(x, type="ordinal", title=x_title, sort=xs, axis=alt.Axis(labelAngle=0 if flat else -40))
     y_enc = alt.Y(value, type="quantitative", title=value_title,
                   axis=alt.Axis(format=".0%" if percent else _axis_format(data[value])))
     enc = dict(x=x_enc, y=y_enc)
@@ -442,7 +445,7 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
     if facet:
         panels = _order(data[facet], None)
         chart = alt.layer(*layers)  # the facet carries the data
-        chart.width, chart.height = max(width // facet_columns - 30, 150), 180
+        chart.width, chart.height = plot_width, 180
         chart = chart.facet(facet=alt.Facet(facet, type="nominal", sort=panels, title=None,
                                             header=alt.Header(labelFontSize=12, labelFontWeight="bold",
                                                               labelLimit=300)),

@@ -166,3 +166,18 @@ def test_static_charts_are_inline_svg_with_no_script(places):
     assert fragment.count("<svg") == 1 and "<script" not in fragment
     assert "Savings by locality" in fragment
     assert charts.to_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.unit
+def test_year_labels_lie_flat_only_where_each_has_room():
+    """Six financial years under a full-width chart lie flat; under a small panel of a facet they slant."""
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2021)]
+    frame = pd.DataFrame({"year": years * 2, "fte": range(12), "group": ["GPs"] * 6 + ["Nurses"] * 6})
+
+    def angle(chart) -> float:
+        spec = chart.to_dict()
+        layers = spec["spec"]["layer"] if "spec" in spec else spec["layer"]
+        return layers[0]["encoding"]["x"]["axis"]["labelAngle"]
+
+    assert angle(charts.lines(frame, "year", "fte", title="Wide", value_title="FTE")) == 0
+    assert angle(charts.lines(frame, "year", "fte", title="Panels", value_title="FTE", facet="group")) == -40
