@@ -727,6 +727,15 @@ def patient_widget_js(path: str | Path) -> bytes | None:
     return _patched_js[key]
 
 
+_HASHED_NAME = re.compile(r"[./][0-9a-f]{8,}\.js$")
+
+
+def cacheable_extension_file(path: str, arguments: dict) -> bool:
+    """Whether an extension file's address names one version of it for good: a content hash in its
+    name (remoteEntry.698dcaf7.js) or in ?v= (the widget manager's chunks ask with ?v=HASH)."""
+    return bool(_HASHED_NAME.search(path)) or bool(arguments.get("v"))
+
+
 def _handlers_module():
     """Tornado handlers, built on first use so that importing stpkit.apps stays light."""
     import tornado.web
@@ -821,7 +830,17 @@ def _handlers_module():
     from jupyter_server.base.handlers import FileFindHandler
 
     class ExtensionFiles(PlainErrors, FileFindHandler):
-        """Voila's JupyterLab extension files, the widget manager's waits made patient (WIDGET_WAIT_PATCHES)."""
+        """Voila's JupyterLab extension files, the widget manager's waits made patient (WIDGET_WAIT_PATCHES).
+
+        Voila serves these with "no-cache", so a page asks again for each of them (about 20) on every
+        visit; a file whose name or address carries its content hash (`cacheable_extension_file`)
+        is kept by the browser instead, as JupyterLab itself does.
+        """
+
+        def set_headers(self):
+            super().set_headers()
+            if cacheable_extension_file(self.request.path, self.request.arguments):
+                self.set_header("Cache-Control", "public, max-age=31536000, immutable")
 
         @classmethod
         def get_content(cls, abspath, start=None, end=None):

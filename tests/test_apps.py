@@ -486,6 +486,37 @@ def test_an_app_page_holds_no_code(fixture_server):
 
 
 @pytest.mark.e2e
+def test_the_page_loads_its_front_end_once_and_early(fixture_server):
+    """voila.js comes once, right after the page's settings (not after the last cell), loaded async."""
+    status, body, _ = _get(fixture_server.url + "apps/needs_analysis?locality=MSE05")
+    assert status == 200
+    scripts = re.findall(r"<script[^>]*voila\.js[^>]*>", body)
+    assert scripts == ['<script async src="/voila/static/voila.js">']
+    config = body.index('id="jupyter-config-data"')
+    assert config < body.index(scripts[0]) < body.index('cell-index="1"')
+    assert body.index("window.voila_finish()") > body.index('cell-index="1"')
+
+
+@pytest.mark.unit
+def test_only_extension_files_named_by_their_content_are_cached_for_good():
+    assert apps.cacheable_extension_file("/voila/labextensions/anywidget/static/remoteEntry.698dcaf7.js", {})
+    assert apps.cacheable_extension_file("/voila/labextensions/x/static/452.1926530ab7f8e046.js", {})
+    assert apps.cacheable_extension_file("/voila/labextensions/x/static/452.js", {"v": [b"1926530ab7f8e046"]})
+    assert not apps.cacheable_extension_file("/voila/labextensions/x/static/style.js", {})
+    assert not apps.cacheable_extension_file("/voila/labextensions/x/package.json", {})
+
+
+@pytest.mark.e2e
+def test_extension_files_are_kept_by_the_browser(fixture_server):
+    from jupyter_core.paths import jupyter_path
+
+    entry = next(f for root in jupyter_path("labextensions")
+                 for f in Path(root, "anywidget", "static").glob("remoteEntry.*.js"))
+    status, _, headers = _get(f"{fixture_server.url}voila/labextensions/anywidget/static/{entry.name}")
+    assert status == 200 and "immutable" in headers["Cache-Control"]
+
+
+@pytest.mark.e2e
 def test_a_foreign_host_name_is_refused(fixture_server):
     """Served on 127.0.0.1 only, the server also refuses pages reached through another name."""
     status, body, _ = _get(fixture_server.url, headers={"Host": "attacker.example"})

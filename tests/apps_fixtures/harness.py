@@ -116,6 +116,18 @@ class AppsServer:
                 pass
         return running
 
+    def kernel(self, kernel_id: str):
+        """The running kernel process with this id (its connection file is named after it), or None."""
+        import psutil
+
+        for process in self.kernels():
+            try:
+                if any(f"kernel-{kernel_id}.json" in part for part in process.cmdline()):
+                    return process
+            except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                pass
+        return None
+
     def stop(self, timeout: float = 30) -> None:
         """Stop the server as Ctrl+C would; it stops its kernels. Kill what is left after `timeout`."""
         import psutil
