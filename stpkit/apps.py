@@ -27,6 +27,9 @@ How it is put together (server side, in the `stpkit apps` process):
   is bundled once per machine (`offline_chart_js`), served at /stpkit/chart.js, preloaded by the
   page and cached by the browser, instead of travelling inline with every chart. Nothing is
   fetched from the internet (the page template drops Voila's Font Awesome CDN link).
+- The page template (app_templates/index.html.j2) loads Voila's front end right after the page's
+  settings instead of after the last cell, so the browser compiles it while a preheated kernel sets
+  its page to the locality; extension files named by their content hash are cached for good.
 
 Kernel side (each app kernel runs `kernel_setup()` through an IPython profile the server writes):
 tracebacks go to the server's log and the page reads a plain line; an error in a what-if update
