@@ -173,3 +173,28 @@ def system_savings(initiatives: pd.DataFrame) -> pd.DataFrame:
                           "net_system_savings_gbp": values[keep], "is_total": False})
     total = pd.DataFrame([{"initiative": "Total", "net_system_savings_gbp": values[keep].sum(), "is_total": True}])
     return pd.concat([table, total], ignore_index=True)
+
+
+def initiative_shares(initiatives: pd.DataFrame | None) -> pd.DataFrame:
+    """Each initiative's acute stranded cost and investment as shares of its gross savings.
+
+    What ``stpkit.investment`` takes off the gross savings of the scheme of the same name: the
+    stranded cost (hospital cost that does not go when the activity goes) and the reinvestment in the
+    services that replace the activity (seed 003's "Invest" line). Seed 003: Frailty and EoL
+    6.9 / 26.3 = 26.2% stranded and 14.5 / 26.3 = 55.1% reinvested. Only initiatives with a gross
+    saving above 0 (totals left out); a missing stranded cost or investment counts as 0.
+    Columns: initiative, gross_savings_gbp, stranded_share, reinvestment_share.
+    """
+    columns = ["initiative", "gross_savings_gbp", "stranded_share", "reinvestment_share"]
+    if initiatives is None or not len(initiatives):
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "initiative" else float) for c in columns})
+    rows = initiatives.loc[~_is_total(initiatives["initiative"])]
+    gross = _numbers(rows, "gross_savings")
+    keep = gross > 0
+    gross = gross[keep]
+    return pd.DataFrame({
+        "initiative": rows["initiative"].astype(str).to_numpy()[keep],
+        "gross_savings_gbp": gross,
+        "stranded_share": np.nan_to_num(_numbers(rows, "stranded_cost")[keep]) / gross,
+        "reinvestment_share": np.nan_to_num(_numbers(rows, "investment")[keep]) / gross,
+    })[columns]

@@ -17,17 +17,35 @@ What a planner gets here:
   plan years. Default ``"investment"``: savings in a year are in step with the share of the
   investment already spent a year earlier (``savings_lag_years = 1``), because seed 003 expects the
   investments to be self-funding within 12 months and says full investment is needed for full
-  benefits by 2020/21. The other choice, ``"linear"``, ramps savings in equal steps from the base
-  year to the full amount in the horizon year. Both are pack.toml ``[investment]`` settings.
-- Cash flow by year: investment out, savings in, net and cumulative net position, NPV at the pack's
-  discount rate with the first plan year undiscounted (factor ``1 / (1 + r) ** (t - first)``), and
-  the payback year: the first year from which the cumulative net position stays at or above zero
-  (None, shown as "not within the plan", if it is still below zero at the end).
+  benefits by 2020/21. The other choice, ``"linear"``, ramps savings in equal steps, starting
+  ``savings_lag_years`` after the base year. Whatever the ramp and the lag, savings reach the full
+  amount in the horizon year (the plan's promise) and stay there. Both are pack.toml
+  ``[investment]`` settings.
+- The money a finance director signs: gross savings (activity avoided x unit cost) are not cash
+  released. From them come off (``benefit_lines``): the acute **stranded cost** (hospital cost that
+  does not go when the activity goes), the **reinvestment** in the services that replace the
+  activity, both as shares of the gross savings (per initiative from initiatives.csv, seed 003's
+  "Acute stranded cost" and "Invest" lines, matched to schemes.csv by name; else pods.csv
+  ``stranded_share`` and ``reinvestment_share``; else 0), and the **running cost** of the new roles
+  from their start year (roles.csv posts and the care coordinators the caseload needs, at their
+  staff group's cost per FTE) beyond what the reinvestment already pays for (seed 003: recurrent
+  costs become self-funding from released costs, so the two are one spending seen twice: the larger
+  counts). What is left is the **net saving** (cash released); NPV and payback are on net savings
+  less investment.
+- Cash flow by year over a fixed appraisal period: year 0 is pack.toml ``[investment] first_year``
+  (default the year after the base year: the first year the plan can spend) and the period runs
+  ``appraisal_years`` (default to the horizon year); it never moves with the rows investments.csv
+  happens to have, and investment outside it is a validation problem. ``steady_state_years`` adds
+  that many years after the period in which savings and running costs continue at their full level
+  (the Green Book's way of not cutting benefits off at an arbitrary date). NPV at the pack's
+  discount rate with year 0 undiscounted (factor ``1 / (1 + r) ** t``), and the payback year: the
+  first year from which the cumulative net position stays at or above zero ("not within the plan"
+  if it is still below zero at the end, "nothing invested" when nothing is).
 - The three options of seed 000 - comprehensive, lower assumptions on degree and pace, interim
   (comprehensive for priority areas only) - as ``Scenario`` records side by side; add your own.
 
-Plan years run from the year after the base year to the horizon year (2016/17 to 2020/21 for a
-2015/16 base), stretched to cover any investment outside them. Years are integers (2017) inside
+Plan years run from year 0 to the end of the appraisal period (2016/17 to 2020/21 for a 2015/16
+base and 2020/21 horizon), then the steady-state years. Years are integers (2017) inside
 and "2017/18" in the tables returned. ``npv``, ``payback_index`` and ``appraise_arrays`` take numpy
 arrays with a trailing year axis, so the Monte Carlo can appraise thousands of draws at once.
 """
@@ -51,6 +69,9 @@ DEFAULT_ELASTICITY = 1.5
 DEFAULT_RAMP = "investment"
 DEFAULT_LAG_YEARS = 1
 NOT_WITHIN_PLAN = "not within the plan"
+NOTHING_INVESTED = "nothing invested"
+BENEFITS = ("model", "net_system_savings")
+DEFAULT_BENEFITS = "model"
 
 # Seed 003, "Phasing of funding": target scenario (full investment releases full savings) and
 # alternative scenario (25% of the investment releases 12.5% of the savings), plus the origin.
@@ -196,30 +217,40 @@ def _shift(values: np.ndarray, lag) -> np.ndarray:
 
 def savings_ramp(years: Sequence[int], investment_gbp=None, method: str = DEFAULT_RAMP,
                  lag_years=DEFAULT_LAG_YEARS, base_year: int | None = None,
-                 horizon_year: int | None = None) -> np.ndarray:
+                 horizon_year: int | None = None, delay_years=0) -> np.ndarray:
     """Share (0..1) of the horizon-year annual savings realised in each plan year.
 
     ``"investment"``: the cumulative share of the investment spent ``lag_years`` earlier, so
     savings follow the money (seed 003: self-funding within 12 months). Where there is no
     investment at all this falls back to ``"linear"``.
-    ``"linear"``: equal steps from 0 in the base year to 1 in the horizon year, then held at 1;
-    ``lag_years`` delays the ramp the same way.
-    ``investment_gbp`` is an array with a trailing year axis (any leading axes); ``lag_years`` may
-    be an int or an integer array over the leading axes (one lag per scenario or draw).
+    ``"linear"``: equal steps from 0 in the year ``lag_years`` after the base year to 1 in the
+    horizon year (lag 0 from a 2015/16 base to 2020/21: 0.2, 0.4, 0.6, 0.8, 1; lag 1: 0, 0.25,
+    0.5, 0.75, 1).
+    Either way the full savings arrive in the horizon year and stay (the plan's promise): a lag
+    delays the start, never the end. ``delay_years`` (a scenario's slower pace) moves the whole
+    ramp later, so the full amount then arrives that many years after the horizon.
+    ``investment_gbp`` is an array with a trailing year axis (any leading axes); ``lag_years`` and
+    ``delay_years`` may be ints or integer arrays over the leading axes (one per scenario or draw).
     """
     years = np.asarray(list(years), dtype=int)
     if method not in RAMPS:
         raise ValueError(f'savings ramp must be one of {", ".join(RAMPS)}, not "{method}"')
     base = int(years[0]) - 1 if base_year is None else int(base_year)
     horizon = int(years[-1]) if horizon_year is None else int(horizon_year)
-    linear = np.clip((years - base) / max(horizon - base, 1), 0.0, 1.0)
+    lag = np.asarray(lag_years, dtype=int)[..., None]
+    start = base + lag  # the last year with no savings
+    steps = np.maximum(horizon - start, 1)
+    linear = np.clip((years - start) / steps, 0.0, 1.0)
+    linear = np.where(years >= horizon, 1.0, linear)
     if method == "linear" or investment_gbp is None:
-        return _shift(linear, lag_years)
+        return _shift(linear, delay_years)
     spent = np.cumsum(np.asarray(investment_gbp, dtype=float), axis=-1)
     total = spent[..., -1:]
     following = np.divide(spent, total, out=np.zeros_like(spent), where=total > 0)
-    following = np.where(total > 0, following, linear)
-    return _shift(following, lag_years)
+    following = _shift(following, np.asarray(lag_years, dtype=int))
+    following = np.where(years >= horizon, 1.0, following)
+    ramp = np.where(total > 0, following, linear)
+    return _shift(ramp, delay_years)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,11 +285,14 @@ def payback_index(net) -> np.ndarray:
     """Index of the payback year along the trailing year axis, -1 where not within the plan.
 
     Payback is the first year from which the cumulative net position stays at or above zero: the
-    year after the last year it is below zero (the first year when it never is).
+    year after the last year it is below zero (the first year when it never is). A year whose net
+    is not known (NaN) leaves the cumulative position unknown from then on, so no payback year can
+    be found: -1, as for "not within the plan".
     """
-    cumulative = np.cumsum(np.asarray(net, dtype=float), axis=-1)
+    net = np.asarray(net, dtype=float)
+    cumulative = np.cumsum(net, axis=-1)
     n = cumulative.shape[-1]
-    below = cumulative < -_TOLERANCE_GBP
+    below = ~(cumulative >= -_TOLERANCE_GBP)  # NaN counts as below: not shown to be paid back
     index = (below * np.arange(1, n + 1, dtype=np.int16)).max(axis=-1)  # last year below, plus one
     return np.where(index >= n, -1, index)
 
@@ -278,7 +312,8 @@ def _payback_separable(savings, investment, ramp) -> np.ndarray:
     The cumulative position in year s is savings x R_s - I_s (R, I: cumulative ramp and investment),
     at or above zero exactly when savings >= (I_s - tolerance) / R_s. Payback is the first year t
     from which that holds for every later year, so savings are compared with the largest threshold
-    from t on: a few numbers per year instead of a value per draw, locality and year.
+    from t on: a few numbers per year instead of a value per draw, locality and year. Any NaN
+    (savings, investment or ramp) gives -1, as ``payback_index`` does.
     """
     spent = np.cumsum(investment, axis=-1)
     realised = np.cumsum(ramp, axis=-1)
@@ -287,6 +322,7 @@ def _payback_separable(savings, investment, ramp) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(realised > 0, owed / np.where(realised > 0, realised, 1.0),
                              np.where(owed > 0, np.inf, -np.inf))
+    threshold = np.where(np.isnan(spent) | np.isnan(realised), np.inf, threshold)
     worst_ahead = np.maximum.accumulate(threshold[..., ::-1], axis=-1)[..., ::-1]  # non-increasing in t
     n = threshold.shape[-1]
     if worst_ahead.ndim == 1:  # one profile for every draw: a sorted lookup
@@ -301,7 +337,8 @@ def appraise_arrays(investment_gbp, savings_gbp, ramp, rate, release=1.0, flows:
     """NPV and payback for many draws at once (the Monte Carlo's entry point).
 
     ``investment_gbp``: (..., years) GBP spent each year, often one profile (years,).
-    ``savings_gbp``: (...) horizon-year annual gross savings, e.g. (draws, localities).
+    ``savings_gbp``: (...) horizon-year annual savings counted, e.g. (draws, localities): net
+    savings where the stranded cost and reinvestment shares have been taken off (``benefit_lines``).
     ``ramp``: (..., years) share of those savings realised each year (from ``savings_ramp``).
     ``release``: share of the savings the investment made releases (``savings_share``), scalar or (...).
     ``rate``: discount rate, scalar or (...).
@@ -321,6 +358,27 @@ def appraise_arrays(investment_gbp, savings_gbp, ramp, rate, release=1.0, flows:
         net = savings - investment_gbp
         result.update(savings=savings, net=net, cumulative=np.cumsum(net, axis=-1))
     return result
+
+
+def benefit_lines(gross_gbp, stranded_share=0.0, reinvestment_share=0.0, roles_running_gbp=0.0) -> dict:
+    """From gross savings to cash released: the lines a finance director reads, on arrays.
+
+    ``gross_gbp``: gross savings (activity avoided x unit cost), any shape (e.g. scenarios x years).
+    ``stranded_share`` and ``reinvestment_share``: the acute stranded cost and the reinvestment in
+    the services that replace the activity, as shares of the gross (broadcast against it).
+    ``roles_running_gbp``: the recurring cost of the new roles in the same years.
+    Returns gross_gbp, stranded_cost_gbp (gross x stranded share), reinvestment_gbp (gross x
+    reinvestment share), running_cost_gbp (the roles' cost beyond what the reinvestment pays for:
+    the two are one spending seen from two sides, so only the larger counts) and net_savings_gbp
+    (gross - stranded - reinvestment - running cost). Seed 003's Frailty and EoL: 26.3 - 6.9 - 14.5
+    = GBP 4.9m.
+    """
+    gross = np.asarray(gross_gbp, dtype=float)
+    stranded = gross * np.asarray(stranded_share, dtype=float)
+    reinvested = gross * np.asarray(reinvestment_share, dtype=float)
+    running = np.maximum(np.asarray(roles_running_gbp, dtype=float) - reinvested, 0.0)
+    return {"gross_gbp": gross, "stranded_cost_gbp": stranded, "reinvestment_gbp": reinvested,
+            "running_cost_gbp": running, "net_savings_gbp": gross - stranded - reinvested - running}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +436,15 @@ class Inputs:
 
     investments: category, kind, year, amount rows (as investments.csv).
     savings_by_pod: horizon-year annual gross savings, GBP, indexed by point of delivery.
+    first_year: year 0 of the appraisal (None: the year after the base year).
+    appraisal_years: years in the appraisal period (None: from year 0 to the horizon year).
+    steady_state_years: further years after the period with full savings and running costs.
+    stranded_share, reinvestment_share: shares of the gross savings by pod (missing pods: 0).
+    roles_running_gbp: recurring cost of the new roles by year (int index); held at its last value
+        after the last year given, 0 before the first.
+    benefits: "model" (gross savings of the activity model, less stranded cost, reinvestment and
+        running costs) or "net_system_savings" (initiatives.csv's published net system savings as
+        the horizon-year net saving, seed 003's GBP 53.3m: already net, so nothing more comes off).
     """
 
     investments: pd.DataFrame
@@ -391,19 +458,98 @@ class Inputs:
     ramp: str = DEFAULT_RAMP
     lag_years: int = DEFAULT_LAG_YEARS
     notes: list[str] = field(default_factory=list)
+    first_year: int | None = None
+    appraisal_years: int | None = None
+    steady_state_years: int = 0
+    stranded_share: pd.Series | None = None
+    reinvestment_share: pd.Series | None = None
+    roles_running_gbp: pd.Series | None = None
+    benefits: str = DEFAULT_BENEFITS
+    net_system_savings_gbp: float = float("nan")
+    share_sources: pd.DataFrame | None = None
+
+    @property
+    def year_zero(self) -> int:
+        return self.base_year + 1 if self.first_year is None else int(self.first_year)
+
+    @property
+    def period(self) -> list[int]:
+        """The appraisal period: year 0 to its last year (default the horizon year). Fixed by the settings."""
+        n = self.horizon_year - self.year_zero + 1 if self.appraisal_years is None else int(self.appraisal_years)
+        return list(range(self.year_zero, self.year_zero + max(n, 1)))
 
     @property
     def years(self) -> list[int]:
-        """Plan years: after the base year to the horizon year, stretched to cover the investment."""
-        inv = _clean(self.investments)
-        return _year_span(inv["year"], range(self.base_year + 1, self.horizon_year + 1))
+        """Appraisal years: the period, then the steady-state years."""
+        period = self.period
+        return period + list(range(period[-1] + 1, period[-1] + 1 + int(self.steady_state_years)))
 
 
-def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
-    """Appraisal inputs from a pack: its investments, gross savings by pod and [investment] settings.
+def appraisal_period(settings: dict, base_year: int, horizon_year: int) -> tuple[int, int]:
+    """Year 0 and the last year of the appraisal period from pack.toml [investment] settings."""
+    first = settings.get("first_year")
+    first = base_year + 1 if first is None else int(first)
+    count = settings.get("appraisal_years")
+    count = horizon_year - first + 1 if count is None else int(count)
+    return first, first + max(count, 1) - 1
 
-    ``projection`` (from ``stpkit.activity.project``) may be passed to reuse a what-if projection.
+
+def _key(names) -> list[str]:
+    return ["".join(ch for ch in str(name).lower() if ch.isalnum()) for name in names]
+
+
+def benefit_shares(pack, schemes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stranded cost and reinvestment as shares of gross savings, by point of delivery, with their source.
+
+    Per scheme: the initiative of the same name in initiatives.csv (stranded_cost / gross_savings and
+    investment / gross_savings; seed 003: Frailty and EoL 6.9 / 26.3 and 14.5 / 26.3), else the
+    pod's pods.csv ``stranded_share`` and ``reinvestment_share``, else 0. A pod's share is its
+    schemes' shares weighted by their reductions (the split of its savings the waterfall uses); a pod
+    with no scheme takes pods.csv's. Columns: pod, stranded_share, reinvestment_share, source.
     """
+    from . import initiatives as ini
+    from .schema import POINTS_OF_DELIVERY
+
+    schemes = pack.schemes if schemes is None else schemes
+    pods = pack.pods.set_index("pod")
+    fallback = {c: (pd.to_numeric(pods[c], errors="coerce") if c in pods else pd.Series(np.nan, index=pods.index))
+                .reindex(list(POINTS_OF_DELIVERY)).fillna(0.0) for c in ("stranded_share", "reinvestment_share")}
+    shares = ini.initiative_shares(pack.initiatives if pack.has("initiatives.csv") else None)
+    found = shares.set_index(pd.Index(_key(shares["initiative"]))) if len(shares) else shares
+    rows = []
+    for pod in POINTS_OF_DELIVERY:  # five points of delivery
+        mine = schemes[schemes["pod"] == pod] if len(schemes) else schemes
+        weights = mine["reduction"].to_numpy(dtype=float) if len(mine) else np.zeros(0)
+        if len(mine) and weights.sum() > 0:
+            weights = weights / weights.sum()
+            keys = _key(mine["scheme"])
+            hit = np.array([k in found.index for k in keys], dtype=bool) if len(found) else np.zeros(len(keys), bool)
+            values = {}
+            for column in ("stranded_share", "reinvestment_share"):
+                own = np.array([float(found.loc[k, column]) if h else fallback[column][pod] for k, h in zip(keys, hit)])
+                values[column] = float(weights @ own)
+            named = [n for n, h in zip(mine["scheme"], hit) if h]
+            source = ("initiatives.csv: " + ", ".join(dict.fromkeys(named))) if named else "pods.csv"
+            if named and not hit.all():
+                source += "; pods.csv for the other schemes"
+        else:
+            values = {c: float(fallback[c][pod]) for c in fallback}
+            source = "pods.csv"
+        rows.append({"pod": pod, **values, "source": source})
+    return pd.DataFrame(rows)
+
+
+def inputs(pack, projection: pd.DataFrame | None = None, schemes: pd.DataFrame | None = None,
+           workforce_tables: dict | None = None) -> Inputs:
+    """Appraisal inputs from a pack: its investments, gross savings by pod and [investment] settings,
+    the stranded and reinvestment shares (``benefit_shares``) and the new roles' running costs.
+
+    ``projection`` (from ``stpkit.activity.project``) may be passed to reuse a what-if projection,
+    ``workforce_tables`` (``stpkit.workforce.workforce_for``) to reuse the workforce model.
+    """
+    from . import workforce
+    from .initiatives import net_savings_total
+
     if projection is None:
         from . import activity
 
@@ -413,9 +559,24 @@ def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
     ramp = str(settings.get("savings_ramp", DEFAULT_RAMP) or DEFAULT_RAMP).strip().lower()
     if ramp not in RAMPS:
         raise ValueError(f'pack.toml [investment] savings_ramp must be one of {", ".join(RAMPS)}, not "{ramp}"')
+    benefits = str(settings.get("benefits", DEFAULT_BENEFITS) or DEFAULT_BENEFITS).strip().lower()
+    if benefits not in BENEFITS:
+        raise ValueError(f'pack.toml [investment] benefits must be one of {", ".join(BENEFITS)}, not "{benefits}"')
     notes = []
     if not pack.has("investments.csv") or not len(pack.investments):
         notes.append("no investments.csv: no investment is appraised, and savings ramp up in equal steps")
+    first, last = appraisal_period(settings, pack.base_year, pack.horizon_year)
+    steady = int(settings.get("steady_state_years", 0) or 0)
+    years = list(range(first, last + 1 + steady))
+    tables = workforce.workforce_for(pack) if workforce_tables is None else workforce_tables
+    running = workforce.running_costs(tables["gap"], pack.roles, years)
+    shares = benefit_shares(pack, schemes).set_index("pod")
+    system = float("nan")
+    if pack.has("initiatives.csv") and "net_system_savings" in pack.initiatives:
+        system = net_savings_total(pack.initiatives, "net_system_savings")
+    if benefits == "net_system_savings" and not system > 0:
+        raise ValueError("pack.toml [investment] benefits is net_system_savings, but initiatives.csv gives no "
+                         "net_system_savings")
     return Inputs(
         investments=pack.investments,
         savings_by_pod=savings,
@@ -427,6 +588,15 @@ def inputs(pack, projection: pd.DataFrame | None = None) -> Inputs:
         ramp=ramp,
         lag_years=int(settings.get("savings_lag_years", DEFAULT_LAG_YEARS)),
         notes=notes,
+        first_year=first,
+        appraisal_years=last - first + 1,
+        steady_state_years=steady,
+        stranded_share=shares["stranded_share"],
+        reinvestment_share=shares["reinvestment_share"],
+        roles_running_gbp=running.set_index("year")["running_cost_gbp"],
+        benefits=benefits,
+        net_system_savings_gbp=system,
+        share_sources=shares.reset_index(),
     )
 
 
@@ -450,10 +620,30 @@ def as_scenario(option: Scenario | dict) -> Scenario:
     return Scenario(**fields)
 
 
+def _check_period(inv: pd.DataFrame, data: Inputs) -> None:
+    period = data.period
+    outside = inv[(inv["year"] < period[0]) | (inv["year"] > period[-1])]
+    if len(outside):
+        year = int(outside["year"].iloc[0])
+        raise ValueError(f"investment in {format_fy(year)} is outside the appraisal period {format_fy(period[0])} to "
+                         f"{format_fy(period[-1])} (pack.toml [investment] first_year and appraisal_years)")
+
+
+def _by_year(series: pd.Series | None, years: Sequence[int]) -> np.ndarray:
+    """A yearly Series on ``years``: 0 before its first year, held at its last value after its last."""
+    if series is None or not len(series):
+        return np.zeros(len(years))
+    series = pd.Series(series, dtype=float)
+    series.index = series.index.astype(int)
+    full = series.reindex(sorted(set(series.index) | set(int(y) for y in years))).ffill().fillna(0.0)
+    return full.reindex(list(years)).to_numpy(dtype=float)
+
+
 def _evaluate(data: Inputs, options: Sequence[Scenario]) -> dict[str, np.ndarray]:
     """All scenarios at once: arrays with a leading scenario axis and a trailing year axis."""
     years = data.years
     inv = _clean(data.investments)
+    _check_period(inv, data)
     revenue, capital = _profiles(inv, years)
     share = np.array([s.investment_share for s in options], dtype=float)
     cap_share = np.array([s.investment_share if s.capital_share is None else s.capital_share for s in options])
@@ -461,23 +651,59 @@ def _evaluate(data: Inputs, options: Sequence[Scenario]) -> dict[str, np.ndarray
     pods = list(data.savings_by_pod.index)
     degree = np.array([[(s.degree if s.priority_degree is None else s.priority_degree) if pod in s.priority_pods
                         else s.degree for pod in pods] for s in options], dtype=float).reshape(len(options), len(pods))
-    pursued = degree @ data.savings_by_pod.to_numpy(dtype=float)  # (S,) horizon-year savings pursued
+    by_pod = degree * data.savings_by_pod.to_numpy(dtype=float)  # (S, P) horizon-year gross savings pursued
+    pursued = by_pod.sum(axis=1)
+
+    def pod_shares(series):
+        values = np.zeros(len(pods)) if series is None else pd.Series(series, dtype=float).reindex(pods)
+        return np.nan_to_num(np.asarray(values, dtype=float))
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stranded_share = np.where(pursued > 0, by_pod @ pod_shares(data.stranded_share) / np.where(
+            pursued > 0, pursued, 1.0), 0.0)
+        reinvestment_share = np.where(pursued > 0, by_pod @ pod_shares(data.reinvestment_share) / np.where(
+            pursued > 0, pursued, 1.0), 0.0)
     release = savings_share(share, data.elasticity, data.points)
-    lag = data.lag_years + np.array([s.delay_years for s in options], dtype=int)
-    ramp_method = data.ramp if revenue.sum() + capital.sum() > 0 else "linear"
-    ramp = savings_ramp(years, investment, ramp_method, lag, data.base_year, data.horizon_year)
-    result = appraise_arrays(investment, pursued, ramp, data.discount_rate, release, flows=True)
+    delay = np.array([s.delay_years for s in options], dtype=int)
+    invested = revenue.sum() + capital.sum() > 0
+    ramp_method = data.ramp if invested else "linear"
+    ramp = savings_ramp(years, investment, ramp_method, np.full(len(options), data.lag_years), data.base_year,
+                        data.horizon_year, delay)
+    roles = share[:, None] * _by_year(data.roles_running_gbp, years)  # half the investment: half the posts
+    if data.benefits == "net_system_savings":
+        gross = (data.net_system_savings_gbp * np.where(pursued > 0, 1.0, 0.0) * release)[:, None] * ramp
+        lines = benefit_lines(gross)
+    else:
+        gross = (pursued * release)[:, None] * ramp
+        lines = benefit_lines(gross, stranded_share[:, None], reinvestment_share[:, None], roles)
+    net = lines["net_savings_gbp"] - investment
+    factors = discount_factors(len(years), data.discount_rate)
+    result = {"npv": net @ factors, "payback_index": payback_index(net), "savings": lines["gross_gbp"],
+              "net": net, "cumulative": np.cumsum(net, axis=-1)}
+    result.update(lines)
     result.update(years=np.array(years), revenue=share[:, None] * revenue, capital=cap_share[:, None] * capital,
-                  investment=investment, release=release, pursued=pursued, ramp=ramp)
+                  investment=investment, release=release, pursued=pursued, ramp=ramp, roles=roles,
+                  invested=investment.sum(axis=-1) > 0, in_period=np.isin(years, data.period),
+                  stranded_share=stranded_share, reinvestment_share=reinvestment_share)
     return result
 
 
-def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
-    """Cash flow by plan year for one scenario (default: the plan as pack.toml sets it).
+def _payback_words(r: dict) -> np.ndarray:
+    index = r["payback_index"]
+    words = np.where(index >= 0, [format_fy(y) for y in r["years"][np.clip(index, 0, None)]], NOT_WITHIN_PLAN)
+    return np.where(r["invested"], words, NOTHING_INVESTED)
 
-    Columns: year ("2017/18"), revenue_gbp, capital_gbp, investment_gbp (out), savings_realised_share
-    (of the horizon-year savings pursued, realised that year), savings_gbp (in), net_gbp, cumulative_net_gbp,
-    discount_factor (first plan year 1.0) and discounted_net_gbp. ``source``: a Pack or Inputs.
+
+def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
+    """Cash flow by appraisal year for one scenario (default: the plan as pack.toml sets it).
+
+    Columns: year ("2017/18"), period ("appraisal" or "steady state"), revenue_gbp, capital_gbp,
+    investment_gbp (out), savings_realised_share (of the horizon-year savings pursued, realised that
+    year), gross_savings_gbp (activity avoided x unit cost), stranded_cost_gbp, reinvestment_gbp,
+    running_cost_gbp (new roles beyond the reinvestment), net_savings_gbp (cash released: gross less
+    the three), net_gbp (net savings less investment), cumulative_net_gbp, discount_factor (year 0:
+    1.0) and discounted_net_gbp. ``savings_gbp`` is kept as the gross savings, for older callers.
+    ``source``: a Pack or Inputs.
     """
     data = _as_inputs(source)
     scenario = as_scenario(scenario) if scenario is not None else pack_scenario(data)
@@ -485,11 +711,17 @@ def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
     factors = discount_factors(len(r["years"]), data.discount_rate)
     return pd.DataFrame({
         "year": [format_fy(y) for y in r["years"]],
+        "period": np.where(r["in_period"], "appraisal", "steady state"),
         "revenue_gbp": r["revenue"][0],
         "capital_gbp": r["capital"][0],
         "investment_gbp": r["investment"][0],
         "savings_realised_share": r["ramp"][0] * r["release"][0],
-        "savings_gbp": r["savings"][0],
+        "gross_savings_gbp": r["gross_gbp"][0],
+        "stranded_cost_gbp": r["stranded_cost_gbp"][0],
+        "reinvestment_gbp": r["reinvestment_gbp"][0],
+        "running_cost_gbp": r["running_cost_gbp"][0],
+        "net_savings_gbp": r["net_savings_gbp"][0],
+        "savings_gbp": r["gross_gbp"][0],
         "net_gbp": r["net"][0],
         "cumulative_net_gbp": r["cumulative"][0],
         "discount_factor": factors,
@@ -500,25 +732,37 @@ def cash_flow(source, scenario: Scenario | None = None) -> pd.DataFrame:
 def scenarios(source, options: Sequence[Scenario] = SEED_000_OPTIONS) -> pd.DataFrame:
     """The options side by side, one row each.
 
-    Columns: scenario, description, investment_gbp (plan total), horizon_savings_gbp (the annual
-    savings pursued times the share released), savings_gbp (plan total), net_gbp, npv_gbp,
-    payback_year ("2019/20" or "not within the plan"), savings_released (share). ``source``: a Pack
-    or Inputs; ``options`` (Scenarios or dicts of their fields) defaults to seed 000's three options.
+    Columns: scenario, description, investment_gbp (total), run_rate_savings_gbp (the annual gross
+    savings pursued times the share released: the full yearly rate once the ramp is complete),
+    horizon_savings_gbp (gross savings in the horizon year itself, as in that year's cash flow: below
+    the run rate when a scenario's pace delays the ramp), horizon_net_savings_gbp (net savings that
+    year), gross_savings_gbp, stranded_cost_gbp, reinvestment_gbp, running_cost_gbp and
+    net_savings_gbp (totals over the appraisal years), savings_gbp (= gross_savings_gbp), net_gbp
+    (net savings less investment), npv_gbp, payback_year ("2019/20", "not within the plan" or
+    "nothing invested"), savings_released (share). ``source``: a Pack or Inputs; ``options``
+    (Scenarios or dicts of their fields) defaults to seed 000's three options.
     """
     data = _as_inputs(source)
     options = [as_scenario(option) for option in options]
     r = _evaluate(data, options)
-    index = r["payback_index"]
-    payback = np.where(index >= 0, [format_fy(y) for y in r["years"][np.clip(index, 0, None)]], NOT_WITHIN_PLAN)
+    at_horizon = r["years"] == data.horizon_year
     return pd.DataFrame({
         "scenario": [s.name for s in options],
         "description": [s.description for s in options],
         "investment_gbp": r["investment"].sum(axis=-1),
-        "horizon_savings_gbp": r["pursued"] * r["release"],
-        "savings_gbp": r["savings"].sum(axis=-1),
+        "run_rate_savings_gbp": (data.net_system_savings_gbp if data.benefits == "net_system_savings"
+                                 else r["pursued"]) * r["release"],
+        "horizon_savings_gbp": r["gross_gbp"][:, at_horizon].sum(axis=-1),
+        "horizon_net_savings_gbp": r["net_savings_gbp"][:, at_horizon].sum(axis=-1),
+        "gross_savings_gbp": r["gross_gbp"].sum(axis=-1),
+        "stranded_cost_gbp": r["stranded_cost_gbp"].sum(axis=-1),
+        "reinvestment_gbp": r["reinvestment_gbp"].sum(axis=-1),
+        "running_cost_gbp": r["running_cost_gbp"].sum(axis=-1),
+        "net_savings_gbp": r["net_savings_gbp"].sum(axis=-1),
+        "savings_gbp": r["gross_gbp"].sum(axis=-1),
         "net_gbp": r["net"].sum(axis=-1),
         "npv_gbp": r["npv"],
-        "payback_year": payback,
+        "payback_year": _payback_words(r),
         "savings_released": r["release"],
     })
 
@@ -529,8 +773,10 @@ def appraise(source, scenario: Scenario | None = None) -> dict:
     scenario = scenario or pack_scenario(data)
     row = scenarios(data, [scenario]).iloc[0].to_dict()
     payback = row["payback_year"]
-    row["payback_year_int"] = None if payback == NOT_WITHIN_PLAN else parse_fy(payback)
+    row["payback_year_int"] = None if payback in (NOT_WITHIN_PLAN, NOTHING_INVESTED) else parse_fy(payback)
     row["first_year"] = format_fy(data.years[0]) if data.years else None
+    row["last_year"] = format_fy(data.years[-1]) if data.years else None
+    row["benefits"] = data.benefits
     row["notes"] = list(data.notes)
     return row
 

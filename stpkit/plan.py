@@ -2,15 +2,20 @@
 
 NHS England's Annex C asks each footprint for a one-page summary whose financial table has three
 columns: "Do nothing" (the position if services carry on as now while demand grows), "Solutions"
-(what the plan's schemes contribute) and "Do something" (do nothing plus the solutions). stpkit
+(what the plan's schemes contribute, net of what does not go away) and "Do something" (do nothing
+plus the solutions). stpkit
 fills it from the pack's hospital activity and investments. Lines, in GBP (a cost or a deficit is
 negative, a saving or a surplus positive):
 
 - Cost of activity growth (momentum): the extra cost of the activity that momentum growth adds
   over the base year, priced at unit cost - the "do nothing" pressure. Negative.
-- Savings from schemes: the activity the schemes (and targets.csv) avoid, priced at unit cost,
+- Gross savings from schemes: the activity the schemes (and targets.csv) avoid, priced at unit cost,
   as far as it is realised in the period (the savings ramp and the investment-to-savings relation
   of ``stpkit.investment``). A solution, so it sits in "Solutions".
+- Stranded cost, reinvestment and running costs: what comes off the gross savings before any cash
+  is released (``stpkit.investment.benefit_lines``): hospital cost that does not go with the
+  activity, the services that replace the activity, and the new roles beyond what the reinvestment
+  pays for. Negative, in "Solutions".
 - Investment: pump priming and capital spent in the period. A cost of the solutions.
 - Additional funding: any funding growth or Sustainability and Transformation Fund allocation the
   user enters (``funding_gbp``; 0 by default, because a pack carries no allocations). It counts in
@@ -20,7 +25,7 @@ negative, a saving or a surplus positive):
 
 ``period="horizon"`` (default) gives the position in the horizon year, as seed 002's "STP 2020/21
 summary"; ``period="plan"`` adds up every plan year instead (cost growth year by year, savings as
-they ramp up, all the investment). Only hospital activity is costed: commissioner/provider splits
+they ramp up, all the investment, over the appraisal period: not its steady-state years). Only hospital activity is costed: commissioner/provider splits
 and social care, which the Annex C table also asks for, are not in a pack.
 """
 
@@ -32,10 +37,14 @@ import pandas as pd
 from . import investment
 from .years import format_fy
 
-LINES = ("cost_growth", "savings", "investment", "funding", "position")
+LINES = ("cost_growth", "savings", "stranded_cost", "reinvestment", "running_cost", "investment", "funding",
+         "position")
 LINE_LABELS = {
     "cost_growth": "Cost of activity growth (momentum)",
-    "savings": "Savings from schemes (activity avoided)",
+    "savings": "Gross savings from schemes (activity avoided)",
+    "stranded_cost": "Acute stranded cost (does not go with the activity)",
+    "reinvestment": "Reinvestment in the services that replace the activity",
+    "running_cost": "Running costs of new roles beyond the reinvestment",
     "investment": "Investment (pump priming and capital)",
     "funding": "Additional funding (allocation growth, STF)",
     "position": "Surplus / (deficit)",
@@ -97,14 +106,19 @@ def summary(pack, projection: pd.DataFrame | None = None, period: str = "horizon
         pick = np.array(years) == pack.horizon_year
         label = format_fy(pack.horizon_year)
     else:
-        pick = np.ones(len(years), dtype=bool)
-        label = f"{format_fy(years[0])} to {format_fy(years[-1])}"
-    cost_growth = 0.0 - float(growth[pick].sum()) + 0.0  # + 0.0: no "-0" in the table
-    savings = float(flows["savings_gbp"].to_numpy()[pick].sum())
-    spent = 0.0 - float(flows["investment_gbp"].to_numpy()[pick].sum()) + 0.0
+        pick = (flows["period"] == "appraisal").to_numpy()
+        chosen = np.array(years)[pick]
+        label = f"{format_fy(chosen[0])} to {format_fy(chosen[-1])}"
+
+    def total(column: str, sign: float = 1.0) -> float:
+        return sign * float(flows[column].to_numpy()[pick].sum()) + 0.0  # + 0.0: no "-0" in the table
+
+    cost_growth = 0.0 - float(growth[pick].sum()) + 0.0
     funding = float(funding_gbp)
-    do_nothing = np.array([cost_growth, 0.0, 0.0, funding])
-    solutions = np.array([0.0, savings, spent, 0.0])
+    do_nothing = np.array([cost_growth, 0.0, 0.0, 0.0, 0.0, 0.0, funding])
+    solutions = np.array([0.0, total("gross_savings_gbp"), total("stranded_cost_gbp", -1),
+                          total("reinvestment_gbp", -1), total("running_cost_gbp", -1), total("investment_gbp", -1),
+                          0.0])
     do_nothing = np.append(do_nothing, do_nothing.sum())
     solutions = np.append(solutions, solutions.sum())
     return pd.DataFrame({

@@ -136,6 +136,12 @@ FILES: dict[str, FileSchema] = {
             Column("pod", "choice", choices=POINTS_OF_DELIVERY),
             _growth(),
             _unit_cost(),
+            Column("stranded_share", required=False, blank_ok=True, min=0, max=1, fraction=True,
+                   description="share of the gross savings that is acute stranded cost (hospital cost that does not "
+                               "go with the activity), for schemes with no initiatives.csv figures; blank: 0"),
+            Column("reinvestment_share", required=False, blank_ok=True, min=0, max=1, fraction=True,
+                   description="share of the gross savings reinvested in the services that replace the activity, "
+                               "for schemes with no initiatives.csv figures; blank: 0"),
         ),
     ),
     "risk_segments.csv": FileSchema(
@@ -290,7 +296,33 @@ SETTINGS: dict[str, dict[str, dict]] = {
                          "description": "how savings phase in: 'investment' in step with the investment spent "
                                         "savings_lag_years earlier, or 'linear' from the base to the horizon year"},
         "savings_lag_years": {"kind": "integer", "default": 1, "min": 0, "max": 10,
-                              "description": "years savings trail the ramp (seed 003: self-funding within 12 months)"},
+                              "description": "years savings trail the ramp (seed 003: self-funding within 12 months); "
+                                             "the full savings still arrive in the horizon year"},
+        "first_year": {"kind": "fy", "default": None, "optional": True, "default_text": "the year after base_year",
+                       "description": "year 0 of the appraisal (undiscounted): the first year the plan can spend; "
+                                      "between base_year and horizon_year"},
+        "appraisal_years": {"kind": "integer", "default": None, "optional": True, "min": 1, "max": 60,
+                            "default_text": "year 0 to horizon_year",
+                            "description": "years in the appraisal period; it must reach the horizon year, and every "
+                                           "investments.csv year must fall inside it"},
+        "steady_state_years": {"kind": "integer", "default": 0, "min": 0, "max": 60,
+                               "description": "further years after the period in which the full savings and the new "
+                                              "roles' running costs carry on (Green Book: benefits are not cut off at "
+                                              "an arbitrary date); no investment in them"},
+        "benefits": {"kind": "text", "default": "model", "choices": ("model", "net_system_savings"),
+                     "description": "'model': gross savings of the activity model less stranded cost, reinvestment "
+                                    "and running costs; 'net_system_savings': initiatives.csv's published net system "
+                                    "savings as the horizon-year cash released"},
+    },
+    "delivery": {
+        "factor": {"kind": "number", "default": 1.0, "min": 0, "max": 2,
+                   "description": "share of the planned avoided activity the schemes deliver (1: as planned)"},
+        "factor_low": {"kind": "number", "default": 0.5, "min": 0, "max": 2,
+                       "description": "10th percentile of the delivery factor in the Monte Carlo; wide by default "
+                                      "because seed 004's evidence review found many community schemes did not cut "
+                                      "emergency admissions"},
+        "factor_high": {"kind": "number", "default": 1.5, "min": 0, "max": 2,
+                        "description": "90th percentile of the delivery factor"},
     },
     "uncertainty": {
         "draws": {"kind": "integer", "default": 1000, "min": 1, "max": 1_000_000},
@@ -333,7 +365,7 @@ def reference_markdown() -> str:
     out.append("### `pack.toml`\n\n| section | key | default | rule |\n| --- | --- | --- | --- |")
     for section, keys in SETTINGS.items():
         for key, spec in keys.items():
-            default = "required" if spec["default"] is None else f"`{spec['default']}`"
+            default = spec.get("default_text") or ("required" if spec["default"] is None else f"`{spec['default']}`")
             bounds = []
             if "min" in spec:
                 bounds.append((">" if spec.get("min_exclusive") else ">=") + f" {spec['min']:g}")

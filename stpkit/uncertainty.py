@@ -10,7 +10,16 @@ the interval's midpoint: where the point value is not in the middle of its inter
 A value given only as a point is fixed: it does not vary between draws.
 
 Draws are clamped to what the pack format allows: growth to -50%..+50% a year, each scheme's
-reduction to 0 up to (not including) 100%, unit costs to zero or more.
+reduction and each point of delivery's summed reduction to 0 up to (not including) 100% (so a
+target is never negative), unit costs and the delivery factor to zero or more.
+
+Delivery: whether the schemes deliver what they plan is the plan's biggest risk (seed 004's review
+found many community schemes did not cut emergency admissions at all). pack.toml ``[delivery]``
+gives a delivery factor, the share of the planned avoided activity delivered, with an 80% interval
+(default 0.5 to 1.5: centred on the plan, and wide); one draw per draw of the Monte Carlo, shared
+by every scheme and locality, multiplies the avoided activity. Where targets.csv fixes a row, the
+avoided activity scales with the pod's drawn reductions against its planned ones (the target is the
+plan; the draw says "deliver so much more or less than planned") and with the delivery factor.
 
 One draw per assumption, shared by every locality. Growth and unit cost are drawn once per point of
 delivery and reduction once per schemes.csv row; every locality uses the same draw, because they
@@ -22,9 +31,11 @@ independently of each other. Each of the three kinds of assumption has its own r
 
 Each draw runs the model's own arithmetic (`stpkit.activity`): momentum = base x (1 + growth)^years;
 target = momentum x (1 - the pod's summed reductions), unless targets.csv fixes it (a fixed target
-stays fixed: its avoided activity varies only with momentum); avoided = momentum - target; gross
-savings = avoided x unit cost. NPV uses `stpkit.investment` (the plan as pack.toml sets it: its
-investment profile, savings ramp and investment-to-savings relation stay fixed; the savings vary).
+is the plan: its avoided activity, momentum - target, scales with the drawn reductions and the delivery
+factor); avoided = momentum - target; gross savings = avoided x unit cost. NPV uses `stpkit.investment`
+on net savings (the plan as pack.toml sets it: its investment profile, savings ramp,
+investment-to-savings relation, stranded and reinvestment shares and the new roles' running costs
+stay fixed; the gross savings vary).
 Per locality the footprint's investment is shared in proportion to population (an assumption: the
 programmes serve people, not activity). The workforce gap uses `stpkit.workforce`: care coordinators
 needed scale with each locality's drawn emergency (non-elective) momentum against its point
@@ -197,10 +208,13 @@ class Simulation:
     growth: np.ndarray  # (draws, growth groups), clamped
     unit_cost: np.ndarray  # (draws, cost groups), clamped
     reduction: np.ndarray  # (draws, schemes), clamped
-    pod_reduction: np.ndarray  # (draws, 5): summed reductions by POINTS_OF_DELIVERY
+    pod_reduction: np.ndarray  # (draws, 5): summed reductions by POINTS_OF_DELIVERY, clamped
     arrays: dict = field(default_factory=dict)  # model internals, see simulate
     workforce: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    delivery: np.ndarray | None = None  # (draws,): share of the planned avoided activity delivered
+    effective_reduction: np.ndarray | None = None  # (draws, 5): pod reduction x delivery, clamped
+    target_scale: np.ndarray | None = None  # (draws, 5): avoided activity where targets.csv fixes a row
 
     def cell_values(self, draw_index, cells=None) -> dict[str, np.ndarray]:
         """The model's figures for activity rows at given draws (the model's own arithmetic).
@@ -215,9 +229,13 @@ class Simulation:
         v = a["cost_group"][cells]
         rate = self.growth[draw_index, g]
         cost = self.unit_cost[draw_index, v]
-        reduction = self.pod_reduction[draw_index, a["pod_index"][cells]]
+        pods = a["pod_index"][cells]
+        reduction = self.effective_reduction[draw_index, pods]
+        scale = self.target_scale[draw_index, pods]
         momentum = a["base"][cells] * (1.0 + rate) ** self.years
-        target = np.where(a["has_target"][cells], a["fixed_target"][cells], momentum * (1.0 - reduction))
+        fixed = a["fixed_target"][cells]
+        scaled = momentum - np.minimum((momentum - fixed) * scale, momentum)  # never below 0
+        target = np.where(a["has_target"][cells], np.where(scale == 1.0, fixed, scaled), momentum * (1.0 - reduction))
         avoided = momentum - target
         return {"momentum": momentum, "target": target, "avoided": avoided, "gross_savings_gbp": avoided * cost,
                 "growth": rate, "reduction": reduction, "unit_cost": cost}
@@ -242,7 +260,8 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
     seed = int(settings.get("seed", 2016) if seed is None else seed)
     if draws < 1:
         raise ValueError("the Monte Carlo needs at least one draw")
-    growth_rng, cost_rng, scheme_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+    growth_rng, cost_rng, scheme_rng, delivery_rng = (np.random.default_rng(s)
+                                                      for s in np.random.SeedSequence(seed).spawn(4))
 
     act = pack.activity.reset_index(drop=True)
     pods = pack.pods
@@ -284,7 +303,16 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
     if len(schemes):
         on_pod[np.arange(len(schemes)), schemes["pod"].map(_POD_INDEX).to_numpy(dtype=int)] = 1.0
     point_reduction = activity.pod_reductions(schemes).reindex(list(POINTS_OF_DELIVERY)).to_numpy(dtype=float)
-    pod_reduction = point_reduction + (reduction - s_point) @ on_pod
+    pod_reduction = np.clip(point_reduction + (reduction - s_point) @ on_pod, 0.0, REDUCTION_MAX)
+    chosen = pack.settings.get("delivery", {})
+    d_point = float(chosen.get("factor", 1.0) if chosen.get("factor") is not None else 1.0)
+    d_centre, d_spread = interval_parameters(d_point, chosen.get("factor_low", np.nan),
+                                             chosen.get("factor_high", np.nan))
+    delivery = np.maximum(d_centre + d_spread * delivery_rng.standard_normal(draws), 0.0)
+    effective = np.clip(pod_reduction * delivery[:, None], 0.0, REDUCTION_MAX)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(point_reduction > 0, pod_reduction / np.where(point_reduction > 0, point_reduction, 1.0),
+                         1.0) * delivery[:, None]
 
     fixed = np.full(len(act), np.nan)
     if len(pack.targets):
@@ -300,11 +328,12 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
         horizon_year=pack.horizon_year, cells=cells, localities=localities, pods=present,
         growth_groups=growth_groups, cost_groups=cost_groups, schemes=scheme_table,
         growth=growth, unit_cost=unit_cost, reduction=reduction, pod_reduction=pod_reduction,
+        delivery=delivery, effective_reduction=effective, target_scale=scale,
         arrays={"base": act["activity"].to_numpy(dtype=float), "pod_index": pod_index,
                 "growth_group": growth_group, "cost_group": cost_group, "fixed_target": fixed,
                 "has_target": has_target, "locality_index": locality_index})
     _activity_draws(sim)
-    _investment_draws(sim, pack, projection)
+    _investment_draws(sim, pack, projection, workforce_tables)
     _coordination_draws(sim, pack)
     _workforce_draws(sim, pack, workforce_tables)
     return sim
@@ -323,22 +352,23 @@ def _activity_draws(sim: Simulation) -> None:
     g, v = a["growth_group"], a["cost_group"]
     group_pod = sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)
     factor = (1.0 + sim.growth) ** sim.years  # (draws, growth groups): momentum per unit of base
-    kept = factor * (1.0 - sim.pod_reduction[:, group_pod])  # target per unit, where the schemes set it
-    cut = factor * sim.pod_reduction[:, group_pod]  # avoided per unit, where the schemes set it
+    kept = factor * (1.0 - sim.effective_reduction[:, group_pod])  # target per unit, where the schemes set it
+    cut = factor * sim.effective_reduction[:, group_pod]  # avoided per unit, where the schemes set it
     n_groups = factor.shape[1]
 
     momentum = _sum_by(factor, g, base, pod_index, n_pods)
     scheme_cells = np.flatnonzero(~has_target)
     target_cells = np.flatnonzero(has_target)
+    fixed = sim.cell_values(np.arange(sim.draws)[:, None], target_cells)  # targets.csv rows, one by one
     target = _sum_by(kept, g[scheme_cells], base[scheme_cells], pod_index[scheme_cells], n_pods)
-    target += np.bincount(pod_index[target_cells], weights=a["fixed_target"][target_cells], minlength=n_pods)
+    _add_columns(target, fixed["target"], pod_index[target_cells])
 
     # gross savings: scheme cells share (growth group, cost group) pairs; fixed-target cells go one by one
     pair_code = g[scheme_cells] * len(sim.cost_groups) + v[scheme_cells]
     pairs, pair = np.unique(pair_code, return_inverse=True)
     pair_g, pair_v = pairs // len(sim.cost_groups), pairs % len(sim.cost_groups)
     per_unit = cut[:, pair_g] * sim.unit_cost[:, pair_v]  # (draws, pairs)
-    fixed_savings = sim.cell_values(np.arange(sim.draws)[:, None], target_cells)["gross_savings_gbp"]
+    fixed_savings = fixed["gross_savings_gbp"]
     savings_by_pod = _sum_by(per_unit, pair, base[scheme_cells], pod_index[scheme_cells], n_pods)
     savings_by_locality = _sum_by(per_unit, pair, base[scheme_cells], a["locality_index"][scheme_cells], n_loc)
     _add_columns(savings_by_pod, fixed_savings, pod_index[target_cells])
@@ -349,33 +379,72 @@ def _activity_draws(sim: Simulation) -> None:
     savings_key = np.empty(len(base), dtype=int)
     savings_key[scheme_cells] = pair
     savings_key[target_cells] = len(pairs) + np.arange(len(target_cells))
-    avoided_key = np.where(has_target, n_groups + g, g)
+    fixed_key = np.zeros(len(base), dtype=int)
+    fixed_key[target_cells] = n_groups + np.arange(len(target_cells))
+    avoided_key = np.where(has_target, fixed_key, g)
     a.update(factor=factor, kept=kept, cut=cut, momentum_by_pod=momentum, target_by_pod=target,
+             avoided_order=np.concatenate([cut, fixed["avoided"]], axis=1),
+             target_order=np.concatenate([kept, fixed["target"]], axis=1),
              avoided_by_pod=momentum - target, savings_by_pod=savings_by_pod, savings_by_locality=savings_by_locality,
              savings_order=savings_order, savings_key=savings_key, avoided_key=avoided_key)
 
 
-def _investment_draws(sim: Simulation, pack, projection: pd.DataFrame | None) -> None:
-    """NPV per draw of the plan as pack.toml sets it, for the footprint; the per-locality pieces."""
+def _investment_draws(sim: Simulation, pack, projection: pd.DataFrame | None, tables: dict | None = None) -> None:
+    """NPV per draw of the plan as pack.toml sets it, on net savings, for the footprint; the per-locality pieces.
+
+    Each draw's gross savings by pod lose the pod's stranded and reinvestment shares
+    (`investment.benefit_shares`); the new roles' running costs beyond the reinvestment come off
+    year by year (`investment.benefit_lines`). A locality keeps its own share of its gross savings
+    (its pods' shares, from the point projection) and carries a population share of the investment
+    and of the running costs.
+    """
     if projection is None:
         projection = activity.project(pack)
-    data = investment.inputs(pack, projection)
+    data = investment.inputs(pack, projection, workforce_tables=tables)
     flow = investment.cash_flow(data)
     spend = flow["investment_gbp"].to_numpy(dtype=float)
     realised = flow["savings_realised_share"].to_numpy(dtype=float)
-    total = sim.arrays["savings_by_locality"].sum(axis=1)
-    appraisal = investment.appraise_arrays(spend, total, realised, data.discount_rate)
+    running_point = flow["running_cost_gbp"].to_numpy(dtype=float)
+    factors = investment.discount_factors(len(spend), data.discount_rate)
+    pods = list(POINTS_OF_DELIVERY)
+    s_share = pd.Series(data.stranded_share, dtype=float).reindex(pods).fillna(0.0).to_numpy()
+    r_share = pd.Series(data.reinvestment_share, dtype=float).reindex(pods).fillna(0.0).to_numpy()
+    by_pod = sim.arrays["savings_by_pod"]  # (draws, 5)
+    roles = data.investment_share * investment._by_year(data.roles_running_gbp, data.years)
+    if data.benefits == "net_system_savings":
+        net = np.broadcast_to(flow["net_savings_gbp"].to_numpy(dtype=float), (sim.draws, len(spend)))
+        keep = np.zeros(len(sim.localities))
+    else:
+        lines = investment.benefit_lines(by_pod.sum(axis=1)[:, None] * realised, 0.0, 0.0, 0.0)
+        stranded = (by_pod @ s_share)[:, None] * realised
+        reinvested = (by_pod @ r_share)[:, None] * realised
+        running = np.maximum(roles - reinvested, 0.0)
+        net = lines["gross_gbp"] - stranded - reinvested - running
+        point = projection.assign(kept=projection["gross_savings_gbp"] * (
+            1.0 - projection["pod"].map(dict(zip(pods, s_share + r_share))).fillna(0.0)))
+        sums = point.groupby("locality_id")[["gross_savings_gbp", "kept"]].sum().reindex(sim.localities["locality_id"])
+        gross_loc = sums["gross_savings_gbp"].to_numpy(dtype=float)
+        keep = np.divide(sums["kept"].to_numpy(dtype=float), gross_loc, out=np.zeros(len(gross_loc)),
+                         where=gross_loc != 0)
+    npv = (net - spend) @ factors
     population = sim.localities["population"].to_numpy(dtype=float)
     share = population / population.sum() if population.sum() > 0 else np.full(len(population), 1 / len(population))
-    sim.arrays.update(npv=appraisal["npv"], spend=spend, realised=realised, discount_rate=data.discount_rate,
-                      investment_share=share, plan_years=[format_fy(y) for y in data.years])
+    system = flow["net_savings_gbp"].to_numpy(dtype=float) if data.benefits == "net_system_savings" else None
+    sim.arrays.update(npv=npv, spend=spend, realised=realised, discount_rate=data.discount_rate,
+                      investment_share=share, plan_years=list(flow["year"]), keep_share=keep,
+                      running_point=running_point, system_net=system)
     sim.notes += list(data.notes)
 
 
 def _locality_npv(sim: Simulation, savings: np.ndarray) -> np.ndarray:
-    """NPV of each locality for savings arrays (..., localities): its savings less its share of the investment."""
+    """NPV of each locality for gross savings arrays (..., localities): what it keeps of its savings, less
+    its population share of the investment and of the new roles' running costs."""
     a = sim.arrays
-    net = savings[..., None] * a["realised"] - a["investment_share"][:, None] * a["spend"]
+    if a.get("system_net") is not None:  # published net system savings: shared by population like the costs
+        kept = np.zeros(np.shape(savings) + (len(a["spend"]),)) + a["investment_share"][:, None] * a["system_net"]
+    else:
+        kept = (savings * a["keep_share"])[..., None] * a["realised"]
+    net = kept - a["investment_share"][:, None] * (a["spend"] + a["running_point"])
     return np.asarray(investment.npv(net, a["discount_rate"]))
 
 
@@ -427,8 +496,8 @@ def _cell_percentiles(sim: Simulation) -> dict[str, np.ndarray]:
     cells = np.arange(len(sim.cells))
     orders = {
         "momentum": (a["factor"], a["growth_group"]),
-        "target": (a["kept"], a["growth_group"]),  # a fixed target does not vary: any rank will do
-        "avoided": (np.concatenate([a["cut"], a["factor"]], axis=1), a["avoided_key"]),
+        "target": (a["target_order"], a["avoided_key"]),  # targets.csv rows: each its own column
+        "avoided": (a["avoided_order"], a["avoided_key"]),
         "gross_savings_gbp": (a["savings_order"], a["savings_key"]),
     }
     out = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .schema import FILES, REQUIRED_FILES, SETTINGS, Column, FileSchema
-from .years import parse_fy, parse_quarter
+from .years import format_fy, parse_fy, parse_quarter
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -355,7 +355,7 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
             row = _toml_line(text, section, key)
             where = f"[{section}] {key}"
             if key not in given:
-                if spec["default"] is None:
+                if spec["default"] is None and not spec.get("optional"):
                     problems.append(Problem(name, f"{where} is missing", row=None))
                 values[key] = spec["default"]
                 continue
@@ -401,7 +401,51 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
         problems.append(Problem(name, f"the horizon year {horizon}/{(horizon + 1) % 100:02d} must come after the base "
                                 f"year {base}/{(base + 1) % 100:02d}", row=_toml_line(text, "footprint", "horizon_year"),
                                 column="[footprint] horizon_year"))
+    _check_appraisal_settings(settings, text, problems)
     return settings
+
+
+def _check_appraisal_settings(settings: dict, text: str, problems: list[Problem]) -> None:
+    """Year 0 between the base and horizon years; the appraisal period reaching the horizon year."""
+    base, horizon = settings["footprint"].get("base_year"), settings["footprint"].get("horizon_year")
+    invest = settings.get("investment", {})
+    first, count = invest.get("first_year"), invest.get("appraisal_years")
+    if base is None or horizon is None or horizon <= base:
+        return
+    if first is not None and not base <= first <= horizon:
+        problems.append(Problem("pack.toml", f"year 0 {format_fy(first)} must be between the base year "
+                                f"{format_fy(base)} and the horizon year {format_fy(horizon)}",
+                                row=_toml_line(text, "investment", "first_year"), column="[investment] first_year"))
+        return
+    start = base + 1 if first is None else first
+    if count is not None and start + count - 1 < horizon:
+        problems.append(Problem("pack.toml", f"{count} appraisal years from {format_fy(start)} end in "
+                                f"{format_fy(start + count - 1)}, before the horizon year {format_fy(horizon)}; "
+                                f"give at least {horizon - start + 1}",
+                                row=_toml_line(text, "investment", "appraisal_years"),
+                                column="[investment] appraisal_years"))
+    delivery = settings.get("delivery", {})
+    low, high = delivery.get("factor_low"), delivery.get("factor_high")
+    if low is not None and high is not None and low > high:
+        problems.append(Problem("pack.toml", f"factor_low {low:g} is above factor_high {high:g}",
+                                row=_toml_line(text, "delivery", "factor_low"), column="[delivery] factor_low"))
+
+
+def _check_investment_years(settings: dict, tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    """Every investments.csv year inside the fixed appraisal period (pack.toml [investment])."""
+    table = tables["investments.csv"]
+    base, horizon = settings.get("footprint", {}).get("base_year"), settings.get("footprint", {}).get("horizon_year")
+    if not table.present or base is None or horizon is None or horizon <= base:
+        return
+    invest = settings.get("investment", {})
+    first = invest.get("first_year") or base + 1
+    count = invest.get("appraisal_years") or horizon - first + 1
+    last = first + max(count, 1) - 1
+    for row, year in zip(table.rows, table.columns.get("year", [])):
+        if year is not None and not first <= year <= last:
+            problems.append(Problem("investments.csv", f"{format_fy(year)} is outside the appraisal period "
+                                    f"{format_fy(first)} to {format_fy(last)} (pack.toml [investment] first_year and "
+                                    f"appraisal_years)", row=row, column="year"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,6 +513,8 @@ def check_pack(path: str | Path) -> CheckResult:
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     _cross_checks(tables, problems)
+    if settings:
+        _check_investment_years(settings, tables, problems)
     return CheckResult(problems, settings, tables)
 
 

@@ -332,6 +332,41 @@ def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
     return demand.join(sums).reset_index()
 
 
+# --- money: the new roles' running costs ---------------------------------------------------------------
+
+
+def running_costs(gap: pd.DataFrame, roles: pd.DataFrame | None, years) -> pd.DataFrame:
+    """Recurring cost of the new roles by year: the posts the plan adds, paid every year from their start.
+
+    From a `workforce_gap` table: funded posts in place (roles_fte, roles.csv from their start year)
+    and care coordinators the caseload needs beyond them (coordination_fte, ramping to the horizon),
+    each at its staff group's cost per FTE (workforce.csv), or where the group has none the roles'
+    own unit cost (seed 003: GBP 50K a post). After the last year of `gap` the horizon's posts carry
+    on. Mid and South Essex: 90 coordinators at GBP 50K, about GBP 4.5m a year by 2020/21 (82 beyond
+    the 8 funded posts). Columns: year, roles_fte, coordination_fte, roles_running_gbp,
+    coordination_running_gbp, running_cost_gbp.
+    """
+    years = np.asarray(list(years), dtype=int)
+    table = _roles(roles)
+    posts = table[table["fte"].fillna(0) > 0]
+    unit = (posts.assign(key=group_key(posts["staff_group"]).to_numpy(), paid=posts["fte"] * posts["unit_cost"])
+            .groupby("key")[["paid", "fte"]].sum()) if len(posts) else pd.DataFrame(columns=["paid", "fte"])
+    own = (unit["paid"] / unit["fte"]).to_dict() if len(unit) else {}
+    frame = gap.assign(key=group_key(gap["staff_group"]).to_numpy())
+    cost = frame["cost_per_fte"].to_numpy(float)
+    cost = np.where(np.isnan(cost), frame["key"].map(own).to_numpy(float), cost)
+    frame = frame.assign(roles_running_gbp=frame["roles_fte"] * np.nan_to_num(cost),
+                         coordination_running_gbp=frame["coordination_fte"] * np.nan_to_num(cost))
+    sums = frame.groupby("year")[["roles_fte", "coordination_fte", "roles_running_gbp",
+                                  "coordination_running_gbp"]].sum()
+    if len(sums):
+        full = sums.reindex(sorted(set(sums.index) | set(years.tolist()))).ffill().fillna(0.0).reindex(years)
+    else:
+        full = pd.DataFrame(0.0, index=years, columns=sums.columns)
+    full["running_cost_gbp"] = full["roles_running_gbp"] + full["coordination_running_gbp"]
+    return full.rename_axis("year").reset_index()
+
+
 # --- money: roles beside the investment lines that pay for them -------------------------------------------
 
 

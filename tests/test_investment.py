@@ -152,14 +152,33 @@ def test_seed_003_savings_follow_the_investment_a_year_later_and_are_full_by_202
 
 
 @pytest.mark.unit
-def test_linear_ramp_reaches_full_savings_in_the_horizon_year():
-    years = list(range(2016, 2021))
-    assert iv.savings_ramp(years, method="linear", lag_years=0, base_year=2015) == pytest.approx(
-        [0.2, 0.4, 0.6, 0.8, 1.0])
-    assert iv.savings_ramp(years, method="linear", lag_years=1, base_year=2015) == pytest.approx(
-        [0.0, 0.2, 0.4, 0.6, 0.8])
+@pytest.mark.parametrize("lag, expected", [
+    (0, [0.2, 0.4, 0.6, 0.8, 1.0]),  # equal fifths from the 2015/16 base
+    (1, [0.0, 0.25, 0.5, 0.75, 1.0]),  # starts a year later, still full in 2020/21 (was 0.8: issue 10)
+    (2, [0.0, 0.0, 1 / 3, 2 / 3, 1.0]),
+    (3, [0.0, 0.0, 0.0, 0.5, 1.0]),
+])
+def test_linear_ramp_reaches_full_savings_in_the_horizon_year_whatever_the_lag(lag, expected):
+    years = list(range(2016, 2023))  # two years past the horizon: held at 1
+    ramp = iv.savings_ramp(years, method="linear", lag_years=lag, base_year=2015, horizon_year=2020)
+    assert ramp == pytest.approx(expected + [1.0, 1.0])
     with pytest.raises(ValueError, match="savings ramp"):
         iv.savings_ramp(years, method="sudden")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("lag, expected", [
+    (0, [0.0, 29.2 / 67.1, 51.0 / 67.1, 1.0, 1.0]),
+    (1, [0.0, 0.0, 29.2 / 67.1, 51.0 / 67.1, 1.0]),
+    (2, [0.0, 0.0, 0.0, 29.2 / 67.1, 1.0]),  # 51.0 / 67.1 would be due in 2020/21: the horizon brings it to full
+    (3, [0.0, 0.0, 0.0, 0.0, 1.0]),
+])
+def test_investment_ramp_reaches_full_savings_in_the_horizon_year_whatever_the_lag(lag, expected):
+    """Seed 003's spend of 29.2, 21.8 and 16.1 (GBP m, 2017/18 to 2019/20): savings follow it ``lag``
+    years later and are full in 2020/21, as seed 003 promises for full investment."""
+    years = list(range(2016, 2021))
+    spent = iv.totals_by_year(seed_003_investments(), years)["investment_gbp"].to_numpy()
+    assert iv.savings_ramp(years, spent, lag_years=lag, base_year=2015, horizon_year=2020) == pytest.approx(expected)
 
 
 @pytest.mark.unit
@@ -169,7 +188,7 @@ def test_ramp_with_no_investment_falls_back_to_linear_and_takes_one_lag_per_row(
     spent = np.array([[0, 10, 10, 0, 0], [0, 0, 0, 0, 0]], dtype=float)
     ramp = iv.savings_ramp(years, spent, lag_years=np.array([0, 1]), base_year=2015)
     assert ramp[0] == pytest.approx([0, 0.5, 1, 1, 1])
-    assert ramp[1] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8])
+    assert ramp[1] == pytest.approx([0, 0.25, 0.5, 0.75, 1.0])
 
 
 # --- NPV and payback ------------------------------------------------------------------------------------------
@@ -313,7 +332,9 @@ def test_users_add_their_own_scenario():
     as_dict = {"name": "Slow and steady", "degree": 0.8, "delay_years": 2}
     table = iv.scenarios(inputs(), [*iv.SEED_000_OPTIONS, mine, as_dict]).set_index("scenario")
     assert table.loc["Urgent care first", "horizon_savings_gbp"] == pytest.approx(10e6)
-    assert table.loc["Slow and steady", "horizon_savings_gbp"] == pytest.approx(80e6)
+    # the run rate is the full yearly savings; the horizon-year figure is what 2020/21's cash flow holds
+    assert table.loc["Slow and steady", "run_rate_savings_gbp"] == pytest.approx(80e6)
+    assert table.loc["Slow and steady", "horizon_savings_gbp"] == pytest.approx(80e6 * 29.2 / 67.1)
     assert len(table) == 5
     slow = iv.cash_flow(inputs(), as_dict)
     assert slow["savings_gbp"].iloc[:4].sum() == 0.0  # the ramp moved two years later: 2020/21 only
@@ -435,6 +456,7 @@ def test_seed_003_and_seed_000_scenarios_on_the_mid_and_south_essex_pack():
     options = iv.scenarios(pack)
     assert options["scenario"].tolist() == ["Comprehensive", "Lower assumptions", "Interim"]
     npv = options.set_index("scenario")["npv_gbp"]
-    assert npv["Comprehensive"] > npv["Interim"] > npv["Lower assumptions"] > 0
+    # on net savings (after stranded cost, reinvestment and running costs) none pays back by 2020/21
+    assert npv["Lower assumptions"] < npv["Interim"] < npv["Comprehensive"] < 0
     assert options.set_index("scenario").loc["Comprehensive", "npv_gbp"] == pytest.approx(
         flows["discounted_net_gbp"].sum())

@@ -25,8 +25,9 @@ Wide,outpatient,0.3,0.0,0.9
 
 @pytest.fixture(scope="module")
 def plain_pack(tmp_path_factory):
-    """A synthetic pack with every optional file but no intervals."""
-    return load_pack(write_synthetic_pack(tmp_path_factory.mktemp("plain"), localities=30, seed=3))
+    """A synthetic pack with every optional file but no intervals (the delivery factor fixed at 1 too)."""
+    pack = load_pack(write_synthetic_pack(tmp_path_factory.mktemp("plain"), localities=30, seed=3))
+    return pack.with_settings(delivery={"factor_low": 1.0, "factor_high": 1.0})
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +154,11 @@ def test_defaults_come_from_pack_toml_uncertainty_settings(tmp_path):
 
 
 @pytest.mark.integration
-def test_footprint_is_summed_over_localities_draw_by_draw_not_a_sum_of_percentiles(interval_sim):
+def test_footprint_is_summed_over_localities_draw_by_draw_not_a_sum_of_percentiles(interval_pack):
+    # the delivery factor is shared by every locality (they move together), so it is fixed here to
+    # show the footprint's P90 below the sum of the localities' P90s
+    interval_sim = uncertainty.simulate(interval_pack.with_settings(delivery={"factor_low": 1.0, "factor_high": 1.0}),
+                                        draws=400, seed=11)
     cells = interval_sim.cells
     savings = uncertainty.cell_draws(interval_sim, "gross_savings_gbp")  # (draws, cells)
     draws = uncertainty.footprint_draws(interval_sim)
@@ -196,12 +201,21 @@ def test_synthetic_pack_with_intervals_percentiles_ordered_and_fixed_targets_sta
         assert (values[:, 0] <= values[:, 1] + 1e-9).all() and (values[:, 1] <= values[:, 2] + 1e-9).all()
     assert set(footprint["measure"]) == {"momentum", "target", "avoided", "gross_savings_gbp", "npv_gbp",
                                          "coordinators_fte", "gap_fte"}
-    # targets.csv fixes NEL for some localities: their target does not vary, their avoided does (via momentum)
+    # targets.csv fixes NEL for some localities: the target is the plan, and what is avoided against it
+    # scales with the drawn reductions and the delivery factor (issue 10), so both vary; never below 0
     fixed = interval_pack.targets.set_index(["locality_id", "pod"])["target"]
     target = _cells(locality, "target").set_index(["locality_id", "pod"]).loc[fixed.index]
-    assert (target["p10"] == fixed).all() and (target["p90"] == fixed).all()
+    assert (target["p10"] < target["p90"]).all() and (target["p10"] >= 0).all()
     avoided = _cells(locality, "avoided").set_index(["locality_id", "pod"]).loc[fixed.index]
     assert (avoided["p90"] > avoided["p10"]).all()
+    draws = uncertainty.cell_draws(interval_sim, "target")
+    assert (draws >= 0).all()
+    at_plan = np.flatnonzero(interval_sim.cells["locality_id"].isin(fixed.index.get_level_values(0))
+                             & (interval_sim.cells["pod"] == "non_elective"))
+    assert uncertainty.cell_draws(interval_sim, "avoided")[:, at_plan] == pytest.approx(
+        (uncertainty.cell_draws(interval_sim, "momentum")[:, at_plan]
+         - fixed.reindex(list(zip(interval_sim.cells["locality_id"].iloc[at_plan], ["non_elective"] * len(at_plan))))
+         .to_numpy()) * interval_sim.target_scale[:, [3]])
     npv = footprint.set_index("measure").loc["npv_gbp"]
     assert npv["p10"] < npv["p50"] < npv["p90"]
     workforce_table = uncertainty.workforce_percentiles(interval_sim)
