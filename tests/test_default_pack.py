@@ -618,9 +618,9 @@ def test_illustrative_intervals_give_ranges_around_the_seed003_figures(pack, pro
         p10, p50, p90 = fp.loc[key, ["p10", "p50", "p90"]]
         assert p10 < p50 < p90, key
         assert p10 < point < p90, key
-        # within 15%: the avoided activity is the product of the scheme draw and the delivery factor, both
+        # within 20%: the avoided activity is the product of the scheme draw and the delivery factor, both
         # centred on the plan, and such a product has its median a little below the plan's figure
-        assert p50 == pytest.approx(point, rel=0.15), key
+        assert p50 == pytest.approx(point, rel=0.2), key
     # targets.csv fixes every row, and the target is the plan: what is avoided against it scales with the
     # schemes' drawn reductions and the delivery factor, so the target's range is no longer zero (issue 10)
     target = fp.loc[("non_elective", "target")]
