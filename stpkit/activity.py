@@ -3,8 +3,16 @@
 The rules every part of stpkit shares (docs/data-pack.md):
 - momentum = base x (1 + growth) ^ years, growth from activity.csv where given, else the pod's;
 - reductions of schemes on the same point of delivery add up (seed 003's table is additive);
-- target = momentum x (1 - sum of reductions), unless targets.csv sets the locality's target;
+- target = momentum x (1 - sum of reductions x delivery), unless targets.csv sets the locality's
+  target; a pod's summed reduction is kept below 100%, so no target is ever negative;
 - avoided = momentum - target, and gross savings = avoided x unit cost.
+
+What-ifs move what they should on every pack: a growth what-if is a change to each locality's own
+rate (percentage points, or a factor), never a rate that replaces it; where targets.csv fixes a row,
+a scheme what-if scales the avoided activity in proportion to the pod's reductions against the
+planned ones (the target is the plan: a slider says "deliver so much more or less than planned"),
+and the delivery factor (pack.toml ``[delivery] factor``, 1 by default) scales every row's avoided
+activity.
 
 Everything is computed for all localities and points of delivery at once.
 """
@@ -27,13 +35,30 @@ def pod_reductions(schemes: pd.DataFrame) -> pd.Series:
     return summed.reindex(list(POINTS_OF_DELIVERY), fill_value=0.0).astype(float)
 
 
-def project(pack, growth: pd.Series | None = None, reductions: pd.Series | None = None,
-            unit_costs: pd.Series | None = None) -> pd.DataFrame:
+GROWTH_LIMITS = (-0.5, 0.5)  # pods.csv's range for a yearly growth rate
+REDUCTION_MAX = float(np.nextafter(1.0, 0.0))  # a summed reduction is below 100%
+
+
+def _by_pod(values, pod: np.ndarray, fill: float) -> np.ndarray:
+    """A number or a Series by pod, as one value per activity row (``fill`` where not given)."""
+    if values is None:
+        return np.full(len(pod), fill)
+    if np.ndim(values) == 0 and not isinstance(values, (pd.Series, dict)):
+        return np.full(len(pod), float(values))
+    return pd.Series(values, dtype=float).reindex(pod).fillna(fill).to_numpy(dtype=float)
+
+
+def project(pack, growth_change: pd.Series | float | None = None, growth_factor: pd.Series | float | None = None,
+            reductions: pd.Series | None = None, unit_costs: pd.Series | None = None,
+            delivery: pd.Series | float | None = None) -> pd.DataFrame:
     """Base, momentum, target, avoided activity and gross savings for every locality and pod.
 
-    The optional arguments are what-if overrides by pod (a Series indexed by pod): ``growth``
-    replaces the yearly growth of that pod everywhere, ``reductions`` the summed scheme reduction,
-    ``unit_costs`` the unit cost. Targets set in targets.csv still take precedence over schemes.
+    The optional arguments are what-ifs, a number or a Series indexed by pod: ``growth_change`` adds
+    to every row's own growth rate (0.001 = 0.1 percentage points more a year; a locality with its
+    own 2.1% in activity.csv goes to 2.2%), ``growth_factor`` multiplies it; ``reductions`` replaces
+    the pod's summed scheme reduction (where targets.csv fixes a row, its avoided activity scales by
+    the new sum against the planned one); ``unit_costs`` replaces the unit cost; ``delivery`` is the
+    share of the planned avoided activity delivered (default pack.toml [delivery] factor, 1).
     """
     act = pack.activity
     pods = pack.pods.set_index("pod")
@@ -41,28 +66,38 @@ def project(pack, growth: pd.Series | None = None, reductions: pd.Series | None 
     base = act["activity"].to_numpy(dtype=float)
     rate = act["growth"].to_numpy(dtype=float)
     rate = np.where(np.isnan(rate), pods["growth"].reindex(pod).to_numpy(dtype=float), rate)
-    if growth is not None:
-        override = pd.Series(growth, dtype=float).reindex(pod).to_numpy()
-        rate = np.where(np.isnan(override), rate, override)
+    if growth_factor is not None:
+        rate = rate * _by_pod(growth_factor, pod, 1.0)
+    if growth_change is not None:
+        rate = rate + _by_pod(growth_change, pod, 0.0)
+    if growth_factor is not None or growth_change is not None:
+        rate = np.clip(rate, *GROWTH_LIMITS)
     cost = act["unit_cost"].to_numpy(dtype=float)
     cost = np.where(np.isnan(cost), pods["unit_cost"].reindex(pod).to_numpy(dtype=float), cost)
     if unit_costs is not None:
         override = pd.Series(unit_costs, dtype=float).reindex(pod).to_numpy()
         cost = np.where(np.isnan(override), cost, override)
-    reduction = pod_reductions(pack.schemes)
+    planned = pod_reductions(pack.schemes)
+    reduction = planned
     if reductions is not None:
-        reduction = pd.Series(reductions, dtype=float).combine_first(reduction)
-    reduction = reduction.reindex(pod).fillna(0.0).to_numpy(dtype=float)
+        reduction = pd.Series(reductions, dtype=float).combine_first(planned)
+    reduction = np.clip(reduction.reindex(pod).fillna(0.0).to_numpy(dtype=float), 0.0, REDUCTION_MAX)
+    planned = planned.reindex(pod).fillna(0.0).to_numpy(dtype=float)
+    if delivery is None:
+        delivery = (pack.settings.get("delivery") or {}).get("factor")
+    factor = _by_pod(1.0 if delivery is None else delivery, pod, 1.0)
 
     momentum = base * (1.0 + rate) ** pack.years
-    target = momentum * (1.0 - reduction)
+    target = momentum * (1.0 - np.minimum(reduction * factor, REDUCTION_MAX))
     source = np.full(len(act), "schemes", dtype=object)
     targets = pack.targets
     if len(targets):
         keyed = targets.set_index(["locality_id", "pod"])["target"]
         fixed = keyed.reindex(pd.MultiIndex.from_arrays([act["locality_id"], act["pod"]])).to_numpy(dtype=float)
         has_target = ~np.isnan(fixed)
-        target = np.where(has_target, fixed, target)
+        scale = np.where(planned > 0, reduction / np.where(planned > 0, planned, 1.0), 1.0) * factor
+        scaled = momentum - np.minimum((momentum - fixed) * scale, momentum)  # never below 0
+        target = np.where(has_target, np.where(scale == 1.0, fixed, scaled), target)
         source[has_target] = "targets.csv"
     avoided = momentum - target
     names = pack.localities.set_index("locality_id")

@@ -874,7 +874,9 @@ class LocalityPage(Page):
             value = float(growth.get(p, self._pod_growth.get(p, 0.0)))
             controls.append(Control(_growth_key(p), f"{POD_LABELS[p]}: growth a year", value, min=-0.05, max=0.10,
                                     step=0.001, fmt=".1%", group="Momentum growth a year",
-                                    help=f"pods.csv: {self._pod_growth.get(p, float('nan')):.1%} a year"))
+                                    help=f"pods.csv: {self._pod_growth.get(p, float('nan')):.1%} a year; a move "
+                                         "changes each locality's own rate by the same points (the table shows "
+                                         "the rate the figures use)"))
         given = scheme_reductions or {}
         unknown = [name for name in given if name not in set(pack.schemes["scheme"])]
         if unknown:
@@ -889,7 +891,12 @@ class LocalityPage(Page):
             value = float(row.reduction if override is None else override)
             controls.append(Control(_scheme_key(i), f"{row.scheme}: {POD_LABELS[row.pod]}", value, min=0.0,
                                     max=0.5, step=0.0025, fmt=".1%", group="Scheme reductions",
-                                    help=f"schemes.csv: {row.reduction:.1%} of momentum activity avoided"))
+                                    help=f"schemes.csv: {row.reduction:.1%} of momentum activity avoided; "
+                                         "where targets.csv fixes a row, its avoided activity moves in proportion"))
+        delivery = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        controls.append(Control("delivery", "Share of the planned avoided activity delivered", delivery, min=0.0,
+                                max=1.5, step=0.05, fmt=".0%", group="Scheme reductions",
+                                help="pack.toml [delivery] factor; seed 004: many schemes did not deliver"))
         return controls
 
     def _milestones(self) -> pd.DataFrame:
@@ -910,9 +917,9 @@ class LocalityPage(Page):
         schemes = pack.schemes.copy()
         if len(schemes):
             schemes["reduction"] = [float(v.get(_scheme_key(i), r)) for i, r in enumerate(schemes["reduction"])]
-        moved = {p: v[_growth_key(p)] for p, g in self._pod_growth.items() if abs(v[_growth_key(p)] - g) > 1e-12}
-        projection = activity.project(pack, growth=pd.Series(moved, dtype=float) if moved else None,
-                                      reductions=activity.pod_reductions(schemes))
+        moved = {p: v[_growth_key(p)] - g for p, g in self._pod_growth.items() if abs(v[_growth_key(p)] - g) > 1e-12}
+        projection = activity.project(pack, growth_change=pd.Series(moved, dtype=float) if moved else None,
+                                      reductions=activity.pod_reductions(schemes), delivery=float(v.get("delivery", 1.0)))
         cells = _scope(projection, loc)
         pods = activity.by_pod(cells)
         savings = float(cells["gross_savings_gbp"].sum())
