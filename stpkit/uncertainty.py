@@ -476,8 +476,9 @@ def _workforce_draws(sim: Simulation, pack, tables: dict | None) -> None:
     rows = gap.loc[known, ["staff_group", "year", "cost_per_fte"]].reset_index(drop=True)
     gap_fte = draws[:, known]
     horizon = rows["year"].to_numpy() == sim.horizon_year
-    sim.workforce = {"rows": rows, "gap_fte": gap_fte, "gap_cost_gbp": gap_fte * rows["cost_per_fte"].to_numpy(float),
-                     "horizon_gap_fte": gap_fte[:, horizon].sum(axis=1) if horizon.any() else None}
+    shortfall = np.maximum(gap_fte, 0.0)  # the footprint gap adds up shortfalls; a surplus never nets them
+    sim.workforce = {"rows": rows, "gap_fte": gap_fte, "gap_cost_gbp": shortfall * rows["cost_per_fte"].to_numpy(float),
+                     "horizon_gap_fte": shortfall[:, horizon].sum(axis=1) if horizon.any() else None}
     if not known.any():
         sim.notes.append("no workforce supply for any staff group: no workforce gap is drawn")
 
@@ -561,7 +562,7 @@ def footprint_percentiles(sim: Simulation) -> pd.DataFrame:
     """P10, P50 and P90 for the footprint (COLUMNS, locality_id "all").
 
     By pod: momentum, target, avoided and gross_savings_gbp; pod "all": gross_savings_gbp, npv_gbp,
-    coordinators_fte and gap_fte (the horizon-year gap over staff groups whose supply is known).
+    coordinators_fte and gap_fte (the horizon-year sum of shortfalls over staff groups whose supply is known).
     Each is the percentile of the footprint total drawn, not a sum of localities' percentiles.
     """
     series = _footprint_series(sim)
@@ -576,7 +577,8 @@ def footprint_percentiles(sim: Simulation) -> pd.DataFrame:
 def workforce_percentiles(sim: Simulation) -> pd.DataFrame:
     """P10, P50 and P90 of the footprint workforce gap by staff group and year (WORKFORCE_COLUMNS).
 
-    Measures gap_fte and gap_cost_gbp, for staff groups whose supply workforce.csv gives.
+    Measures gap_fte (demand - supply, signed) and gap_cost_gbp (the shortfall at cost, never negative),
+    for staff groups whose supply workforce.csv gives.
     """
     rows = sim.workforce.get("rows")
     if rows is None or not len(rows):

@@ -1102,15 +1102,23 @@ class InvestmentPage(Page):
                     max=3, step=1, fmt="d", help="seed 003: self-funding within 12 months (1 year)"),
             Control("savings_ramp", "How savings phase in", ramp, kind="choice",
                     options=[("In step with the investment", "investment"), ("In equal steps", "linear")],
-                    help="pack.toml [investment] savings_ramp"),
+                    help="pack.toml [investment] savings_ramp; either way full savings arrive in the horizon year"),
+            Control("delivery", "Share of the planned avoided activity delivered",
+                    float((self.pack.settings.get("delivery") or {}).get("factor") or 1.0), min=0.0, max=1.5,
+                    step=0.05, fmt=".0%", help="pack.toml [delivery] factor; seed 004: many schemes did not deliver"),
         ]
 
     def compute(self, v: dict) -> Result:
         pack, loc = self.pack, v["locality"]
         place = _place(pack, loc)
         localities = pack.localities
+        delivery = float(v.get("delivery", 1.0))
+        planned = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        base = self._inputs if abs(delivery - planned) < 1e-12 else self.once(("inputs", delivery), lambda: (
+            investment.with_assumptions(self._inputs, savings_by_pod=activity.project(pack, delivery=delivery)
+                                        .groupby("pod")["gross_savings_gbp"].sum())))
         data = investment.with_assumptions(
-            self._inputs, investment_share=float(v["investment_share"]), elasticity=float(v["savings_elasticity"]),
+            base, investment_share=float(v["investment_share"]), elasticity=float(v["savings_elasticity"]),
             discount_rate=float(v["discount_rate"]), lag_years=int(v["savings_lag_years"]), ramp=v["savings_ramp"])
         has_investment = pack.has("investments.csv") and len(pack.investments) > 0
         flows = investment.cash_flow(data)
@@ -1126,11 +1134,15 @@ class InvestmentPage(Page):
             Card("Investment made", gbp(plan["investment_gbp"]),
                  f"{pct(v['investment_share'], 0)} of the plan's pump priming and capital"
                  + ("" if has_investment else " (the pack has no investments.csv)")),
-            Card(f"Savings a year by {horizon}", gbp(plan["horizon_savings_gbp"]),
-                 f"{pct(plan['savings_released'], 0)} of the gross savings released (elasticity "
-                 f"{v['savings_elasticity']:.1f})"),
+            Card(f"Gross savings in {horizon}", gbp(plan["horizon_savings_gbp"]),
+                 f"activity avoided x unit cost; {pct(plan['savings_released'], 0)} released (elasticity "
+                 f"{v['savings_elasticity']:.1f}), {pct(delivery, 0)} delivered"),
+            Card(f"Cash released in {horizon}", gbp(plan["horizon_net_savings_gbp"]),
+                 "net savings: gross less acute stranded cost, reinvestment in the services that replace the "
+                 "activity and the new roles' running costs (table below)"),
             Card("Net present value", gbp(plan["npv_gbp"]),
-                 f"{plan['first_year']} to {horizon} at {pct(v['discount_rate'])} a year"),
+                 f"of net savings less investment, {plan['first_year']} (year 0) to {plan['last_year']} at "
+                 f"{pct(v['discount_rate'])} a year"),
             Card("Payback", str(plan["payback_year"]) if plan["investment_gbp"] > 0 else "no investment",
                  "first year from which the cumulative net position stays at or above zero"
                  if plan["investment_gbp"] > 0 else "nothing is invested, so there is nothing to pay back"),
@@ -1141,6 +1153,8 @@ class InvestmentPage(Page):
                               "footprint as a whole"))
         figures = {"investment_gbp": float(plan["investment_gbp"]), "npv_gbp": float(plan["npv_gbp"]),
                    "payback_year": plan["payback_year"], "horizon_savings_gbp": float(plan["horizon_savings_gbp"]),
+                   "horizon_net_savings_gbp": float(plan["horizon_net_savings_gbp"]),
+                   "net_savings_gbp": float(plan["net_savings_gbp"]),
                    "savings_gbp": float(plan["savings_gbp"]), "savings_released": float(plan["savings_released"]),
                    "locality_savings_share": share}
 
@@ -1165,29 +1179,30 @@ class InvestmentPage(Page):
         else:
             chart_investment = table_investment = _missing_file(
                 "investments.csv", "lists the planned pump priming and capital by category and year")
-        flow = flows.melt(id_vars=["year"], value_vars=["investment_gbp", "savings_gbp", "net_gbp"],
-                          var_name="series", value_name="gbp")
-        names = {"investment_gbp": "Investment (out)", "savings_gbp": "Savings (in)", "net_gbp": "Net"}
+        flow = flows.melt(id_vars=["year"], value_vars=["investment_gbp", "gross_savings_gbp", "net_savings_gbp",
+                                                        "net_gbp"], var_name="series", value_name="gbp")
+        names = {"investment_gbp": "Investment (out)", "gross_savings_gbp": "Gross savings",
+                 "net_savings_gbp": "Cash released (net savings)", "net_gbp": "Net of investment"}
         flow = flow.assign(series=flow["series"].map(names), gbp_m=flow["gbp"] / 1e6)
         chart_flow = charts.lines(
             flow, "year", "gbp_m", series="series", title="Savings ramp against investment",
-            value_title="GBP m in the year", dashed=["Net"],
-            series_colors={"Investment (out)": charts.NHS_RED, "Savings (in)": charts.NHS_GREEN,
-                           "Net": charts.NHS_DARK_BLUE},
+            value_title="GBP m in the year", dashed=["Gross savings", "Net of investment"],
+            series_colors={"Investment (out)": charts.NHS_RED, "Gross savings": charts.NHS_MID_GREY,
+                           "Cash released (net savings)": charts.NHS_GREEN, "Net of investment": charts.NHS_DARK_BLUE},
             subtitle=f"Savings {'in step with the investment' if v['savings_ramp'] == 'investment' else 'in equal steps'}, "
                      f"{int(v['savings_lag_years'])} year(s) behind")
         cumulative = flows.assign(gbp_m=flows["cumulative_net_gbp"] / 1e6, series="Cumulative net position")
         chart_cumulative = charts.lines(
             cumulative, "year", "gbp_m", title="Cumulative net position", value_title="GBP m, cumulative",
             subtitle=f"Payback: {plan['payback_year']}; NPV {gbp(plan['npv_gbp'])} at {pct(v['discount_rate'])}")
-        opt = options.melt(id_vars=["scenario"], value_vars=["investment_gbp", "savings_gbp", "npv_gbp"],
+        opt = options.melt(id_vars=["scenario"], value_vars=["investment_gbp", "net_savings_gbp", "npv_gbp"],
                            var_name="measure", value_name="gbp")
         opt = opt.assign(gbp_m=opt["gbp"] / 1e6, measure=opt["measure"].map(
-            {"investment_gbp": "Investment", "savings_gbp": "Savings over the plan", "npv_gbp": "NPV"}))
+            {"investment_gbp": "Investment", "net_savings_gbp": "Net savings over the plan", "npv_gbp": "NPV"}))
         chart_options = charts.bars(
             opt, "scenario", "gbp_m", series="measure", title="The options side by side",
             value_title="GBP m over the plan", value_format=",.1f",
-            series_colors={"Investment": charts.NHS_RED, "Savings over the plan": charts.NHS_GREEN,
+            series_colors={"Investment": charts.NHS_RED, "Net savings over the plan": charts.NHS_GREEN,
                            "NPV": charts.NHS_BLUE},
             subtitle="Plan as set above, and seed 000's three options")
         if pack.has("phasing.csv") and len(pack.phasing):
@@ -1205,13 +1220,18 @@ class InvestmentPage(Page):
         table_flow = Table(flows, {
             "year": ("Year", "text"), "revenue_gbp": ("Pump priming (GBP m)", "gbp_m"),
             "capital_gbp": ("Capital (GBP m)", "gbp_m"), "savings_realised_share": ("Savings realised", "pct"),
-            "savings_gbp": ("Savings (GBP m)", "gbp_m"), "net_gbp": ("Net (GBP m)", "gbp_m"),
+            "gross_savings_gbp": ("Gross savings (GBP m)", "gbp_m"),
+            "stranded_cost_gbp": ("Stranded cost (GBP m)", "gbp_m"),
+            "reinvestment_gbp": ("Reinvested (GBP m)", "gbp_m"),
+            "running_cost_gbp": ("Running costs beyond (GBP m)", "gbp_m"),
+            "net_savings_gbp": ("Cash released (GBP m)", "gbp_m"), "net_gbp": ("Net of investment (GBP m)", "gbp_m"),
             "cumulative_net_gbp": ("Cumulative net (GBP m)", "gbp_m"), "discount_factor": ("Discount factor", "rate"),
             "discounted_net_gbp": ("Discounted net (GBP m)", "gbp_m")}, caption="Cash flow of the plan")
         table_options = Table(options, {
             "scenario": ("Option", "text"), "investment_gbp": ("Investment (GBP m)", "gbp_m"),
-            "horizon_savings_gbp": (f"Savings a year by {horizon} (GBP m)", "gbp_m"),
-            "savings_gbp": ("Savings over the plan (GBP m)", "gbp_m"), "npv_gbp": ("NPV (GBP m)", "gbp_m"),
+            "horizon_savings_gbp": (f"Gross savings in {horizon} (GBP m)", "gbp_m"),
+            "horizon_net_savings_gbp": (f"Cash released in {horizon} (GBP m)", "gbp_m"),
+            "net_savings_gbp": ("Cash released over the plan (GBP m)", "gbp_m"), "npv_gbp": ("NPV (GBP m)", "gbp_m"),
             "payback_year": ("Payback", "text"), "description": ("What it assumes", "text")},
             caption="Options (seed 000: limit the options to three)", highlight="Plan")
         if total_savings == 0 and not has_investment:
@@ -1283,11 +1303,11 @@ class WorkforcePage(Page):
         if has_supply and last is not None:
             whose = "the footprint's " if loc != ALL else ""
             cards.append(Card(f"Workforce gap in {horizon}", fte(last["gap_fte"]),
-                              f"{whose}demand less supply over staff groups with a known supply; "
-                              f"{fte(last['shortfall_fte'])} short in the groups that are short"
-                              + ("; supply is known for the footprint only" if loc != ALL else "")))
+                              f"{whose}shortfalls added up over staff groups with a known supply; "
+                              f"{fte(last['surplus_fte'])} over establishment elsewhere, listed apart and not "
+                              "netted" + ("; supply is known for the footprint only" if loc != ALL else "")))
             cards.append(Card(f"Cost of the gap in {horizon}", gbp(last["gap_cost_gbp"]),
-                              "gap x cost per FTE (workforce.csv); negative is a surplus"))
+                              "each group's shortfall x its cost per FTE (workforce.csv)"))
         else:
             cards.append(Card("Workforce gap", "not known", "the pack has no workforce.csv, so there is no supply "
                                                             "to set demand against; demand is shown"))
@@ -1295,7 +1315,8 @@ class WorkforcePage(Page):
                           f"{place['short']}: {count(scope_coord['eligible_people'])} eligible people at "
                           f"{v['caseload_per_coordinator']:,.0f} a coordinator (seed 000)"))
         cards.append(Card("GP time released", "-" if math.isnan(released) else fte(released),
-                          f"{pct(v['gp_released_share'], 0)} of GP activity through seed 003's eight alternative channels"
+                          f"{pct(v['gp_released_share'], 0)} of GP activity through seed 003's eight alternative "
+                          "channels: capacity redeployed to the new work, not a GP surplus"
                           if not math.isnan(released) else "needs patients_per_gp in localities.csv or a GP row in "
                                                            "workforce.csv"))
         figures = {"gap_fte": float(last["gap_fte"]) if has_supply and last is not None else float("nan"),
@@ -1334,7 +1355,8 @@ class WorkforcePage(Page):
             gap_chart_data = g.assign(gap=g["gap_fte"])
             chart_gap = charts.bars(
                 gap_chart_data, "year", "gap", series="staff_group", horizontal=False, stack=True,
-                title="Workforce gap by staff group and year", value_title="Gap (FTE; below zero is a surplus)",
+                title="Workforce gap by staff group and year",
+                value_title="Demand less supply (FTE; below zero is a surplus, not netted)",
                 category_title="Financial year", value_format=",.1f")
             cost = by_year.assign(year=_fy(by_year["year"]))
             cost = pd.concat([cost.assign(measure="Cost of the gap", gbp_m=cost["gap_cost_gbp"] / 1e6),
@@ -1344,7 +1366,7 @@ class WorkforcePage(Page):
                 cost, "year", "gbp_m", series="measure", horizontal=False, title="What the gap and the new roles cost",
                 value_title="GBP m in the year", category_title="Financial year", value_format=",.2f",
                 series_colors={"Cost of the gap": charts.NHS_RED, "Cost of the new roles": charts.NHS_WARM_YELLOW},
-                subtitle="Gap x cost per FTE; roles at their initial cost in the year they start (roles.csv)")
+                subtitle="Shortfalls x cost per FTE; roles at their initial cost in the year they start (roles.csv)")
         else:
             demand = years.copy()
             if len(demand):
@@ -1378,16 +1400,18 @@ class WorkforcePage(Page):
             horizon_rows = horizon_rows.merge(b[["staff_group", "p10", "p90"]], on="staff_group", how="left")
         cols = {"staff_group": ("Staff group", "text"), "baseline_fte": ("Baseline (FTE)", "fte"),
                 "roles_fte": ("New roles (FTE)", "fte"), "coordination_fte": ("Coordinators beyond funded (FTE)", "fte"),
-                "gp_released_fte": ("GP time released (FTE)", "fte"), "demand_fte": ("Demand (FTE)", "fte"),
-                "supply_fte": ("Supply (FTE)", "fte"), "gap_fte": ("Gap (FTE)", "fte")}
+                "gp_released_fte": ("GP time redeployed (FTE)", "fte"), "demand_fte": ("Demand (FTE)", "fte"),
+                "supply_fte": ("Supply (FTE)", "fte"), "gap_fte": ("Demand less supply (FTE)", "fte"),
+                "shortfall_fte": ("Shortfall (FTE)", "fte"), "surplus_fte": ("Surplus (FTE)", "fte")}
         if "p10" in horizon_rows:
             cols.update({"p10": ("Gap P10 (FTE)", "fte"), "p90": ("Gap P90 (FTE)", "fte")})
-        cols["gap_cost_gbp"] = ("Cost of the gap (GBP)", "gbp")
+        cols["gap_cost_gbp"] = ("Cost of the shortfall (GBP)", "gbp")
         table_gap = Table(horizon_rows, cols, caption=f"Staff groups in {horizon}")
         table_years = Table(by_year.assign(year=_fy(by_year["year"])), {
             "year": ("Year", "text"), "demand_fte": ("Demand (FTE)", "fte"), "supply_fte": ("Supply (FTE)", "fte"),
-            "gap_fte": ("Gap (FTE)", "fte"), "shortfall_fte": ("Shortfall (FTE)", "fte"),
-            "gap_cost_gbp": ("Cost of the gap (GBP)", "gbp"), "roles_cost_gbp": ("New roles' cost (GBP)", "gbp")},
+            "gap_fte": ("Gap: shortfalls added up (FTE)", "fte"), "surplus_fte": ("Surpluses, not netted (FTE)", "fte"),
+            "gap_cost_gbp": ("Cost of the gap (GBP)", "gbp"), "gp_redeployed_fte": ("GP time redeployed (FTE)", "fte"),
+            "roles_cost_gbp": ("New roles' cost (GBP)", "gbp")},
             caption="The footprint by year")
         table_release = Table(release.groupby(["name", "description"], sort=False)["released_gp_fte"].sum()
                               .reset_index(), {"name": ("Channel", "text"),

@@ -6,15 +6,20 @@ Demand by staff group and year comes from the model:
 - plus the additional roles the plan funds (roles.csv), from the year they start,
 - plus care coordinators sized from caseload (`stpkit.needs.care_coordination`); funded coordinator
   posts in roles.csv count toward that need, so only the shortfall is added,
-- minus GP time released through the eight alternative channels of seed 003's primary care audit
-  (seed 000: about 25% of GP activity could be managed by other staff or virtually).
+- GP time released through the eight alternative channels of seed 003's primary care audit (seed
+  000: about 25% of GP activity could be managed by other staff or virtually) is shown as capacity
+  redeployed (`gp_released_fte`): the GPs stay in post and give that time to the work the plan
+  moves to them (MDTs, complex care), so it does not lower GP demand or show as a GP surplus.
 
 The caseload need and the GP release build up in equal steps from nothing in the base year to the
 full amount at the horizon (`linear_ramp`; pass your own ramp to change it).
 
-Supply is baseline - leavers + joiners, year by year. The gap is demand - supply (positive: posts to
-fill beyond natural flows), costed at each group's cost per FTE. Groups with no row in workforce.csv
-show their additional demand only: no supply is known, so no gap.
+Supply is baseline - leavers + joiners, year by year. The gap is reported by staff group: demand -
+supply, split into a shortfall (posts to fill beyond natural flows) and a surplus. The footprint's
+gap is the sum of the shortfalls; surpluses are listed apart and never netted against them (a nurse
+over establishment does not fill a therapist post), and the cost of the gap is the shortfalls at
+each group's cost per FTE, never negative. Groups with no row in workforce.csv show their
+additional demand only: no supply is known, so no gap.
 
 Money: `role_costs` prices each role at its unit cost (seed 003's "initial cost" per FTE or per person
 trained) in the year it starts; `workforce_investment` sets that beside the pump-priming lines in
@@ -62,8 +67,8 @@ ALTERNATIVE_CHANNELS = (
 )
 
 GAP_COLUMNS = ["staff_group", "year", "baseline_fte", "roles_fte", "coordination_fte", "gp_released_fte",
-               "additional_fte", "demand_fte", "supply_fte", "gap_fte", "cost_per_fte", "gap_cost_gbp",
-               "roles_cost_gbp", "ramp", "supply_known"]
+               "additional_fte", "demand_fte", "supply_fte", "gap_fte", "shortfall_fte", "surplus_fte", "cost_per_fte",
+               "gap_cost_gbp", "roles_cost_gbp", "ramp", "supply_known"]
 WORKFORCE_COLUMNS = ["staff_group", "baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte"]
 ROLE_COLUMNS = ["role", "staff_group", "fte", "trained", "unit_cost", "year", "category"]
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
@@ -220,8 +225,8 @@ def _demand_core(baseline, roles_fte, ramp, is_coordinator, is_gp, supply_fte, c
     coordinators = np.asarray(coordinators_fte, dtype=float)[..., None]
     released = np.asarray(gp_released_fte, dtype=float)[..., None]
     coordination = np.where(is_coordinator, np.maximum(coordinators * ramp - roles_fte, 0.0), 0.0)
-    release = np.where(is_gp, released * ramp, 0.0)
-    additional = roles_fte + coordination - release
+    release = np.where(is_gp, released * ramp, 0.0)  # capacity redeployed: not taken off demand
+    additional = roles_fte + coordination
     demand = np.where(np.isnan(baseline), additional, baseline + additional)
     gap = demand - supply_fte
     return coordination, release, additional, demand, gap
@@ -242,10 +247,11 @@ def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, ba
 
     One row per staff group x year (GAP_COLUMNS): baseline_fte (NaN where unknown), roles_fte (funded
     posts started by that year), coordination_fte (caseload need beyond funded coordinator posts),
-    gp_released_fte, additional_fte, demand_fte (baseline + additional; additional only where the
-    baseline is unknown), supply_fte, gap_fte = demand - supply and gap_cost_gbp = gap x cost_per_fte
-    (NaN where supply is unknown; negative is a surplus), roles_cost_gbp (role costs starting that
-    year), ramp, supply_known.
+    gp_released_fte (GP capacity redeployed, not taken off demand), additional_fte, demand_fte
+    (baseline + additional; additional only where the baseline is unknown), supply_fte, gap_fte =
+    demand - supply (signed, by group), shortfall_fte and surplus_fte (its two sides, each 0 or more),
+    gap_cost_gbp = shortfall x cost_per_fte (never negative; NaN where supply is unknown),
+    roles_cost_gbp (role costs starting that year), ramp, supply_known.
     """
     years = np.arange(int(base_year), int(horizon_year) + 1)
     staff = _workforce(workforce)
@@ -293,8 +299,10 @@ def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, ba
     grid["demand_fte"] = demand
     grid["supply_fte"] = supply_fte
     grid["gap_fte"] = gap
+    grid["shortfall_fte"] = np.where(np.isnan(gap), np.nan, np.maximum(gap, 0.0))
+    grid["surplus_fte"] = np.where(np.isnan(gap), np.nan, np.maximum(-gap, 0.0))
     grid["cost_per_fte"] = col["cost_per_fte"]
-    grid["gap_cost_gbp"] = gap * col["cost_per_fte"]
+    grid["gap_cost_gbp"] = grid["shortfall_fte"] * col["cost_per_fte"]
     grid["roles_cost_gbp"] = roles_cost.ravel()
     grid["ramp"] = ramp_values
     grid["supply_known"] = supply_known
@@ -320,16 +328,22 @@ def gap_draws(gap: pd.DataFrame, coordinators_fte=0.0, gp_released_fte=0.0, gp_g
 def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
     """Footprint totals by year.
 
-    additional_fte, demand_fte and roles_cost_gbp over every staff group; supply_fte, gap_fte and
-    gap_cost_gbp over the groups whose supply is known (a surplus in one group offsets a shortfall in
-    another), and shortfall_fte and shortfall_cost_gbp counting only the groups short of staff.
+    additional_fte, demand_fte, roles_cost_gbp and gp_redeployed_fte (GP time released, redeployed)
+    over every staff group; over the groups whose supply is known: supply_fte, gap_fte (the sum of the
+    groups' shortfalls: a surplus in one group never offsets a shortfall in another), gap_cost_gbp
+    (the shortfalls at cost, never negative), surplus_fte (listed apart) and, as before,
+    shortfall_fte and shortfall_cost_gbp (the same as gap_fte and gap_cost_gbp).
     """
-    known = gap[gap["supply_known"]].assign(shortfall_fte=lambda f: f["gap_fte"].clip(lower=0))
+    known = gap[gap["supply_known"]]
     known = known.assign(shortfall_cost_gbp=known["shortfall_fte"] * known["cost_per_fte"])
-    sums = known.groupby("year")[["supply_fte", "gap_fte", "gap_cost_gbp", "shortfall_fte",
-                                  "shortfall_cost_gbp"]].sum(min_count=1)
-    demand = gap.groupby("year")[["additional_fte", "demand_fte", "roles_cost_gbp"]].sum()
-    return demand.join(sums).reset_index()
+    sums = known.groupby("year")[["supply_fte", "shortfall_fte", "surplus_fte", "shortfall_cost_gbp"]].sum(min_count=1)
+    sums["gap_fte"] = sums["shortfall_fte"]
+    sums["gap_cost_gbp"] = sums["shortfall_cost_gbp"]
+    demand = gap.groupby("year")[["additional_fte", "demand_fte", "roles_cost_gbp", "gp_released_fte"]].sum()
+    demand = demand.rename(columns={"gp_released_fte": "gp_redeployed_fte"})
+    out = demand.join(sums).reset_index()
+    return out[["year", "additional_fte", "demand_fte", "roles_cost_gbp", "gp_redeployed_fte", "supply_fte", "gap_fte",
+                "gap_cost_gbp", "surplus_fte", "shortfall_fte", "shortfall_cost_gbp"]]
 
 
 # --- money: the new roles' running costs ---------------------------------------------------------------

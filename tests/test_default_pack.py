@@ -680,15 +680,18 @@ def test_illustrative_workforce_supply_gives_a_gap_for_every_group(pack):
     assert released == pytest.approx(staff.loc["GPs", "baseline_fte"] * workforce.GP_ACTIVITY_OTHERS_SHARE)
     for group, row in horizon.iterrows():
         if group == "GPs":
-            extra = -released
+            extra = 0.0  # the released time is redeployed, not taken off demand
         elif group == "Care co-ordinators":  # the caseload need, of which the funded posts are part
             extra = max(coordinators, roles_fte[group])
         else:
             extra = roles_fte[group]
         assert row["gap_fte"] == pytest.approx(staff.loc[group, "baseline_fte"] + extra - supply[group]), group
         assert row["gap_cost_gbp"] == pytest.approx(row["gap_fte"] * staff.loc[group, "cost_per_fte"]), group
-        # short of staff everywhere but GPs, where the released time outweighs the drift
-        assert (row["gap_fte"] > 0) == (group != "GPs"), group
+        # short of staff everywhere, GPs included: the released GP time is redeployed, not a surplus
+        assert row["gap_fte"] > 0, group
+    totals = out["gap_by_year"].set_index("year").loc[pack.horizon_year]
+    assert totals["gap_fte"] == pytest.approx(horizon["shortfall_fte"].sum())
+    assert totals["gp_redeployed_fte"] == pytest.approx(released)
     wf_range = uncertainty.uncertainty_for(pack, draws=200)["workforce"]
     assert set(wf_range["staff_group"]) == set(staff.index)
     sources = _sources()

@@ -252,3 +252,40 @@ def test_interactive_charts_can_be_svg_pictures_that_follow_the_controls(synthet
     assert "<svg" in before and "<script" not in before
     page.set(discount_rate=0.09)
     assert page._views[0].widget.children[0] is picture and picture.value != before
+
+
+def test_default_pack_scheme_and_delivery_what_ifs_move_the_money(static):
+    """Mid and South Essex: targets.csv fixes every row, yet a scheme slider and the delivery factor move
+    the savings (the locality page), and delivery moves the cash released and NPV (the investment page)."""
+    from stpkit import load_pack
+
+    pack = load_pack()
+    page = widgets.LocalityPage(pack, "all")
+    savings = page.figures["gross_savings_gbp"]
+    frailty = next(n for n, s in page.specs.items() if s.label.startswith("Frailty"))
+    page.set(**{frailty: 0.10245})
+    assert page.figures["gross_savings_gbp"] > savings
+    page.reset()
+    page.set(delivery=0.5)
+    assert page.figures["gross_savings_gbp"] == pytest.approx(0.5 * savings)
+    money = widgets.InvestmentPage(pack, "all")
+    npv, cash = money.figures["npv_gbp"], money.figures["horizon_net_savings_gbp"]
+    assert cash < money.figures["horizon_savings_gbp"]  # net of stranded cost and reinvestment
+    money.set(delivery=0.8)
+    assert money.figures["npv_gbp"] < npv and money.figures["horizon_net_savings_gbp"] < cash
+
+
+def test_growth_slider_moves_each_locality_own_rate(tmp_path, static):
+    """A locality with its own NEL growth of 2.1% (pods.csv 2.3%): moving the slider to 2.2% takes it to
+    2.0%, and its savings fall - the slider is a change, not a rate for everyone."""
+    rows = "locality_id,pod,activity,growth\nA1,non_elective,1000,0.021\nB2,non_elective,4000,\n" \
+           "C3,non_elective,300,\nA1,outpatient,20000,\nB2,outpatient,90000,\nC3,outpatient,7000,\n"
+    path = write_pack(tmp_path / "p", activity_csv=rows, schemes_csv="scheme,pod,reduction\nF,non_elective,0.1\n")
+    from stpkit import load_pack
+
+    page = widgets.LocalityPage(load_pack(path), "A1")
+    savings = page.figures["gross_savings_gbp"]
+    page.set(growth_non_elective=0.022)
+    assert page.figures["gross_savings_gbp"] < savings
+    table = page.table("activity").frame.set_index("pod")  # the assumptions table: the rate the figures use
+    assert table.loc["non_elective", "growth"] == pytest.approx(0.020)

@@ -247,22 +247,41 @@ def test_seed_000_care_coordinators_from_caseload_enter_demand_beyond_funded_pos
 
 
 @pytest.mark.unit
-def test_gp_release_lowers_gp_demand_and_gap_costs(staff):
-    """Released GP FTE lower GP demand; gap = demand - supply, costed at cost_per_fte; a custom ramp."""
+def test_gp_release_is_capacity_redeployed_not_a_gp_surplus(staff):
+    """Released GP time is shown as capacity redeployed: GP demand stays at the 500 in post, so the GPs'
+    drift (25 leaving, 30 going: 475 by 2020/21) is a shortfall of 25, not a "surplus" of 95 (issue 10)."""
     ramp = {2015: 0, 2016: 0, 2017: 0.5, 2018: 1.0}
     gap = wf.workforce_gap(staff, None, BASE, HORIZON, gp_released_fte=120.0, ramp=ramp)
     gps = gap[gap["staff_group"] == "GPs"].set_index("year")
     assert gps["ramp"].tolist() == [0, 0, 0.5, 1, 1, 1]  # held at the last value given
     assert gps["gp_released_fte"].tolist() == pytest.approx([0, 0, 60, 120, 120, 120])
-    assert gps["demand_fte"].tolist() == pytest.approx([500, 500, 440, 380, 380, 380])
+    assert gps["demand_fte"].tolist() == pytest.approx([500] * 6)
     assert gps["supply_fte"].tolist() == pytest.approx([500, 495, 490, 485, 480, 475])
-    assert gps.loc[HORIZON, "gap_fte"] == pytest.approx(380 - 475)
-    assert gps.loc[HORIZON, "gap_cost_gbp"] == pytest.approx(-95 * 100_000)
+    assert gps.loc[HORIZON, "gap_fte"] == pytest.approx(25)
+    assert gps.loc[HORIZON, "gap_cost_gbp"] == pytest.approx(25 * 100_000)
     totals = wf.gap_by_year(gap).set_index("year")
+    assert totals.loc[HORIZON, "gp_redeployed_fte"] == pytest.approx(120)
     nurses_2020 = 400 - 380
-    assert totals.loc[HORIZON, "shortfall_fte"] == pytest.approx(nurses_2020)  # the GP surplus is not a shortfall
-    assert totals.loc[HORIZON, "gap_fte"] == pytest.approx(nurses_2020 - 95)
-    assert totals.loc[HORIZON, "shortfall_cost_gbp"] == pytest.approx(nurses_2020 * 50_000)
+    assert totals.loc[HORIZON, "gap_fte"] == pytest.approx(nurses_2020 + 25)
+    assert totals.loc[HORIZON, "gap_cost_gbp"] == pytest.approx(nurses_2020 * 50_000 + 25 * 100_000)
+
+
+@pytest.mark.unit
+def test_footprint_gap_is_the_sum_of_shortfalls_with_surpluses_apart():
+    """Nurses 20 short and therapists 30 over by 2020/21: the footprint's gap is 20 FTE costing GBP 1.0m,
+    with the 30 listed apart as a surplus - never 20 - 30 = -10 FTE at a negative cost."""
+    staff = pd.DataFrame({"staff_group": ["Nurses/HCAs", "Therapists"], "baseline_fte": [400.0, 100.0],
+                          "cost_per_fte": [50_000.0, 45_000.0], "leavers_fte": [40.0, 10.0],
+                          "joiners_fte": [36.0, 16.0]})
+    gap = wf.workforce_gap(staff, None, BASE, HORIZON)
+    horizon = gap[gap["year"] == HORIZON].set_index("staff_group")
+    assert horizon.loc["Nurses/HCAs", ["gap_fte", "shortfall_fte", "surplus_fte"]].tolist() == pytest.approx([20, 20, 0])
+    assert horizon.loc["Therapists", ["gap_fte", "shortfall_fte", "surplus_fte"]].tolist() == pytest.approx([-30, 0, 30])
+    assert horizon.loc["Therapists", "gap_cost_gbp"] == 0.0
+    totals = wf.gap_by_year(gap).set_index("year").loc[HORIZON]
+    assert totals["gap_fte"] == pytest.approx(20) and totals["surplus_fte"] == pytest.approx(30)
+    assert totals["gap_cost_gbp"] == pytest.approx(20 * 50_000)
+    assert (wf.gap_by_year(gap)["gap_cost_gbp"] >= 0).all()
 
 
 @pytest.mark.unit
@@ -273,7 +292,7 @@ def test_gap_without_workforce_or_roles_still_shows_model_demand():
     assert set(gap["staff_group"]) == {"Care coordinators", "GPs"}
     horizon = gap[gap["year"] == HORIZON].set_index("staff_group")
     assert horizon.loc["Care coordinators", "demand_fte"] == pytest.approx(90)
-    assert horizon.loc["GPs", "demand_fte"] == pytest.approx(350)
+    assert horizon.loc["GPs", "demand_fte"] == pytest.approx(400)  # the 50 released are redeployed
     assert gap["gap_fte"].isna().all() and gap["supply_fte"].isna().all()
     assert wf.workforce_gap(None, None, BASE, HORIZON).empty
 
@@ -291,7 +310,7 @@ def test_gap_draws_match_the_table_and_broadcast_over_draws(staff, seed_roles):
     assert same.shape == (1, len(gap))
     np.testing.assert_allclose(same[0], gap["gap_fte"].to_numpy(), equal_nan=True)
     rows = (gap["staff_group"] == "GPs") & (gap["year"] == HORIZON)
-    np.testing.assert_allclose(draws[:, rows.to_numpy()][:, 0], 500 - released - 475)
+    np.testing.assert_allclose(draws[:, rows.to_numpy()][:, 0], 500 - 475)  # released GP time: redeployed
 
 
 # --- a whole pack ----------------------------------------------------------------------------------------
@@ -314,7 +333,9 @@ def test_workforce_for_a_synthetic_pack(tmp_path):
     assert coord["additional_fte"].iloc[-1] == pytest.approx(coordinators)
     gps = (pack.localities["population"] / pack.localities["patients_per_gp"]).sum()
     assert out["gp_release"]["released_gp_fte"].sum() == pytest.approx(0.25 * gps)
-    assert gap.loc[gap["staff_group"] == "GPs", "demand_fte"].iloc[-1] == pytest.approx(0.75 * gps)
+    gp_rows = gap[gap["staff_group"] == "GPs"]
+    assert gp_rows["demand_fte"].iloc[-1] == pytest.approx(gps)  # released time is redeployed, not cut
+    assert gp_rows["gp_released_fte"].iloc[-1] == pytest.approx(0.25 * gps)
     assert not out["gap_by_year"].empty
 
 
