@@ -599,8 +599,9 @@ def test_illustrative_intervals_are_symmetric_around_the_unchanged_points(pack):
     # every interval cell is marked as an illustrative assumption
     sources = _sources()
     lines = sources[sources["column"].str.endswith(("_low", "_high"))]
-    assert set(lines["file"]) == {"activity.csv", "pods.csv", "schemes.csv"}
+    assert set(lines["file"]) == {"activity.csv", "pods.csv", "schemes.csv", "pack.toml"}  # pack.toml: delivery
     assert lines["source"].str.startswith("illustrative assumption").all()
+    assert pack.settings["delivery"] == {"factor": 1.0, "factor_low": 0.5, "factor_high": 1.5}
 
 
 @pytest.mark.integration

@@ -932,10 +932,22 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
             "to 0.1 FTE")
 
     toml = ('[footprint]\nname = "Mid and South Essex"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
-            '[finance]\ndiscount_rate = 0.035\n')
+            '[finance]\ndiscount_rate = 0.035\n\n'
+            '[investment]\nfirst_year = "2016/17"\nappraisal_years = 5\nsteady_state_years = 0\n\n'
+            '[delivery]\nfactor = 1.0\nfactor_low = 0.5\nfactor_high = 1.5\n')
     src.add("pack.toml", "footprint.name", f"{SEED}: Mid and South Essex Success Regime")
     src.add("pack.toml", ["footprint.base_year", "footprint.horizon_year"], f"{NEL_TABLE} and {OP_TABLE}: 2015/16 and 2020/21 columns")
     src.add("pack.toml", "finance.discount_rate", "illustrative assumption: HM Treasury Green Book rate 3.5% (not in the seeds)")
+    src.add("pack.toml", ["investment.first_year", "investment.appraisal_years"],
+            f"{SEED}, Pump priming required (investment from 2017/18) and Phasing of funding (full benefits by 2020/21): "
+            "year 0 is 2016/17, the year after the 2015/16 base, and the period runs five years to the 2020/21 horizon")
+    src.add("pack.toml", "investment.steady_state_years", "illustrative assumption: no years after 2020/21 are "
+            "counted (the seeds appraise nothing beyond the plan); set it to carry savings and running costs on")
+    src.add("pack.toml", "delivery.factor", "illustrative assumption: schemes deliver what seed 003 plans (1.0)")
+    src.add("pack.toml", ["delivery.factor_low", "delivery.factor_high"],
+            "illustrative assumption: an 80% interval of 0.5 to 1.5, centred on the plan and wide because seed 004's "
+            "evidence review found many community schemes (POPPs, integrated care pilots, virtual wards, telehealth) "
+            "did not cut emergency admissions")
 
     files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
