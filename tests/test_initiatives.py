@@ -150,3 +150,16 @@ def test_seed_003_initiatives_in_the_mid_and_south_essex_pack():
     assert specialty["computed_gbp"].item() / 1e6 == pytest.approx(23.3)
     assert ini.system_savings(pack.initiatives)["net_system_savings_gbp"].iloc[-1] / 1e6 == pytest.approx(53.3)
     assert len(ini.system_savings(pack.initiatives)) == 6
+
+
+@pytest.mark.integration
+def test_initiative_shares_are_what_the_appraisal_takes_off_gross_savings():
+    """Seed 003: Frailty and EoL 6.9 / 26.3 stranded and 14.5 / 26.3 reinvested; Specialty pathway redesign
+    20.5 / 65.4 and 21.6 / 65.4; initiatives with only a net system saving, and the Total row, have none."""
+    frame = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "mid_south_essex" / "initiatives.csv")
+    shares = ini.initiative_shares(frame).set_index("initiative")
+    assert list(shares.index) == ["Frailty and EoL", "Long-term conditions", "Specialty pathway redesign"]
+    assert shares.loc["Frailty and EoL", ["stranded_share", "reinvestment_share"]].tolist() == pytest.approx(
+        [6.9 / 26.3, 14.5 / 26.3])
+    assert shares.loc["Specialty pathway redesign", "stranded_share"] == pytest.approx(20.5 / 65.4)
+    assert ini.initiative_shares(None).empty

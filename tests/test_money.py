@@ -228,3 +228,50 @@ def test_growth_what_if_is_a_change_to_each_locality_own_rate(tmp_path):
         1000 * 1.020 ** 5 * 0.1 * 3000)
     half = activity.project(pack, growth_factor=0.5).set_index(["locality_id", "pod"])
     assert half.loc[("A1", "non_elective"), "growth"] == pytest.approx(0.0105)
+
+
+@pytest.mark.integration
+def test_appraisal_and_delivery_settings_are_checked(tmp_path):
+    toml = ('[footprint]\nname = "T"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n[investment]\n'
+            'first_year = "2021/22"\n\n[delivery]\nfactor_low = 1.2\nfactor_high = 0.8\n')
+    with pytest.raises(PackError) as refused:
+        load_pack(write_pack(tmp_path / "p", pack_toml=toml))
+    assert refused.value.lines() == [
+        "pack.toml line 7, [investment] first_year: year 0 2021/22 must be between the base year 2015/16 and the "
+        "horizon year 2020/21"]
+    fixed = toml.replace('first_year = "2021/22"', 'first_year = "2016/17"')
+    with pytest.raises(PackError) as refused:
+        load_pack(write_pack(tmp_path / "q", pack_toml=fixed))
+    assert refused.value.lines() == ["pack.toml line 10, [delivery] factor_low: factor_low 1.2 is above factor_high 0.8"]
+
+
+@pytest.mark.integration
+def test_plan_period_leaves_out_the_steady_state_years(tmp_path):
+    toml = ('[footprint]\nname = "T"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n[investment]\n'
+            'steady_state_years = 4\n')
+    schemes = "scheme,pod,reduction\nFrailty,non_elective,0.1\n"
+    pack = load_pack(write_pack(tmp_path / "p", pack_toml=toml, schemes_csv=schemes))
+    flows = iv.cash_flow(pack)
+    assert len(flows) == 9 and (flows["period"] == "steady state").sum() == 4
+    table = plan.summary(pack, period="plan").set_index("line")
+    assert table["period"].iloc[0] == "2016/17 to 2020/21"
+    assert table.loc["savings", "solutions_gbp"] == pytest.approx(flows["gross_savings_gbp"].iloc[:5].sum())
+    # the steady state adds four years of full net savings to the NPV, discounted from year 0
+    short = iv.appraise(pack.with_settings(investment={"steady_state_years": 0}))["npv_gbp"]
+    full = flows["net_savings_gbp"].iloc[-1]
+    assert iv.appraise(pack)["npv_gbp"] == pytest.approx(short + sum(full / 1.035 ** t for t in range(5, 9)))
+
+
+@pytest.mark.integration
+def test_monte_carlo_clamps_a_pods_summed_reduction(tmp_path):
+    """Two wide schemes on one pod (0.45 and 0.45, each 0 to 0.9) and a wide delivery factor: each draw's
+    summed reduction, and its effect after delivery, stays below 100%, so no drawn target is negative."""
+    from stpkit import uncertainty
+
+    schemes = "scheme,pod,reduction,reduction_low,reduction_high\nA,outpatient,0.45,0,0.9\nB,outpatient,0.45,0,0.9\n"
+    pack = load_pack(write_pack(tmp_path / "p", schemes_csv=schemes))
+    sim = uncertainty.simulate(pack, draws=2000, seed=3)
+    assert (sim.pod_reduction < 1).all() and (sim.pod_reduction >= 0).all()
+    assert (sim.effective_reduction < 1).all()
+    assert (uncertainty.cell_draws(sim, "target") >= 0).all()
+    assert (sim.pod_reduction[:, 4] > 0.99).any()  # the clamp is reached, not just never needed
