@@ -332,6 +332,10 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
         arrays={"base": act["activity"].to_numpy(dtype=float), "pod_index": pod_index,
                 "growth_group": growth_group, "cost_group": cost_group, "fixed_target": fixed,
                 "has_target": has_target, "locality_index": locality_index})
+    if workforce_tables is None:
+        from . import workforce
+
+        workforce_tables = workforce.workforce_for(pack)
     _activity_draws(sim)
     _investment_draws(sim, pack, projection, workforce_tables)
     _coordination_draws(sim, pack)
@@ -415,11 +419,12 @@ def _investment_draws(sim: Simulation, pack, projection: pd.DataFrame | None, ta
         net = np.broadcast_to(flow["net_savings_gbp"].to_numpy(dtype=float), (sim.draws, len(spend)))
         keep = np.zeros(len(sim.localities))
     else:
-        lines = investment.benefit_lines(by_pod.sum(axis=1)[:, None] * realised, 0.0, 0.0, 0.0)
-        stranded = (by_pod @ s_share)[:, None] * realised
-        reinvested = (by_pod @ r_share)[:, None] * realised
-        running = np.maximum(roles - reinvested, 0.0)
-        net = lines["gross_gbp"] - stranded - reinvested - running
+        gross = by_pod.sum(axis=1)[:, None] * realised
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = by_pod.sum(axis=1)[:, None]
+            lines = investment.benefit_lines(gross, np.where(total > 0, (by_pod @ s_share)[:, None] / total, 0.0),
+                                             np.where(total > 0, (by_pod @ r_share)[:, None] / total, 0.0), roles)
+        net = lines["net_savings_gbp"]
         point = projection.assign(kept=projection["gross_savings_gbp"] * (
             1.0 - projection["pod"].map(dict(zip(pods, s_share + r_share))).fillna(0.0)))
         sums = point.groupby("locality_id")[["gross_savings_gbp", "kept"]].sum().reindex(sim.localities["locality_id"])
