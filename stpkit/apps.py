@@ -358,9 +358,11 @@ def finish_request(namespace: dict) -> None:
     if "pack" in asked and resolve_pack(asked["pack"], os.environ[ENV_DATA], os.environ[ENV_PACK]) != \
             Path(os.environ[ENV_PACK]).resolve():
         raise AppRefusal("This page was drawn for the wrong pack; reload it.")  # the server never sends this here
-    from .widgets import Page
+    from .widgets import Page, check_locality
 
     pages = [value for value in namespace.values() if isinstance(value, Page)]
+    if pages:
+        locality = check_locality(pages[0].pack, locality)  # a unique name becomes its locality_id
     for page in pages:
         page.initial["locality"] = locality  # "reset" keeps the locality the address asked for
     if all(page.locality == locality for page in pages):
@@ -605,10 +607,16 @@ def check_request(served: Served, catalogue: PackCatalogue, query: dict | str) -
     pack_path = resolve_pack(asked.get("pack"), served.data_dir, served.pack)
     locality = asked.get("locality", ALL)
     if locality != ALL:
-        known = {i: n for i, n, _ in catalogue.localities(pack_path)}
-        if locality not in known:
-            raise AppRefusal(f'There is no locality "{locality}" in {catalogue.load(pack_path).name}. '
-                             "Pick one from the list on the apps' front page.", status=404)
+        from .pack import closest_locality, find_locality
+
+        pack = catalogue.load(pack_path)
+        try:  # an id, or a name only one locality has
+            locality = find_locality(pack, locality)
+        except LookupError:
+            guess = closest_locality(pack, locality)
+            hint = f' Did you mean {guess[1]} ({guess[0]})?' if guess else ""
+            raise AppRefusal(f'There is no locality "{locality}" in {pack.name}.{hint} '
+                             "Pick one from the list on the apps' front page.", status=404) from None
     else:
         catalogue.load(pack_path)  # refuse an invalid pack before a kernel is spent on it
     return asked.get("pack"), pack_path, locality
