@@ -15,6 +15,7 @@ import pandas as pd
 
 from .schema import FILES, FileSchema
 from .validate import CheckResult, ParsedTable, Problem, check_pack
+from .validate import closest_locality as _closest
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "data" / "mid_south_essex"
 
@@ -224,43 +225,27 @@ def find_locality(pack: Pack, asked: str | None, *, allow_all: bool = True) -> s
 def _no_such_locality(pack: Pack, missing: list[str], ids: list[str], names: list[str],
                       by_name: dict[str, list[str]], allow_all: bool) -> str:
     """One line: what was not found, the closest locality to each, then the pack's ids and names."""
+    twins = {text: by_name[text.casefold()] for text in missing if len(by_name.get(text.casefold(), [])) > 1}
+    unknown = [text for text in missing if text not in twins]
     parts = []
-    for text in missing:
-        twins = by_name.get(text.casefold(), [])
-        if len(twins) > 1:
-            parts.append(f'"{text}" is the name of {len(twins)} localities ({", ".join(twins)}): give the id')
-            continue
+    if unknown:
+        parts.append(f"no locality {' or '.join(f'{chr(34)}{t}{chr(34)}' for t in unknown)} in the pack {pack.name}")
+    parts += [f'"{text}" is the name of {len(ids_)} localities in the pack {pack.name} ({", ".join(ids_)}): '
+              "give the id" for text, ids_ in twins.items()]
+    for text in unknown:
         guess = _closest(text, ids, names)
-        parts.append(f'no locality "{text}"' + (f" (did you mean {guess[0]}, {guess[1]}?)" if guess else ""))
+        if guess:
+            parts.append(f"did you mean {guess[0]} ({guess[1]})" + (f' for "{text}"?' if len(unknown) > 1 else "?"))
     shown = list(zip(ids, names)) if len(ids) <= LISTED_LOCALITIES else list(zip(ids, names))[:10]
     listing = "; ".join(f"{i} {n}" for i, n in shown)
     if len(ids) > len(shown):
         listing += f"; and {len(ids) - len(shown):,} more in localities.csv"
     use = '"all", a locality_id or a unique name' if allow_all else "a locality_id or a unique name"
-    return f"{', '.join(parts)} in the pack {pack.name}; use {use}: {listing}"
-
-
-def _plain_numbers(text: str) -> str:
-    """Lower case, with numbers written without leading zeros: "MSE05" and "mse5" both read "mse5"."""
-    import re
-
-    return re.sub(r"\d+", lambda m: str(int(m.group())), text.lower())
+    said = "; ".join(parts)
+    return said + (" " if said.endswith("?") else ". ") + f"Use {use}: {listing}"
 
 
 def closest_locality(pack: Pack, text: str) -> tuple[str, str] | None:
     """(locality_id, name) of the locality whose id or name is closest to `text`, if any is close enough."""
     return _closest(str(text).strip(), [str(i) for i in pack.localities["locality_id"]],
                     [str(n).strip() for n in pack.localities["locality"]])
-
-
-def _closest(text: str, ids: list[str], names: list[str]) -> tuple[str, str] | None:
-    import difflib  # a few thousand comparisons at most, and only when a locality was not found
-
-    best, best_score = None, 0.6
-    wanted_id, wanted_name = _plain_numbers(text), text.casefold()
-    for locality_id, name in zip(ids, names):
-        for score in (difflib.SequenceMatcher(None, wanted_id, _plain_numbers(locality_id)).ratio(),
-                      difflib.SequenceMatcher(None, wanted_name, name.casefold()).ratio()):
-            if score > best_score:
-                best, best_score = (locality_id, name), score
-    return best

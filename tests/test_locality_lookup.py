@@ -32,26 +32,30 @@ def test_an_id_a_name_or_the_whole_footprint(small):
 def test_a_misspelt_locality_gets_a_guess_and_the_list(small):
     with pytest.raises(LookupError) as raised:
         find_locality(small, "Ashbey")
-    assert str(raised.value) == ('no locality "Ashbey" (did you mean A1, Ashby?) in the pack Test footprint; '
-                                 "use \"all\", a locality_id or a unique name: A1 Ashby; B2 St Mary's & Bank (East); "
+    assert str(raised.value) == ('no locality "Ashbey" in the pack Test footprint; did you mean A1 (Ashby)? '
+                                 "Use \"all\", a locality_id or a unique name: A1 Ashby; B2 St Mary's & Bank (East); "
                                  "C3 Cray")
     assert closest_locality(small, "c 3") == ("C3", "Cray")
     assert closest_locality(small, "Basildon") is None
     with pytest.raises(LookupError, match='^no locality "all" in the pack'):
         find_localities(small, ["all"], allow_all=False)
+    with pytest.raises(LookupError) as raised:
+        find_localities(small, ["Crey", "A1", "Nowhere"])
+    assert str(raised.value).startswith('no locality "Crey" or "Nowhere" in the pack Test footprint; did you mean C3 '
+                                        '(Cray) for "Crey"? Use "all"')
 
 
 @pytest.mark.unit
 def test_a_locality_number_without_its_leading_zero(tmp_path):
     pack = load_pack(write_synthetic_pack(tmp_path / "syn", localities=12, seed=1))
-    with pytest.raises(LookupError, match=r'no locality "L11" \(did you mean L0011, '):
+    with pytest.raises(LookupError, match=r'no locality "L11" in the pack Synthetic footprint; did you mean L0011 \(Locality 11\)\? '):
         find_locality(pack, "L11")
 
 
 @pytest.mark.unit
 def test_a_name_two_localities_share_is_refused_with_their_ids(tmp_path):
     pack = load_pack(write_pack(tmp_path, localities_csv=LOCALITIES.replace("Cray", "Ashby")))
-    with pytest.raises(LookupError, match=r'^"Ashby" is the name of 2 localities \(A1, C3\): give the id'):
+    with pytest.raises(LookupError, match=r'^"Ashby" is the name of 2 localities in the pack Test footprint \(A1, C3\): give the id\. Use'):
         find_locality(pack, "Ashby")
     assert find_locality(pack, "C3") == "C3"
 
@@ -68,7 +72,7 @@ def test_a_large_pack_lists_the_first_localities_and_counts_the_rest(tmp_path):
 @pytest.mark.unit
 def test_pages_take_a_name(small):
     assert widgets.check_locality(small, "Cray") == "C3"
-    with pytest.raises(LookupError, match=r'no locality "Cary" \(did you mean C3, Cray\?\)'):
+    with pytest.raises(LookupError, match=r'no locality "Cary" in the pack Test footprint; did you mean C3 \(Cray\)\? Use'):
         widgets.check_locality(small, "Cary")
 
 
@@ -76,7 +80,7 @@ def test_pages_take_a_name(small):
 def test_reports_localities_take_names_in_the_order_given(small):
     chosen = _choose_localities(small, ["Cray", "a1"])
     assert list(chosen["locality_id"]) == ["C3", "A1"]
-    with pytest.raises(RunError, match=r'^no locality "Crey" \(did you mean C3, Cray\?\) in the pack Test footprint'):
+    with pytest.raises(RunError, match=r'^no locality "Crey" in the pack Test footprint; did you mean C3 \(Cray\)\? Use a locality_id or'):
         _choose_localities(small, ["A1", "Crey"])
 
 

@@ -130,8 +130,8 @@ def test_cli_summary_unknown_locality_is_one_line_with_the_ids_and_a_guess(tmp_p
     result = run_cli("summary", str(write_pack(tmp_path)), "--locality", "Ashbey")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        'stpkit: error: no locality "Ashbey" (did you mean A1, Ashby?) in the pack Test footprint; use "all", '
+        'stpkit: error: no locality "Ashbey" in the pack Test footprint; did you mean A1 (Ashby)? Use "all", '
         "a locality_id or a unique name: A1 Ashby; B2 St Mary's & Bank (East); C3 Cray"]
     nothing_close = run_cli("summary", str(write_pack(tmp_path)), "--locality", "ZZ")
     assert nothing_close.returncode == 2 and nothing_close.stderr.startswith(
-        'stpkit: error: no locality "ZZ" in the pack Test footprint; use "all"')
+        'stpkit: error: no locality "ZZ" in the pack Test footprint. Use "all"')
