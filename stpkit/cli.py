@@ -48,9 +48,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .summary import summarise, summary_text
-
     from .pack import find_locality
+    from .summary import summarise, summary_text
 
     pack = _load(args.pack)
     try:  # a locality_id or a name only one locality has
@@ -98,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="print one JSON object with full, unrounded values; keys carry their units "
                               "(gross_savings_gbp, npv_gbp, revenue_gbp, capital_gbp; activity in counts a year). "
                               "The old keys without _gbp (gross_savings, npv, revenue, capital) are kept with the "
-                              "same values for this release only")
+                              "same values for this release only. notes: why a figure is zero or missing")
     summary.set_defaults(run=cmd_summary)
 
     for extra in _extra_commands():

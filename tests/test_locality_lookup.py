@@ -113,3 +113,15 @@ def test_a_preheated_app_page_set_to_a_locality_by_name(monkeypatch, tmp_path):
     apps.finish_request({"page": page})
     assert page.locality == "C3" and page.initial["locality"] == "C3"
     assert page.figures == widgets.NeedsPage(tmp_path / "small", "C3", mode="static").figures
+
+
+@pytest.mark.e2e
+def test_cli_reports_names_the_closest_locality_before_anything_runs(tmp_path):
+    from test_validate import run_cli
+
+    out = tmp_path / "out"
+    run = run_cli("reports", str(write_pack(tmp_path / "small")), "--out", str(out), "--localities", "Cray,Ashbey")
+    assert run.returncode == 2 and not out.exists()
+    assert run.stderr.splitlines() == [
+        'stpkit: error: no locality "Ashbey" in the pack Test footprint; did you mean A1 (Ashby)? Use a locality_id '
+        "or a unique name: A1 Ashby; B2 St Mary's & Bank (East); C3 Cray"]
