@@ -71,7 +71,8 @@ def notes(pack, summary: dict) -> list[str]:
                      "projection and no activity is avoided. Add schemes.csv (the share of activity each scheme "
                      "avoids) or targets.csv (horizon-year activity targets): see docs/data-pack.md.")
     if "investment" not in summary:
-        found.append("No investment, NPV or payback: the pack has no investments.csv.")
+        why = "its investments.csv has no rows" if pack.has("investments.csv") else "the pack has no investments.csv"
+        found.append(f"No investment, NPV or payback: {why}.")
     return found
 
 

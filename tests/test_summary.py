@@ -135,3 +135,12 @@ def test_cli_summary_unknown_locality_is_one_line_with_the_ids_and_a_guess(tmp_p
     nothing_close = run_cli("summary", str(write_pack(tmp_path)), "--locality", "ZZ")
     assert nothing_close.returncode == 2 and nothing_close.stderr.startswith(
         'stpkit: error: no locality "ZZ" in the pack Test footprint. Use "all"')
+
+
+@pytest.mark.unit
+def test_the_note_says_whether_investments_csv_is_missing_or_empty(tmp_path):
+    missing = summarise(load_pack(write_pack(tmp_path / "missing", schemes_csv=SCHEMES)))
+    assert missing["notes"] == ["No investment, NPV or payback: the pack has no investments.csv."]
+    empty = summarise(load_pack(write_pack(tmp_path / "empty", schemes_csv=SCHEMES,
+                                           investments_csv="category,kind,year,amount\n")))
+    assert empty["notes"] == ["No investment, NPV or payback: its investments.csv has no rows."]
