@@ -437,3 +437,19 @@ def test_cli_validate_prints_the_guess(tmp_path):
         'pods.csv row 3, pod: "Outpatients" is not one of: ae, elective_ip, day_case, non_elective, outpatient; '
         "did you mean outpatient (Outpatient appointments)?",
         f"{folder}: 1 problem; nothing was run on this pack."]
+
+
+@pytest.mark.integration
+def test_default_pack_with_a_misspelt_point_of_delivery_gives_one_line(tmp_path):
+    """The issue's case: "day cases" for day_case in pods.csv also gave schemes.csv rows 6 and 9 "has no row"."""
+    import shutil
+
+    from stpkit import DEFAULT_PACK
+
+    folder = tmp_path / "mse"
+    shutil.copytree(DEFAULT_PACK, folder)
+    pods = (folder / "pods.csv").read_text(encoding="utf-8")
+    assert pods.count("\nday_case,") == 1
+    (folder / "pods.csv").write_text(pods.replace("\nday_case,", "\nday cases,"), encoding="utf-8")
+    assert lines(folder) == ['pods.csv row 4, pod: "day cases" is not one of: ae, elective_ip, day_case, '
+                             "non_elective, outpatient; did you mean day_case (Day case admissions)?"]
