@@ -1133,7 +1133,8 @@ def add_command(subparsers) -> None:
         "apps", help="serve the four what-if apps for managers in the browser",
         description="Serve the needs analysis, locality deep dive, investment phasing and workforce gap "
                     "notebooks as web apps (Voila): a front page at http://127.0.0.1:PORT/ to pick a locality, "
-                    "and one address per app, e.g. /apps/needs_analysis?locality=ID, that can be shared. "
+                    "and one address per app, e.g. /apps/needs_analysis?locality=ID (a locality_id or a unique name), "
+                    "that can be shared. "
                     "Code and tracebacks are never shown; only the apps are reachable. Stop with Ctrl+C.")
     parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default (default: Mid and South Essex)")
     parser.add_argument("--data", metavar="FOLDER",
