@@ -341,7 +341,12 @@ def from_request(pack=None, locality: str = ALL, wait: bool = True) -> tuple:
         return str(Path(os.environ[ENV_PACK]).resolve()), locality
     _applied_at_start = True
     pack_path = resolve_pack(asked.get("pack"), os.environ[ENV_DATA], os.environ[ENV_PACK])
-    return str(pack_path), asked.get("locality", locality)
+    locality = asked.get("locality", locality)
+    if locality != ALL:  # a unique name becomes its locality_id, whatever the notebook does with it
+        from .widgets import check_locality, open_pack
+
+        locality = check_locality(open_pack(pack_path), locality)
+    return str(pack_path), locality
 
 
 def finish_request(namespace: dict) -> None:
