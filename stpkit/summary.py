@@ -67,12 +67,12 @@ def notes(pack, summary: dict) -> list[str]:
     """What a reader needs to know to read the figures: why savings are zero, what the pack lacks."""
     found = []
     if summary["gross_savings_gbp"] == 0 and not (pack.has("schemes.csv") or pack.has("targets.csv")):
-        found.append("No savings: the pack has no schemes.csv or targets.csv, so the target is the momentum "
-                     "projection and no activity is avoided. Add schemes.csv (the share of activity each scheme "
-                     "avoids) or targets.csv (horizon-year activity targets): see docs/data-pack.md.")
+        found.append("Savings are zero because the pack has no schemes.csv or targets.csv: the target is the "
+                     "momentum projection and no activity is avoided. Add schemes.csv (the share of activity each "
+                     "scheme avoids) or targets.csv (horizon-year activity targets); see docs/data-pack.md.")
     if "investment" not in summary:
-        why = "its investments.csv has no rows" if pack.has("investments.csv") else "the pack has no investments.csv"
-        found.append(f"No investment, NPV or payback: {why}.")
+        why = "the pack's investments.csv has no rows" if pack.has("investments.csv") else "the pack has no investments.csv"
+        found.append(f"There is no investment, NPV or payback because {why}.")
     return found
 
 
@@ -112,5 +112,5 @@ def summary_text(summary: dict) -> str:
                       f"capital {_gbp(inv['capital_gbp'])}; NPV at {inv['discount_rate']:.1%} {_gbp(inv['npv_gbp'])}; "
                       f"payback {inv['payback_year']}"]
     if summary.get("notes"):
-        lines += [""] + [f"Note: {note}" for note in summary["notes"]]
+        lines += [""] + list(summary["notes"])
     return "\n".join(lines)

@@ -93,21 +93,22 @@ def test_cli_summary_says_why_savings_are_zero(tmp_path):
     result = run_cli("summary", str(write_pack(tmp_path / "bare")))
     assert result.returncode == 0, result.stderr
     assert "Gross savings in 2020/21: GBP 0" in result.stdout
-    assert "Note: No savings: the pack has no schemes.csv or targets.csv" in result.stdout
+    assert "Savings are zero because the pack has no schemes.csv or targets.csv" in result.stdout
     assert "docs/data-pack.md" in result.stdout
     assert "no investments.csv" in result.stdout
     with_schemes = run_cli("summary", str(write_pack(tmp_path / "schemes", schemes_csv=SCHEMES)))
-    assert with_schemes.returncode == 0 and "No savings" not in with_schemes.stdout
+    assert with_schemes.returncode == 0 and "Savings are zero" not in with_schemes.stdout
 
 
 @pytest.mark.unit
 def test_zero_savings_note_only_without_schemes_or_targets(tmp_path):
     bare = summarise(load_pack(write_pack(tmp_path / "bare")))
-    assert bare["gross_savings_gbp"] == 0 and bare["notes"][0].startswith("No savings: the pack has no schemes.csv")
+    assert bare["gross_savings_gbp"] == 0 and bare["notes"][0].startswith("Savings are zero because the pack has no "
+                                                                          "schemes.csv or targets.csv")
     targets_only = summarise(load_pack(write_pack(tmp_path / "targets", targets_csv=TARGETS)))
     # by hand: B2's 4,000 admissions grow to 4,000 x 1.023^5 = 4,481.8; the target 4,100 avoids 381.8 at GBP 3,000
     assert targets_only["gross_savings_gbp"] == pytest.approx((4000 * 1.023 ** 5 - 4100) * 3000, rel=1e-12)
-    assert not any(note.startswith("No savings") for note in targets_only["notes"])
+    assert not any(note.startswith("Savings are zero") for note in targets_only["notes"])
 
 
 @pytest.mark.e2e
@@ -140,7 +141,7 @@ def test_cli_summary_unknown_locality_is_one_line_with_the_ids_and_a_guess(tmp_p
 @pytest.mark.unit
 def test_the_note_says_whether_investments_csv_is_missing_or_empty(tmp_path):
     missing = summarise(load_pack(write_pack(tmp_path / "missing", schemes_csv=SCHEMES)))
-    assert missing["notes"] == ["No investment, NPV or payback: the pack has no investments.csv."]
+    assert missing["notes"] == ["There is no investment, NPV or payback because the pack has no investments.csv."]
     empty = summarise(load_pack(write_pack(tmp_path / "empty", schemes_csv=SCHEMES,
                                            investments_csv="category,kind,year,amount\n")))
-    assert empty["notes"] == ["No investment, NPV or payback: its investments.csv has no rows."]
+    assert empty["notes"] == ["There is no investment, NPV or payback because the pack's investments.csv has no rows."]
