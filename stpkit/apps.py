@@ -341,7 +341,12 @@ def from_request(pack=None, locality: str = ALL, wait: bool = True) -> tuple:
         return str(Path(os.environ[ENV_PACK]).resolve()), locality
     _applied_at_start = True
     pack_path = resolve_pack(asked.get("pack"), os.environ[ENV_DATA], os.environ[ENV_PACK])
-    return str(pack_path), asked.get("locality", locality)
+    locality = asked.get("locality", locality)
+    if locality != ALL:  # a unique name becomes its locality_id, whatever the notebook does with it
+        from .widgets import check_locality, open_pack
+
+        locality = check_locality(open_pack(pack_path), locality)
+    return str(pack_path), locality
 
 
 def finish_request(namespace: dict) -> None:
@@ -358,9 +363,11 @@ def finish_request(namespace: dict) -> None:
     if "pack" in asked and resolve_pack(asked["pack"], os.environ[ENV_DATA], os.environ[ENV_PACK]) != \
             Path(os.environ[ENV_PACK]).resolve():
         raise AppRefusal("This page was drawn for the wrong pack; reload it.")  # the server never sends this here
-    from .widgets import Page
+    from .widgets import Page, check_locality
 
     pages = [value for value in namespace.values() if isinstance(value, Page)]
+    if pages:
+        locality = check_locality(pages[0].pack, locality)  # a unique name becomes its locality_id
     for page in pages:
         page.initial["locality"] = locality  # "reset" keeps the locality the address asked for
     if all(page.locality == locality for page in pages):
@@ -605,10 +612,16 @@ def check_request(served: Served, catalogue: PackCatalogue, query: dict | str) -
     pack_path = resolve_pack(asked.get("pack"), served.data_dir, served.pack)
     locality = asked.get("locality", ALL)
     if locality != ALL:
-        known = {i: n for i, n, _ in catalogue.localities(pack_path)}
-        if locality not in known:
-            raise AppRefusal(f'There is no locality "{locality}" in {catalogue.load(pack_path).name}. '
-                             "Pick one from the list on the apps' front page.", status=404)
+        from .pack import closest_locality, find_locality
+
+        pack = catalogue.load(pack_path)
+        try:  # an id, or a name only one locality has
+            locality = find_locality(pack, locality)
+        except LookupError:
+            guess = closest_locality(pack, locality)
+            hint = f' Did you mean {guess[1]} ({guess[0]})?' if guess else ""
+            raise AppRefusal(f'There is no locality "{locality}" in {pack.name}.{hint} '
+                             "Pick one from the list on the apps' front page.", status=404) from None
     else:
         catalogue.load(pack_path)  # refuse an invalid pack before a kernel is spent on it
     return asked.get("pack"), pack_path, locality
@@ -1125,7 +1138,8 @@ def add_command(subparsers) -> None:
         "apps", help="serve the four what-if apps for managers in the browser",
         description="Serve the needs analysis, locality deep dive, investment phasing and workforce gap "
                     "notebooks as web apps (Voila): a front page at http://127.0.0.1:PORT/ to pick a locality, "
-                    "and one address per app, e.g. /apps/needs_analysis?locality=ID, that can be shared. "
+                    "and one address per app, e.g. /apps/needs_analysis?locality=ID (a locality_id or a unique name), "
+                    "that can be shared. "
                     "Code and tracebacks are never shown; only the apps are reachable. Stop with Ctrl+C.")
     parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default (default: Mid and South Essex)")
     parser.add_argument("--data", metavar="FOLDER",

@@ -1,7 +1,8 @@
 """The `stpkit` command line.
 
-    stpkit validate PACK                       check a footprint pack, one line per problem
-    stpkit summary PACK [--locality ID] [--json]   the footprint or one locality in words or JSON
+    stpkit validate PACK                          check a footprint pack, one line per problem
+    stpkit summary PACK [--locality L] [--json]   the footprint or one locality (id or unique name)
+                                                  in words or JSON (keys with units: gross_savings_gbp)
 
 No traceback ever reaches the user: problems with a pack are listed one a line and the command
 exits 1; anything unexpected is reported in one line (set STPKIT_DEBUG=1 to see the traceback).
@@ -47,12 +48,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from .pack import find_locality
     from .summary import summarise, summary_text
 
     pack = _load(args.pack)
-    locality = args.locality or "all"
-    if locality != "all" and locality not in set(pack.localities["locality_id"]):
-        raise UserError(f'no locality "{locality}" in {args.pack}; the ids are in localities.csv, column locality_id')
+    try:  # a locality_id or a name only one locality has
+        locality = find_locality(pack, args.locality)
+    except LookupError as problem:
+        raise UserError(str(problem)) from None
     result = summarise(pack, locality)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False))
@@ -82,10 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
         "summary", help="summarise the footprint or one locality",
         description="Summarise a footprint (or one locality): population, risk segments, activity base, momentum, "
                     "target, avoided activity and gross savings by point of delivery, and investment with its NPV "
-                    "where the pack has investments.csv. The pack is validated first.")
+                    "where the pack has investments.csv, with a note where a figure is missing or zero for want of "
+                    "a file (schemes.csv or targets.csv for savings). The pack is validated first.",
+        epilog='Examples: stpkit summary data/mid_south_essex --locality MSE05; '
+               'stpkit summary data/mid_south_essex --locality "Colne Valley" --json')
     _pack_argument(summary)
-    summary.add_argument("--locality", metavar="ID", help='a locality_id from localities.csv, or "all" (the default)')
-    summary.add_argument("--json", action="store_true", help="print one JSON object with full, unrounded values")
+    summary.add_argument("--locality", metavar="LOCALITY",
+                         help='a locality_id or a locality name that only one locality has (localities.csv), '
+                              'or "all" for the whole footprint (the default)')
+    summary.add_argument("--json", action="store_true",
+                         help="print one JSON object with full, unrounded values; keys carry their units "
+                              "(gross_savings_gbp, npv_gbp, revenue_gbp, capital_gbp; activity in counts a year). "
+                              "The old keys without _gbp (gross_savings, npv, revenue, capital) are kept with the "
+                              "same values for this release only. notes: why a figure is zero or missing")
     summary.set_defaults(run=cmd_summary)
 
     for extra in _extra_commands():

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .schema import FILES, FileSchema
 from .validate import CheckResult, ParsedTable, Problem, check_pack
+from .validate import closest_locality as _closest
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "data" / "mid_south_essex"
 
@@ -172,3 +173,79 @@ def load_pack(path: str | Path | None = None) -> Pack:
     """Load and validate a pack (the embedded Mid and South Essex pack when no path is given)."""
     path = Path(path) if path is not None else DEFAULT_PACK
     return pack_from_check(path, check_pack(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding a locality by id or name: the command line, reports, pages and apps all use this one rule
+
+
+ALL = "all"
+LISTED_LOCALITIES = 30  # an error lists every locality up to this many, else the first few
+
+
+def find_localities(pack: Pack, asked, *, allow_all: bool = True) -> list[str]:
+    """The locality_id for each entry of `asked`: an id, or a locality name that only one locality has.
+
+    Ids match exactly first, then ignoring case; names match ignoring case and spaces at the ends.
+    "all" (the whole footprint) is returned as "all" when `allow_all`. Raises LookupError in one
+    line naming what was not found, with a "did you mean" and the pack's ids with their names.
+    """
+    frame = pack.localities
+    ids = [str(i) for i in frame["locality_id"]]
+    names = [str(n).strip() for n in frame["locality"]]
+    by_id_lower: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    for locality_id, name in zip(ids, names):
+        by_id_lower.setdefault(locality_id.lower(), []).append(locality_id)
+        by_name.setdefault(name.casefold(), []).append(locality_id)
+    known = set(ids)
+    found, missing = [], []
+    for entry in asked:
+        text = ALL if entry is None else str(entry).strip()
+        if allow_all and (text == "" or text.lower() == ALL):
+            found.append(ALL)
+        elif text in known:
+            found.append(text)
+        elif len(by_id_lower.get(text.lower(), [])) == 1:
+            found.append(by_id_lower[text.lower()][0])
+        elif len(by_name.get(text.casefold(), [])) == 1:
+            found.append(by_name[text.casefold()][0])
+        else:
+            missing.append(text)
+    if missing:
+        raise LookupError(_no_such_locality(pack, missing, ids, names, by_name, allow_all))
+    return found
+
+
+def find_locality(pack: Pack, asked: str | None, *, allow_all: bool = True) -> str:
+    """The locality_id asked for by id or unique name ("all" for the whole footprint); see find_localities."""
+    return find_localities(pack, [asked], allow_all=allow_all)[0]
+
+
+def _no_such_locality(pack: Pack, missing: list[str], ids: list[str], names: list[str],
+                      by_name: dict[str, list[str]], allow_all: bool) -> str:
+    """One line: what was not found, the closest locality to each, then the pack's ids and names."""
+    twins = {text: by_name[text.casefold()] for text in missing if len(by_name.get(text.casefold(), [])) > 1}
+    unknown = [text for text in missing if text not in twins]
+    parts = []
+    if unknown:
+        parts.append(f"no locality {' or '.join(f'{chr(34)}{t}{chr(34)}' for t in unknown)} in the pack {pack.name}")
+    parts += [f'"{text}" is the name of {len(ids_)} localities in the pack {pack.name} ({", ".join(ids_)}): '
+              "give the id" for text, ids_ in twins.items()]
+    for text in unknown:
+        guess = _closest(text, ids, names)
+        if guess:
+            parts.append(f"did you mean {guess[0]} ({guess[1]})" + (f' for "{text}"?' if len(unknown) > 1 else "?"))
+    shown = list(zip(ids, names)) if len(ids) <= LISTED_LOCALITIES else list(zip(ids, names))[:10]
+    listing = "; ".join(f"{i} {n}" for i, n in shown)
+    if len(ids) > len(shown):
+        listing += f"; and {len(ids) - len(shown):,} more in localities.csv"
+    use = '"all", a locality_id or a unique name' if allow_all else "a locality_id or a unique name"
+    said = "; ".join(parts)
+    return said + (" " if said.endswith("?") else ". ") + f"Use {use}: {listing}"
+
+
+def closest_locality(pack: Pack, text: str) -> tuple[str, str] | None:
+    """(locality_id, name) of the locality whose id or name is closest to `text`, if any is close enough."""
+    return _closest(str(text).strip(), [str(i) for i in pack.localities["locality_id"]],
+                    [str(n).strip() for n in pack.localities["locality"]])

@@ -46,7 +46,8 @@ def add_command(subparsers) -> None:
     parser.add_argument("pack", metavar="PACK", help="folder holding the footprint pack")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to publish the reports in")
     parser.add_argument("--localities", metavar="ID,...", type=_names,
-                        help="only these locality_ids (default: every locality in localities.csv)")
+                        help="only these localities, each a locality_id or a name only one locality has "
+                             "(default: every locality in localities.csv)")
     parser.add_argument("--notebooks", metavar="NAME,...", type=_names,
                         help="only these notebooks: names in notebooks/ or paths to .ipynb files (default: "
                              "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap)")

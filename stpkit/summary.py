@@ -1,26 +1,34 @@
 """The footprint (or one locality) in a few figures: `stpkit summary`.
 
 `summarise` returns plain Python values (full floating-point precision, nothing rounded) that the
-command line prints as JSON or, through `summary_text`, in words.
+command line prints as JSON or, through `summary_text`, in words. Keys carry their units
+(`gross_savings_gbp`, `npv_gbp`); activity figures are counts a year and `population` is people.
+
+The keys of earlier releases without their unit (`gross_savings`, `npv`, `revenue`, `capital`) are
+still given, with the same values, for this release only (`OLD_KEYS`); use the `_gbp` keys.
 """
 
 from __future__ import annotations
 
 from . import activity, investment, needs
+from .pack import find_locality
 from .schema import POD_LABELS
 from .years import format_fy
 
+# new key -> the key earlier releases used for it; the old keys go in the next release
+OLD_KEYS = {"gross_savings_gbp": "gross_savings", "npv_gbp": "npv", "revenue_gbp": "revenue",
+            "capital_gbp": "capital"}
+
 
 def summarise(pack, locality: str = "all", projection=None) -> dict:
-    """The summary of the footprint (locality "all") or of one locality_id."""
+    """The summary of the footprint (locality "all") or of one locality (its id, or a unique name)."""
+    locality = find_locality(pack, locality)
     localities = pack.localities
     projection = activity.project(pack) if projection is None else projection
     cells = projection
     place = {"locality": "all", "locality_name": pack.name, "group": None}
     if locality != "all":
         localities = localities[localities["locality_id"] == locality]
-        if not len(localities):
-            raise KeyError(f"no locality {locality!r} in the pack")
         cells = projection[projection["locality_id"] == locality]
         row = localities.iloc[0]
         place = {"locality": locality, "locality_name": row["locality"], "group": row["group"]}
@@ -35,23 +43,49 @@ def summarise(pack, locality: str = "all", projection=None) -> dict:
         "segments": {str(s): float(p) for s, p in zip(pyramid["segment"], pyramid["people"])},
         "activity": {
             str(r.pod): {"base": float(r.base), "momentum": float(r.momentum), "target": float(r.target),
-                         "avoided": float(r.avoided), "gross_savings": float(r.gross_savings_gbp)}
+                         "avoided": float(r.avoided), "gross_savings_gbp": float(r.gross_savings_gbp)}
             for r in pods.itertuples()
         },
-        "gross_savings": float(pods["gross_savings_gbp"].sum()),
+        "gross_savings_gbp": float(pods["gross_savings_gbp"].sum()),
     }
     if pack.has("investments.csv") and len(pack.investments):
         kinds = pack.investments.groupby("kind")["amount"].sum()
         appraisal = investment.appraise(investment.inputs(pack, projection))
         result["investment"] = {
             "scope": "footprint",
-            "revenue": float(kinds.get("revenue", 0.0)),
-            "capital": float(kinds.get("capital", 0.0)),
-            "npv": float(appraisal["npv_gbp"]),
+            "revenue_gbp": float(kinds.get("revenue", 0.0)),
+            "capital_gbp": float(kinds.get("capital", 0.0)),
+            "npv_gbp": float(appraisal["npv_gbp"]),
             "payback_year": appraisal["payback_year"],
             "discount_rate": pack.discount_rate,
         }
-    return result
+    result["notes"] = notes(pack, result)
+    return with_old_keys(result)
+
+
+def notes(pack, summary: dict) -> list[str]:
+    """What a reader needs to know to read the figures: why savings are zero, what the pack lacks."""
+    found = []
+    if summary["gross_savings_gbp"] == 0 and not (pack.has("schemes.csv") or pack.has("targets.csv")):
+        found.append("Savings are zero because the pack has no schemes.csv or targets.csv: the target is the "
+                     "momentum projection and no activity is avoided. Add schemes.csv (the share of activity each "
+                     "scheme avoids) or targets.csv (horizon-year activity targets); see docs/data-pack.md.")
+    if "investment" not in summary:
+        why = "the pack's investments.csv has no rows" if pack.has("investments.csv") else "the pack has no investments.csv"
+        found.append(f"There is no investment, NPV or payback because {why}.")
+    return found
+
+
+def with_old_keys(value):
+    """A copy of the summary with each `_gbp` key also under its old name (OLD_KEYS), for this release only."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out[key] = with_old_keys(item)
+            if key in OLD_KEYS:
+                out[OLD_KEYS[key]] = out[key]
+        return out
+    return value
 
 
 def _gbp(value: float) -> str:
@@ -70,10 +104,13 @@ def summary_text(summary: dict) -> str:
         change = (a["target"] / a["base"] - 1) if a["base"] else 0.0
         lines.append(f"  {POD_LABELS.get(pod, pod)}: base {a['base']:,.0f}, momentum {a['momentum']:,.0f}, "
                      f"target {a['target']:,.0f} ({change:+.1%} on base), avoided {a['avoided']:,.0f}, "
-                     f"gross savings {_gbp(a['gross_savings'])}")
-    lines.append(f"Gross savings in {summary['horizon_year']}: {_gbp(summary['gross_savings'])}")
+                     f"gross savings {_gbp(a['gross_savings_gbp'])}")
+    lines.append(f"Gross savings in {summary['horizon_year']}: {_gbp(summary['gross_savings_gbp'])}")
     inv = summary.get("investment")
     if inv:
-        lines += ["", f"Investment ({inv['scope']}): revenue {_gbp(inv['revenue'])}, capital {_gbp(inv['capital'])}; "
-                      f"NPV at {inv['discount_rate']:.1%} {_gbp(inv['npv'])}; payback {inv['payback_year']}"]
+        lines += ["", f"Investment ({inv['scope']}): revenue {_gbp(inv['revenue_gbp'])}, "
+                      f"capital {_gbp(inv['capital_gbp'])}; NPV at {inv['discount_rate']:.1%} {_gbp(inv['npv_gbp'])}; "
+                      f"payback {inv['payback_year']}"]
+    if summary.get("notes"):
+        lines += [""] + list(summary["notes"])
     return "\n".join(lines)

@@ -10,6 +10,7 @@ with any problem is refused as a whole.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import math
 import re
@@ -17,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import FILES, REQUIRED_FILES, SETTINGS, Column, FileSchema
+from .schema import FILES, POD_LABELS, POINTS_OF_DELIVERY, REQUIRED_FILES, SETTINGS, Column, FileSchema
 from .years import format_fy, parse_fy, parse_quarter
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -54,6 +55,8 @@ class ParsedTable:
     columns: dict[str, list] = field(default_factory=dict)
     rows: list[int] = field(default_factory=list)
     present: bool = False
+    reported: set[int] = field(default_factory=set)  # rows with a problem already reported
+    unread: dict[str, list[str]] = field(default_factory=dict)  # column -> cells that could not be read, as written
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -68,6 +71,65 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# did you mean
+
+
+CHOICE_LABELS = {POINTS_OF_DELIVERY: POD_LABELS}  # the words planners use for a column's codes
+
+
+def _squash(text: str) -> str:
+    """Lower case letters and digits only: "A&E" reads "ae", "Non-elective" reads "nonelective"."""
+    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+
+
+def did_you_mean(raw: str, choices: tuple[str, ...], labels: dict[str, str] | None = None) -> str | None:
+    """The choice a mistyped value most likely stands for, or None.
+
+    Compared without case, spaces or punctuation, against each code, its label (POD_LABELS: "A&E
+    attendances") and each word found in only one label ("emergency" is non_elective), then by
+    closeness (difflib: "outpatients" is outpatient).
+    """
+    found: dict[str, set[str]] = {}
+    for choice in choices:
+        found.setdefault(_squash(choice), set()).add(choice)
+    for choice, label in (labels or {}).items():
+        found.setdefault(_squash(label), set()).add(choice)
+        for word in re.findall(r"[a-z0-9]+", label.lower()):
+            if len(word) >= 3:
+                found.setdefault(word, set()).add(choice)
+    unique = {text: next(iter(names)) for text, names in found.items() if len(names) == 1 and text}
+    wanted = _squash(raw)
+    if not wanted:
+        return None
+    if wanted in unique:
+        return unique[wanted]
+    close = difflib.get_close_matches(wanted, list(unique), n=1, cutoff=0.75)
+    return unique[close[0]] if close else None
+
+
+def _guess_words(guess: str, labels: dict[str, str] | None) -> str:
+    label = (labels or {}).get(guess)
+    return f"did you mean {guess} ({label})?" if label else f"did you mean {guess}?"
+
+
+def _plain_numbers(text: str) -> str:
+    """Lower case, with numbers written without leading zeros: "MSE05" and "mse5" both read "mse5"."""
+    return re.sub(r"\d+", lambda m: str(int(m.group())), str(text).lower())
+
+
+def closest_locality(text: str, ids: list[str], names: list[str]) -> tuple[str, str] | None:
+    """(locality_id, name) of the locality whose id or name is closest to `text` (difflib), if any is close."""
+    best, best_score = None, 0.6
+    wanted_id, wanted_name = _plain_numbers(text), str(text).strip().casefold()
+    for locality_id, name in zip(ids, names):
+        for score in (difflib.SequenceMatcher(None, wanted_id, _plain_numbers(locality_id)).ratio(),
+                      difflib.SequenceMatcher(None, wanted_name, str(name).strip().casefold()).ratio()):
+            if score > best_score:
+                best, best_score = (str(locality_id), str(name).strip()), score
+    return best
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +196,10 @@ def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
     if col.kind == "choice":
         value = raw.lower()
         if value not in col.choices:
-            return None, f"{_quote(raw)} is not one of: {', '.join(col.choices)}"
+            labels = CHOICE_LABELS.get(col.choices)
+            guess = did_you_mean(raw, col.choices, labels)
+            hint = f"; {_guess_words(guess, labels)}" if guess else ""
+            return None, f"{_quote(raw)} is not one of: {', '.join(col.choices)}{hint}"
         return value, None
     if col.kind == "fy":
         try:
@@ -213,13 +278,21 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
         seen.setdefault(column, position)
     expected = {c.name for c in schema.columns}
     missing = [c.name for c in schema.columns if c.required and c.name not in seen]
+    misspelt = _misspelt_columns(schema, seen)
     for column in missing:
         # a point value may be left out when its 80% interval is given instead
         if column in schema.low_high and f"{column}_low" in seen and f"{column}_high" in seen:
             continue
+        typed = [given for given, meant in misspelt.items() if meant == column]
+        hint = f'; "{typed[0]}" looks like {column} misspelt' if typed else ""
         problems.append(Problem(name, f"the column {column} is missing (the header has: "
-                                f"{', '.join(h for h in header if h) or 'nothing'})", row=header_index + 1))
+                                f"{', '.join(h for h in header if h) or 'nothing'}){hint}", row=header_index + 1))
+    for given, meant in misspelt.items():
+        if meant not in missing:  # an optional column misspelt would be ignored without a word
+            problems.append(Problem(name, f"is not a column of {name}; did you mean {meant}? (as written it "
+                                    "would be ignored)", row=header_index + 1, column=given))
     if len(problems) > start:
+        table.reported.add(header_index + 1)
         return table
     table.present = True
     columns = [c for c in schema.columns if c.name in seen]
@@ -245,6 +318,9 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
         row = index + 1
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             problems.append(Problem(name, f"has {len(record)} cells but the header names {width} columns", row=row))
+            table.reported.add(row)
+            for column, position in seen.items():  # what the row would have said, for the checks that follow
+                table.unread.setdefault(column, []).append(record[position].strip() if position < len(record) else "")
             continue
         table.rows.append(row)
         for col in absent:
@@ -259,11 +335,15 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
                 if not col.blank_ok and not interval_given:
                     what = "a number" if col.kind in ("number", "integer") else "a value"
                     problems.append(Problem(name, f"is empty; {what} is needed", row=row, column=col.name))
+                    table.reported.add(row)
+                    table.unread.setdefault(col.name, []).append("")
                 table.columns[col.name].append(None)
                 continue
             value, message = parse_cell(raw, col)
             if message:
                 problems.append(Problem(name, message, row=row, column=col.name))
+                table.reported.add(row)
+                table.unread.setdefault(col.name, []).append(raw)
             table.columns[col.name].append(value)
     if not table.rows and schema.required:
         problems.append(Problem(name, "has a header but no rows of data"))
@@ -272,7 +352,27 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
     return table
 
 
+def _misspelt_columns(schema: FileSchema, seen: dict[str, int]) -> dict[str, str]:
+    """Header cells that are no column of the file but look like one it lacks: {as written: column}."""
+    known = [c.name for c in schema.columns]
+    known += [f"{base}{end}" for base in schema.low_high for end in ("_low", "_high")]
+    absent = [k for k in known if k not in seen]
+    by_squash = {_squash(k): k for k in absent}
+    found = {}
+    for given in seen:
+        if not given or given in known:
+            continue
+        meant = by_squash.get(_squash(given))
+        if meant is None:
+            close = difflib.get_close_matches(given, absent, n=1, cutoff=0.8)
+            meant = close[0] if close else None
+        if meant is not None and meant not in found.values():
+            found[given] = meant
+    return found
+
+
 def _check_intervals(table: ParsedTable, intervals: list[str], problems: list[Problem]) -> None:
+    before = len(problems)
     for base in intervals:
         lows, highs, points = table.columns[f"{base}_low"], table.columns[f"{base}_high"], table.columns[base]
         for i, row in enumerate(table.rows):
@@ -291,6 +391,7 @@ def _check_intervals(table: ParsedTable, intervals: list[str], problems: list[Pr
                 elif not low <= point <= high:
                     problems.append(Problem(table.name, f"{point:g} is outside its own interval "
                                             f"{low:g} to {high:g}", row=row, column=base))
+    table.reported.update(p.row for p in problems[before:])
 
 
 def _check_keys(table: ParsedTable, schema: FileSchema, problems: list[Problem]) -> None:
@@ -306,6 +407,7 @@ def _check_keys(table: ParsedTable, schema: FileSchema, problems: list[Problem])
             what = " and ".join(f'{k} "{v}"' for k, v in zip(schema.key, key))
             problems.append(Problem(schema.name, f"{what} appears twice (also row {first_row[norm]})",
                                     row=row, column=schema.key[-1] if len(schema.key) == 1 else None))
+            table.reported.add(row)
         else:
             first_row[norm] = row
 
@@ -453,10 +555,33 @@ def _check_investment_years(settings: dict, tables: dict[str, ParsedTable], prob
 
 
 def _refs(table: ParsedTable, column: str, allowed: set, other: str, problems: list[Problem],
-          what: str = "is not in") -> None:
+          what: str = "is not in", explained=lambda value: False, hint=lambda value: None) -> None:
+    """A problem for each value of `column` not in `allowed` (the other file's keys).
+
+    Not for rows already reported (one mistake, one line) nor for values `explained` by a problem
+    already reported in the other file (a misspelt pod in pods.csv is not also reported in every
+    activity.csv row for that pod).
+    """
     for row, value in zip(table.rows, table.columns.get(column, [])):
-        if value is not None and value not in allowed:
-            problems.append(Problem(table.name, f'"{value}" {what} {other}', row=row, column=column))
+        if value is None or value in allowed or row in table.reported or explained(value):
+            continue
+        guess = hint(value)
+        problems.append(Problem(table.name, f'"{value}" {what} {other}' + (f"; {guess}" if guess else ""),
+                                row=row, column=column))
+        table.reported.add(row)
+
+
+def _explained_by(unread: list[str], meaning, present: set) -> callable:
+    """Whether a missing key is explained by cells of the other file that could not be read.
+
+    `meaning(raw)` is what an unread cell most likely stood for. When that cannot be told (None, or
+    a key the file already has), every missing key may be that cell's, so none is reported until
+    the cell is put right.
+    """
+    meant = [meaning(raw) for raw in unread]
+    if any(m is None or m in present for m in meant):
+        return lambda value: True
+    return lambda value: value in meant
 
 
 def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
@@ -464,13 +589,27 @@ def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> No
     ids = {v for v in localities.columns.get("locality_id", []) if v is not None}
     pods = {v for v in tables["pods.csv"].columns.get("pod", []) if v is not None}
     if localities.present and len(localities):
+        names = dict(zip(localities.columns["locality_id"], localities.columns.get("locality", [])))
+        known_ids = [i for i in names if i is not None]
+        unread_ids = _explained_by(localities.unread.get("locality_id", []), lambda raw: raw or None, set())
+        guesses: dict[str, str | None] = {}
+
+        def locality_hint(value: str) -> str | None:
+            if value not in guesses and len(guesses) < 50:  # a guess costs a pass over every locality
+                close = closest_locality(value, known_ids, [names[i] or "" for i in known_ids])
+                guesses[value] = f"did you mean {close[0]} ({close[1]})?" if close else None
+            return guesses.get(value)
+
         for name in ("activity.csv", "targets.csv", "enablers.csv", "phasing.csv"):
             if tables[name].present:
-                _refs(tables[name], "locality_id", ids, "localities.csv", problems)
+                _refs(tables[name], "locality_id", ids, "localities.csv", problems,
+                      explained=unread_ids, hint=locality_hint)
     if tables["pods.csv"].present and len(tables["pods.csv"]):
+        unread_pods = _explained_by(tables["pods.csv"].unread.get("pod", []),
+                                    lambda raw: did_you_mean(raw, POINTS_OF_DELIVERY, POD_LABELS), pods)
         for name in ("activity.csv", "targets.csv", "schemes.csv"):
             if tables[name].present:
-                _refs(tables[name], "pod", pods, "pods.csv", problems, what="has no row in")
+                _refs(tables[name], "pod", pods, "pods.csv", problems, what="has no row in", explained=unread_pods)
     schemes = tables["schemes.csv"]
     if schemes.present:
         totals: dict[str, list] = {}

@@ -49,7 +49,7 @@ import pandas as pd
 
 from . import activity, charts, investment, needs, workforce
 from . import locality as places
-from .pack import DEFAULT_PACK, Pack, load_pack
+from .pack import DEFAULT_PACK, Pack, find_locality, load_pack
 from .report import disclosure
 from .schema import POD_LABELS
 from .years import format_fy
@@ -99,19 +99,9 @@ def open_pack(pack: Pack | str | Path | None = None) -> Pack:
 def check_locality(pack: Pack, locality: str | None) -> str:
     """"all" for the footprint, else the locality_id asked for (an id, or a name that is unique).
 
-    Raises LookupError naming the pack's localities when there is no such locality.
+    Raises LookupError naming the pack's localities when there is no such locality (`stpkit.pack.find_locality`).
     """
-    text = ALL if locality is None else str(locality).strip()
-    if text == "" or text.lower() == ALL:
-        return ALL
-    ids = pack.localities["locality_id"].astype(str)
-    if (ids == text).any():
-        return text
-    named = pack.localities.loc[pack.localities["locality"].astype(str).str.strip() == text, "locality_id"]
-    if len(named) == 1:
-        return str(named.iloc[0])
-    listed = ", ".join(ids.head(8)) + (", ..." if len(ids) > 8 else "")
-    raise LookupError(f'no locality "{text}" in the pack {pack.name}: use "all" or a locality_id ({listed})')
+    return find_locality(pack, locality)
 
 
 def locality_options(pack: Pack) -> list[tuple[str, str]]:

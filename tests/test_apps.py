@@ -462,6 +462,8 @@ def test_front_page_lists_the_apps_and_localities(fixture_server):
 @pytest.mark.e2e
 @pytest.mark.parametrize("query, status, words", [
     ("locality=NOWHERE", 404, 'There is no locality "NOWHERE" in Mid and South Essex'),
+    ("locality=Colne%20Vally", 404, 'There is no locality "Colne Vally" in Mid and South Essex. Did you mean '
+                                     "Colne Valley (MSE05)?"),
     ("pack=..%2Fmid_south_essex", 400, 'There is no pack called "../mid_south_essex" here'),
     ("pack=%2Fetc", 400, 'There is no pack called "/etc" here'),
     ("locality=MSE05&template=classic", 400, 'a setting the apps do not know: "template"'),
@@ -483,6 +485,13 @@ def test_an_app_page_holds_no_code(fixture_server):
     for source in ("activity.project", "def figures", "alt.renderers.enable", "load_pack("):
         assert source not in body
     assert "cdn.jsdelivr" not in body and "fontawesome" not in body.lower()
+
+
+@pytest.mark.e2e
+def test_an_app_address_may_name_its_locality(fixture_server):
+    status, body, _ = _get(fixture_server.url + "apps/needs_analysis?locality=colne%20valley")
+    assert status == 200
+    assert r"\u003ch2 class=\u0027place\u0027\u003eColne Valley\u003c/h2\u003e" in body  # the fixture's headline
 
 
 @pytest.mark.e2e

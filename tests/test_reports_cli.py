@@ -288,7 +288,7 @@ def test_unknown_localities_and_notebooks_are_one_line_errors_before_anything_ru
     out = tmp_path / "out"
     run = stpkit("reports", pack, "--out", out, "--localities", "L0001,NOPE")
     assert run.returncode == 2 and run.stderr.count("\n") == 1
-    assert run.stderr.startswith("stpkit: error: no locality 'NOPE'") and not out.exists()
+    assert run.stderr.startswith('stpkit: error: no locality "NOPE"') and "L0001 " in run.stderr and not out.exists()
     run = stpkit("reports", pack, "--out", out, "--notebooks", "needs_analysis,nope")
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "no notebook 'nope'" in run.stderr
     assert "needs_analysis" in run.stderr and not out.exists()

@@ -10,6 +10,8 @@ import pytest
 
 from packs import ACTIVITY, LOCALITIES, PACK_TOML, PODS, write_pack
 from stpkit import PackError, load_pack, validate
+from stpkit.schema import POD_LABELS, POINTS_OF_DELIVERY
+from stpkit.validate import did_you_mean
 
 
 def lines(folder) -> list[str]:
@@ -307,3 +309,147 @@ def test_cli_run_as_a_module_prints_errors_from_every_command_plainly(tmp_path):
     result = run_cli("apps", "--pack", str(tmp_path), "--no-browser")
     assert result.returncode == 2
     assert result.stderr.strip() == f"stpkit: error: {tmp_path} is not a footprint pack (it has no pack.toml)"
+
+
+# --- did you mean, and one mistake reported once ------------------------------------------------
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("written, meant", [
+    ("A&E", "ae"), ("a&e", "ae"), ("A&E attendances", "ae"), ("outpatients", "outpatient"),
+    ("Outpatient appointments", "outpatient"), ("emergency", "non_elective"), ("non-elective", "non_elective"),
+    ("Non Elective", "non_elective"), ("day case", "day_case"), ("daycases", "day_case"), ("inpatient", "elective_ip"),
+])
+def test_did_you_mean_a_point_of_delivery(written, meant):
+    assert did_you_mean(written, POINTS_OF_DELIVERY, POD_LABELS) == meant
+
+
+@pytest.mark.unit
+def test_no_guess_where_nothing_is_close():
+    assert did_you_mean("maternity", POINTS_OF_DELIVERY, POD_LABELS) is None
+    assert did_you_mean("admissions", POINTS_OF_DELIVERY, POD_LABELS) is None  # in three labels: no guess
+    assert did_you_mean("opex", ("revenue", "capital")) is None
+    assert did_you_mean("Capitol", ("revenue", "capital")) == "capital"
+
+
+@pytest.mark.unit
+def test_a_misspelt_point_of_delivery_says_what_was_meant(tmp_path):
+    text = ACTIVITY.replace("A1,outpatient,20000", "A1,Outpatients,20000")
+    assert only(write_pack(tmp_path / "op", activity_csv=text)) == (
+        'activity.csv row 3, pod: "Outpatients" is not one of: ae, elective_ip, day_case, non_elective, outpatient; '
+        "did you mean outpatient (Outpatient appointments)?")
+    text = ACTIVITY + "A1,A&E,30\n"
+    assert only(write_pack(tmp_path / "ae", activity_csv=text)).endswith('"A&E" is not one of: ae, elective_ip, '
+                                                                        "day_case, non_elective, outpatient; did you "
+                                                                        "mean ae (A&E attendances)?")
+
+
+@pytest.mark.unit
+def test_a_misspelt_point_of_delivery_in_pods_csv_is_one_line(tmp_path):
+    """Before: one line for pods.csv and one more for each activity.csv row of that pod (three here)."""
+    pods = PODS.replace("non_elective", "emergency")
+    assert lines(write_pack(tmp_path, pods_csv=pods)) == [
+        'pods.csv row 2, pod: "emergency" is not one of: ae, elective_ip, day_case, non_elective, outpatient; '
+        "did you mean non_elective (Non-elective (emergency) admissions)?"]
+
+
+@pytest.mark.unit
+def test_a_point_of_delivery_pods_csv_really_lacks_is_still_reported(tmp_path):
+    """A bad pods.csv row explains only the pod it stands for; another pod missing from pods.csv is its own problem."""
+    pods = "pod,growth,unit_cost\nnon_elective,0.023,3000\noutpatient,0.033,185\nDay cases,0.01,700\n"
+    found = lines(write_pack(tmp_path, pods_csv=pods, activity_csv=ACTIVITY + "A1,day_case,30\nA1,ae,50\n"))
+    assert found == ['pods.csv row 4, pod: "Day cases" is not one of: ae, elective_ip, day_case, non_elective, '
+                     "outpatient; did you mean day_case (Day case admissions)?",
+                     'activity.csv row 9, pod: "ae" has no row in pods.csv']
+
+
+@pytest.mark.unit
+def test_a_pods_csv_row_that_cannot_be_read_hides_the_missing_pods_until_it_is_put_right(tmp_path):
+    pods = PODS + "maternity,0.01,700\n"
+    found = lines(write_pack(tmp_path, pods_csv=pods, activity_csv=ACTIVITY + "A1,day_case,30\n"))
+    assert found == ['pods.csv row 4, pod: "maternity" is not one of: ae, elective_ip, day_case, non_elective, '
+                     "outpatient"]
+
+
+@pytest.mark.unit
+def test_a_localities_row_with_too_many_cells_is_one_line(tmp_path):
+    """Before: the row, and then every activity.csv row of that locality (two here) as "not in localities.csv"."""
+    text = LOCALITIES.replace("C3,Cray,South,4000", "C3,Cray,South,4000,extra")
+    assert lines(write_pack(tmp_path, localities_csv=text)) == [
+        "localities.csv row 4: has 5 cells but the header names 4 columns"]
+
+
+@pytest.mark.unit
+def test_a_blank_locality_id_is_one_line(tmp_path):
+    text = LOCALITIES.replace("C3,Cray", ",Cray")
+    assert lines(write_pack(tmp_path, localities_csv=text)) == [
+        "localities.csv row 4, locality_id: is empty; a value is needed"]
+
+
+@pytest.mark.unit
+def test_an_unknown_locality_gets_a_guess(tmp_path):
+    text = ACTIVITY + "b 2,ae,30\n"
+    pods = PODS + "ae,0.02,120\n"
+    assert only(write_pack(tmp_path, activity_csv=text, pods_csv=pods)) == \
+        'activity.csv row 8, locality_id: "b 2" is not in localities.csv; did you mean B2 (St Mary\'s & Bank (East))?'
+    text = ACTIVITY + "Ashby,ae,30\n"
+    assert only(write_pack(tmp_path, activity_csv=text, pods_csv=pods)) == \
+        'activity.csv row 8, locality_id: "Ashby" is not in localities.csv; did you mean A1 (Ashby)?'
+
+
+@pytest.mark.unit
+def test_a_row_already_reported_is_not_checked_against_other_files(tmp_path):
+    """One row, one line per cell that is wrong in itself; its locality is not looked up as well."""
+    found = lines(write_pack(tmp_path, activity_csv=ACTIVITY + "Z9,outpatients,30\n"))
+    assert found == ['activity.csv row 8, pod: "outpatients" is not one of: ae, elective_ip, day_case, '
+                     "non_elective, outpatient; did you mean outpatient (Outpatient appointments)?"]
+
+
+@pytest.mark.unit
+def test_a_misspelt_required_column_says_which_header_it_is(tmp_path):
+    text = LOCALITIES.replace("population", "popualtion")
+    assert only(write_pack(tmp_path, localities_csv=text)) == (
+        "localities.csv row 1: the column population is missing (the header has: locality_id, locality, group, "
+        'popualtion); "popualtion" looks like population misspelt')
+    text = ACTIVITY.replace("locality_id,pod", "Locality ID,pod")
+    assert only(write_pack(tmp_path, activity_csv=text)).endswith('"locality id" looks like locality_id misspelt')
+
+
+@pytest.mark.unit
+def test_a_misspelt_optional_column_is_not_ignored_silently(tmp_path):
+    text = LOCALITIES.replace("population\n", "population,imd_scroe\n").replace("10000\n", "10000,30.1\n")
+    assert only(write_pack(tmp_path, localities_csv=text)) == \
+        "localities.csv row 1, imd_scroe: is not a column of localities.csv; did you mean imd_score? " \
+        "(as written it would be ignored)"
+    pods = PODS.replace("unit_cost\n", "unit_cost,growth_hi,growth_low\n").replace("3000\n", "3000,0.03,0.01\n")
+    assert only(write_pack(tmp_path, pods_csv=pods)).startswith(
+        "pods.csv row 1, growth_hi: is not a column of pods.csv; did you mean growth_high?")
+    notes = LOCALITIES.replace("population\n", "population,notes\n")
+    assert lines(write_pack(tmp_path, localities_csv=notes)) == []  # a column of one's own is still welcome
+
+
+@pytest.mark.e2e
+def test_cli_validate_prints_the_guess(tmp_path):
+    folder = write_pack(tmp_path, pods_csv=PODS.replace("outpatient", "Outpatients"))
+    result = run_cli("validate", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        'pods.csv row 3, pod: "Outpatients" is not one of: ae, elective_ip, day_case, non_elective, outpatient; '
+        "did you mean outpatient (Outpatient appointments)?",
+        f"{folder}: 1 problem; nothing was run on this pack."]
+
+
+@pytest.mark.integration
+def test_default_pack_with_a_misspelt_point_of_delivery_gives_one_line(tmp_path):
+    """The issue's case: "day cases" for day_case in pods.csv also gave schemes.csv rows 6 and 9 "has no row"."""
+    import shutil
+
+    from stpkit import DEFAULT_PACK
+
+    folder = tmp_path / "mse"
+    shutil.copytree(DEFAULT_PACK, folder)
+    pods = (folder / "pods.csv").read_text(encoding="utf-8")
+    assert pods.count("\nday_case,") == 1
+    (folder / "pods.csv").write_text(pods.replace("\nday_case,", "\nday cases,"), encoding="utf-8")
+    assert lines(folder) == ['pods.csv row 4, pod: "day cases" is not one of: ae, elective_ip, day_case, '
+                             "non_elective, outpatient; did you mean day_case (Day case admissions)?"]

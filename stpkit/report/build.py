@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ..pack import load_pack
+from ..pack import find_localities, load_pack
 from . import cores
 from . import disclosure as disclosure_rule
 from . import jobs as planning
@@ -170,13 +170,10 @@ def _choose_localities(pack, wanted: Iterable[str] | None):
     localities = pack.localities
     if not wanted:
         return localities
-    wanted = [w for w in wanted if w]
-    known = set(localities["locality_id"].astype(str))
-    unknown = [w for w in wanted if w not in known]
-    if unknown:
-        sample = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
-        raise RunError(f"no locality {', '.join(repr(u) for u in unknown)} in {pack.path}; "
-                       f"the ids are in localities.csv, column locality_id ({sample})")
+    try:  # ids or unique names, as everywhere a locality is asked for
+        wanted = find_localities(pack, [w for w in wanted if w], allow_all=False)
+    except LookupError as problem:
+        raise RunError(str(problem)) from None
     order = {w: i for i, w in enumerate(dict.fromkeys(wanted))}
     chosen = localities[localities["locality_id"].astype(str).isin(order)]
     return chosen.iloc[chosen["locality_id"].astype(str).map(order).argsort()].reset_index(drop=True)
