@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import activity, charts, investment, needs, workforce
+from . import figures as figures_style
 from . import locality as places
 from .pack import DEFAULT_PACK, Pack, load_pack
 from .report import disclosure
@@ -63,6 +64,7 @@ FOOTPRINT_LABEL = "Footprint (all localities)"
 HEATMAP_ROWS = 60
 LEVEL_COLOURS = ["#E8EDEE", "#C6DCF0", "#7FB2E0", "#2F80C8", charts.NHS_DARK_BLUE]  # Level 0 to 4
 MAX_TABLE_ROWS = 60
+ILLUSTRATIVE = "illustrative"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,22 +128,21 @@ def locality_options(pack: Pack) -> list[tuple[str, str]]:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    return figures_style.missing(value)
 
 
 def gbp(value) -> str:
-    """GBP 12.3m for large sums, GBP 45,600 for small ones."""
-    if _missing(value):
-        return "-"
-    return f"GBP {value / 1e6:,.1f}m" if abs(value) >= 1e5 else f"GBP {value:,.0f}"
+    """Money in the house style: £4.0m, £67.1m, £45.6k, £950 (stpkit.figures)."""
+    return figures_style.money(value)
 
 
-def pct(value, decimals: int = 1) -> str:
-    return "-" if _missing(value) else f"{value:.{decimals}%}"
+def pct(value, decimals: int = 1, *, change: bool = False, count=None, noun: str = "") -> str:
+    """A percentage that never reads "-0.0%" (stpkit.figures.percent)."""
+    return figures_style.percent(value, decimals, change=change, count=count, noun=noun)
 
 
 def fte(value) -> str:
-    return "-" if _missing(value) else f"{value:,.1f} FTE"
+    return figures_style.fte(value)
 
 
 def count(value) -> str:
@@ -150,17 +151,16 @@ def count(value) -> str:
 
 
 _FORMATS: dict[str, Callable[[Any], str]] = {
-    "text": lambda v: "" if _missing(v) else str(v),
-    "count": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "number": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "gbp": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "gbp_m": lambda v: "" if _missing(v) else f"{v / 1e6:,.2f}",
-    "pct": lambda v: "" if _missing(v) else f"{v:.1%}",
-    "pct2": lambda v: "" if _missing(v) else f"{v:.2%}",
-    "fte": lambda v: "" if _missing(v) else f"{v:,.1f}",
-    "rate": lambda v: "" if _missing(v) else f"{v:,.2f}",
-    "score": lambda v: "" if _missing(v) else f"{v:,.1f}",
+    "text": figures_style.words,
+    "count": lambda v: "" if _missing(v) else figures_style.number(v),
+    "number": lambda v: "" if _missing(v) else figures_style.number(v),
+    "pct": lambda v: "" if _missing(v) else figures_style.percent(v),
+    "pct2": lambda v: "" if _missing(v) else figures_style.percent(v, 2),
+    "fte": lambda v: "" if _missing(v) else figures_style.number(v, 1),
+    "rate": lambda v: "" if _missing(v) else figures_style.number(v, 2),
+    "score": lambda v: "" if _missing(v) else figures_style.number(v, 1),
 }
+MONEY_KINDS = ("gbp", "gbp_m")
 
 
 @dataclass
@@ -176,17 +176,36 @@ class Table:
     caption: str = ""
     highlight: str | None = None  # a value of the first column to show in bold
 
+    def money_style(self) -> tuple[str, int]:
+        """The one unit and number of decimals of this table's money columns (stpkit.figures.money_style)."""
+        values = [v for c, (_, kind) in self.columns.items() if kind in MONEY_KINDS for v in self.frame[c]]
+        return figures_style.money_style(values)
+
+    def labels(self) -> list[str]:
+        """The column headers: money columns carry the table's unit, e.g. "Savings (£m)"."""
+        unit, _ = self.money_style()
+        return [figures_style.money_header(label, unit) if kind in MONEY_KINDS else label
+                for label, kind in self.columns.values()]
+
+    def has_counts(self) -> bool:
+        return any(kind == "count" for _, kind in self.columns.values())
+
     def shown(self) -> pd.DataFrame:
         """The table as displayed: labelled columns of formatted text, small counts as "*"."""
         counts = [c for c, (_, kind) in self.columns.items() if kind == "count"]
         frame = disclosure.suppress(self.frame[list(self.columns)], counts) if counts else self.frame[list(self.columns)]
+        unit, decimals = self.money_style()
         out = pd.DataFrame(index=frame.index)
-        for column, (label, kind) in self.columns.items():
-            fmt = _FORMATS[kind]
+        for (column, (_, kind)), label in zip(self.columns.items(), self.labels()):
+            if kind in MONEY_KINDS:
+                fmt = lambda v: figures_style.money_cell(v, unit, decimals)  # noqa: E731
+            else:
+                fmt = _FORMATS[kind]
             out[label] = [v if isinstance(v, str) and kind != "text" else fmt(v) for v in frame[column]]
         return out.reset_index(drop=True)
 
-    def html(self) -> str:
+    def html(self, note: bool = True) -> str:
+        """The table as HTML; note: the disclosure rule under it when it has counts (a page shows it once)."""
         shown = self.shown()
         extra = ""
         if len(shown) > MAX_TABLE_ROWS:
@@ -205,8 +224,7 @@ class Table:
             body.append(f"<tr{row_class}>{cells}</tr>")
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         rule = disclosure.note()
-        rule_html = f"<p class='stpkit-note'>{html.escape(rule)}</p>" if rule and any(
-            k == "count" for k in kinds) else ""
+        rule_html = f"<p class='stpkit-note'>{html.escape(rule)}</p>" if rule and note and self.has_counts() else ""
         return (f"{_STYLE}<table class='stpkit-table'>{caption}<thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>{extra}{rule_html}")
 
@@ -232,7 +250,9 @@ _STYLE = """<style>
 .stpkit-missing{border-left:4px solid #FFB81C;background:#FFF9EC;padding:8px 12px;margin:6px 0;color:#212b32}
 .stpkit-cards{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 12px 0}
 .stpkit-card{border-left:4px solid #005EB8;background:#F0F4F5;padding:8px 12px;min-width:180px;max-width:330px}
+.stpkit-card .whose{font-size:11px;color:#425563;text-transform:uppercase;letter-spacing:0.03em}
 .stpkit-card .label{font-size:12px;color:#425563}
+.stpkit-card .flag,.stpkit-flag{display:inline-block;font-size:11px;font-weight:600;color:#7C2855;background:#FBE9F1;padding:0 6px;border-radius:3px}
 .stpkit-card .value{font-size:22px;font-weight:700;color:#003087;margin:2px 0}
 .stpkit-card .detail{font-size:12px;color:#212b32}
 .stpkit-title h2{margin:4px 0 2px 0;color:#003087}
@@ -243,18 +263,28 @@ _STYLE = """<style>
 
 @dataclass
 class Card:
-    """One headline figure: what it is, the figure in words, and a line on where it comes from."""
+    """One headline figure: what it is, the figure in words, and a line on where it comes from.
+
+    whose: the footprint or locality the figure belongs to (shown above the label; a page fills in
+    its own place when a card leaves it blank). illustrative: the figure rests on an input the
+    pack's sources mark as illustrative, said next to the figure.
+    """
 
     label: str
     value: str
     detail: str = ""
+    whose: str = ""
+    illustrative: bool = False
 
 
 def cards_html(cards: list[Card]) -> str:
     items = "".join(
-        f"<div class='stpkit-card'><div class='label'>{html.escape(c.label)}</div>"
+        "<div class='stpkit-card'>"
+        + (f"<div class='whose'>{html.escape(c.whose)}</div>" if c.whose else "")
+        + f"<div class='label'>{html.escape(c.label)}</div>"
         f"<div class='value'>{html.escape(c.value)}</div>"
-        f"<div class='detail'>{html.escape(c.detail)}</div></div>" for c in cards)
+        + (f"<div class='flag'>{ILLUSTRATIVE}</div>" if c.illustrative else "")
+        + f"<div class='detail'>{html.escape(c.detail)}</div></div>" for c in cards)
     return f"{_STYLE}<div class='stpkit-cards'>{items}</div>"
 
 

@@ -89,8 +89,9 @@ def show(*figures: dict) -> None:
     display(Headlines(list(figures)))
 
 
-_CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*<div class=['"]label['"]>(.*?)</div>\s*"""
-                   r"""<div class=['"]value['"]>(.*?)</div>(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
+_CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*(?:<div class=['"]whose['"]>.*?</div>\s*)?"""
+                   r"""<div class=['"]label['"]>(.*?)</div>\s*<div class=['"]value['"]>(.*?)</div>"""
+                   r"""(?:\s*<div class=['"]flag['"]>.*?</div>)?(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
 
 
 def _cards(page: str) -> list[dict]:
