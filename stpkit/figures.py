@@ -97,8 +97,9 @@ def money(value, unit: str | None = None, decimals: int | None = None) -> str:
 def money_style(values) -> tuple[str, int]:
     """One unit and one number of decimals for a table's money: chosen from its largest sum.
 
-    The largest sum shows at least three significant figures where it can (£m 112.0 and 0.4 in one
-    column: "m" with 1 decimal; a column up to £95,000: "k" with 1 decimal).
+    Millions and billions to at least one decimal, as finance papers write them (£m 112.0 and 0.4
+    in one column: "m" with 1 decimal; up to £9.5m: 2 decimals); thousands to about three figures
+    (up to £95,000: "k" with 1 decimal).
     """
     sizes = [abs(float(v)) for v in values if not missing(v) and not isinstance(v, str)]
     largest = max(sizes, default=0.0)
@@ -106,7 +107,9 @@ def money_style(values) -> tuple[str, int]:
     if suffix == "":
         return "", 0
     scaled = largest / divisor
-    return suffix, (2 if scaled < 10 else 1 if scaled < 100 else 0)
+    if suffix == "k":
+        return suffix, (1 if scaled < 100 else 0)
+    return suffix, (2 if scaled < 10 else 1)
 
 
 def money_cell(value, unit: str, decimals: int) -> str:

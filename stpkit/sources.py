@@ -146,6 +146,7 @@ def listing(pack: Pack, inputs) -> pd.DataFrame:
     for file, column in inputs:
         found = rows(pack, file, column)
         what = INPUTS.get((file, column), column.replace("_", " "))
+        what = what[:1].upper() + what[1:]
         if not found:
             out.append({"input": what, "source": "the pack (no source given)", "illustrative": ""})
             continue

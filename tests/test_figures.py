@@ -26,8 +26,9 @@ def test_money_is_never_negative_zero():
 
 
 def test_a_tables_money_has_one_unit_and_one_number_of_decimals():
-    # hand-worked: the largest sum sets the unit; 112 (£m) has three figures before the point, so no decimals
-    assert figures.money_style([112_000_000, 400_000]) == ("m", 0)
+    # hand-worked: the largest sum sets the unit; millions keep at least one decimal, two below £10m
+    assert figures.money_style([112_000_000, 400_000]) == ("m", 1)
+    assert figures.money_style([456_000, 1_000]) == ("k", 0)
     assert figures.money_style([67_100_000, 400_000]) == ("m", 1)
     assert figures.money_style([5_400_000, -9_000]) == ("m", 2)
     assert figures.money_style([95_000, 1_200]) == ("k", 1)

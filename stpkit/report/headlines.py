@@ -21,6 +21,7 @@ import html
 import math
 import re
 
+from .. import figures as figures_style
 from . import disclosure
 
 MIME = "application/vnd.stpkit.headlines+json"
@@ -28,7 +29,7 @@ KINDS = ("count", "gbp", "fte", "share", "number", "text")
 
 
 def format_value(value, kind: str = "number", *, on: bool | None = None) -> str:
-    """A headline value as shown: GBP 4.2m, 12.5 FTE, 12.0%, 1,234 (or * for a small count)."""
+    """A headline value as shown (stpkit.figures): £4.2m, 12.5 FTE, 12.0%, 1,234 (or * for a small count)."""
     if kind == "text":
         return str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -36,11 +37,11 @@ def format_value(value, kind: str = "number", *, on: bool | None = None) -> str:
     if kind == "count":
         return disclosure.format_count(value, on=on)
     if kind == "gbp":
-        return f"GBP {value / 1e6:,.1f}m" if abs(value) >= 1e5 else f"GBP {value:,.0f}"
+        return figures_style.money(value)
     if kind == "fte":
-        return f"{value:,.1f} FTE"
+        return figures_style.fte(value)
     if kind == "share":
-        return f"{value:.1%}"
+        return figures_style.percent(value)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
