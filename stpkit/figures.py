@@ -178,3 +178,8 @@ def words(value) -> str:
     for pattern, repl in _SPELLING:
         text = pattern.sub(repl, text)
     return text
+
+
+def footprint_name(name: str) -> str:
+    """How a footprint is named where a figure is its own: "Mid and South Essex footprint"."""
+    return name if "footprint" in name.lower() else f"{name} footprint"

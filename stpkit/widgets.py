@@ -712,7 +712,7 @@ def _place(pack: Pack, loc: str) -> dict:
 
 def footprint_name(pack: Pack) -> str:
     """How the footprint is named where a figure is its own: "Mid and South Essex footprint"."""
-    return pack.name if "footprint" in pack.name.lower() else f"{pack.name} footprint"
+    return figures_style.footprint_name(pack.name)
 
 
 def population_share(pack: Pack, loc: str) -> float:
