@@ -607,7 +607,7 @@ class Page:
         if not len(listed):
             return ""
         return Table(listed, {"input": ("Input", "text"), "source": ("Where it comes from", "text"),
-                              "illustrative": ("", "text")}, caption="Where the figures come from").html(note=False)
+                              "illustrative": ("", "text")}).html(note=False)
 
     def show_chart(self, name: str) -> None:
         """Show the chart `name` (or the note saying why it cannot be drawn)."""

@@ -92,14 +92,15 @@ def show(*figures: dict) -> None:
 
 _CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*(?:<div class=['"]whose['"]>(.*?)</div>\s*)?"""
                    r"""<div class=['"]label['"]>(.*?)</div>\s*<div class=['"]value['"]>(.*?)</div>"""
-                   r"""(?:\s*<div class=['"]flag['"]>.*?</div>)?(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
+                   r"""(?:\s*<div class=['"]flag['"]>(.*?)</div>)?(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
 
 
 def _cards(page: str) -> list[dict]:
     """Figure cards drawn by stpkit.widgets (whose, label, value as shown, detail) read back from their HTML."""
     return [{"label": html.unescape(label), "value": None, "kind": "text", "text": html.unescape(value),
-             "note": html.unescape(detail) if detail else None, "whose": html.unescape(whose) if whose else None}
-            for whose, label, value, detail in _CARD.findall(page)]
+             "note": html.unescape(detail) if detail else None, "whose": html.unescape(whose) if whose else None,
+             **({"flag": html.unescape(flag)} if flag else {})}
+            for whose, label, value, flag, detail in _CARD.findall(page)]
 
 
 def extract(nb) -> list[dict]:

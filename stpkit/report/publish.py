@@ -123,7 +123,8 @@ tbody th { font-weight: 600; min-width: 11em; }
 small, .time { color: #425563; font-size: 0.8em; }
 .figures { font-size: 0.85em; margin-top: 0.2em; }
 .figures div { margin: 0.1em 0; }
-td { min-width: 12em; max-width: 20em; }
+td { min-width: 8em; max-width: 20em; }
+.flag { font-size: 0.85em; font-weight: 600; color: #7C2855; background: #FBE9F1; padding: 0 0.3em; border-radius: 0.2em; }
 .status { display: inline-block; font-size: 0.75em; padding: 0 0.4em; border-radius: 0.2em; margin-right: 0.3em; }
 .ok .status { background: #e6f4ea; color: #006747; }
 .failed { background: #fdf0ef; }
@@ -160,7 +161,9 @@ def _when(stamp: str | None) -> str:
 
 
 def _figures(figures: list[dict], limit: int = 3) -> str:
-    rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b></div>" for f in (figures or [])[:limit])
+    rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b>"
+                   + (f" <span class=\"flag\">{_e(f['flag'])}</span>" if f.get("flag") else "") + "</div>"
+                   for f in (figures or [])[:limit])
     return f'<div class="figures">{rows}</div>' if rows else ""
 
 
@@ -205,7 +208,8 @@ def index_html(manifest: dict) -> str:
                         ("carried", "kept from earlier runs")) if summary.get(k, 0) or k == "ok")
     places = manifest.get("localities", [])
     localities = sum(1 for p in places if p.get("locality_id") != "all")
-    lines.append(f"<p>The footprint and {localities} localities &times; {len(notebooks)} reports: {_e(counts)}. "
+    lines.append(f"<p>The footprint and {localities} localit{'y' if localities == 1 else 'ies'} &times; "
+                 f"{len(notebooks)} reports: {_e(counts)}. "
                  f"Generated {_e(_when(run.get('finished') or run.get('started'))[:10])}.</p>")
     if manifest.get("workbook", {}).get("path"):
         lines.append(f'<p><a href="{_e(manifest["workbook"]["path"])}">Footprint tables (Excel)</a></p>')
