@@ -86,7 +86,7 @@ def check_records(out: Path) -> dict:
             for kind in ("html", "ipynb"):
                 path = out / record[kind]
                 assert path.is_file() and jobs.sha256_file(path) == record["sha256"][kind], path
-                if index:
+                if index and kind == "html":  # managers get the report; the executed notebook is in the manifest
                     assert f'href="{record[kind]}"' in index
     return data
 
