@@ -764,7 +764,8 @@ SEGMENT_WORDS = {"High risk": "High-risk segment (5%)", "Rising risk": "Rising-r
 
 def _setting_source(pack: Pack, setting: str, what: str) -> str:
     """A control's "where it comes from": what it is, and the pack's source for the setting (or stpkit's default)."""
-    return f"{what}; " + sources.line(pack, "pack.toml", setting, default="the pack, or stpkit's default")
+    return f"{what}; " + sources.line(pack, "pack.toml", setting,
+                                      default="the pack's setting, or stpkit's default where it sets none")
 
 
 class NeedsPage(Page):
@@ -1380,7 +1381,9 @@ class InvestmentPage(Page):
             chart_share = Note("no activity is avoided, so there are no savings: the pack sets no schemes or "
                                "targets for the plan to avoid activity.")
         return Result(
-            title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}",
+            title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}" + (
+                "" if loc == ALL else f"; investment is planned for {place['footprint']} as a whole: its figures "
+                                      f"are the footprint's, with {place['name']}'s share of the savings"),
             cards=cards, figures=figures,
             charts={"investment": chart_investment, "cash_flow": chart_flow, "cumulative": chart_cumulative,
                     "options": chart_options, "waves": chart_waves, "savings": chart_share},

@@ -197,9 +197,9 @@ def _choose_localities(pack, wanted: Iterable[str] | None):
     return chosen.iloc[chosen["locality_id"].astype(str).map(order).argsort()].reset_index(drop=True)
 
 
-def note_line(started: str, pack_folder: str) -> str:
-    """The line under a report's title saying when and from what it was made."""
-    return f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from pack {pack_folder}"
+def note_line(started: str, pack_name: str) -> str:
+    """The line under a report's title saying when and from what it was made (the pack by its name, not its folder)."""
+    return f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from the {pack_name} data pack"
 
 
 def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
@@ -250,7 +250,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     carried = _carried(previous, previous_records, by_key, pack)
 
     env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
-    note = note_line(started, pack.path.name)
+    note = note_line(started, pack.name)
     titles = {b.name: b for b in books}
     job_dicts = []
     for job in todo:
