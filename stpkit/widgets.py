@@ -1074,8 +1074,10 @@ class LocalityPage(Page):
         if "non_elective" in nel.index:
             r = nel.loc["non_elective"]
             change = pct(r["change_from_base"], change=True, count=r["target"] - r["base"], noun="admissions")
-            cards.append(Card("Emergency admissions", f"{change} on {format_fy(pack.base_year)}",
-                              f"{count(r['base'])} a year growing to {count(r['momentum'])} with no change; "
+            figure, _, small = change.partition(", ")  # "-31 admissions, less than 0.1%": the count is the figure
+            cards.append(Card("Emergency admissions", f"{figure} on {format_fy(pack.base_year)}",
+                              (f"{small}; " if small else "")
+                              + f"{count(r['base'])} a year growing to {count(r['momentum'])} with no change; "
                               f"target {count(r['target'])}"))
         mine = peers if loc == ALL else peers[peers["locality_id"] == loc]
         mean_score = float(mine["score"].mean()) if mine["score"].notna().any() else float("nan")

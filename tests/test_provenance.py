@@ -249,3 +249,12 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
     footprint, colne = index.split("<tr", 3)[2:4]
     assert "£112m" in footprint and "1,200,000" in footprint
     assert "£4.0m" in colne and "46,000" in colne and "£67.1m" not in colne and "193.6 FTE" not in colne
+
+
+@pytest.mark.unit
+def test_a_change_too_small_for_a_percentage_shows_its_count():
+    """The footprint's emergency admissions: target 100,854 against 100,885 in 2015/16, -31 (-0.03%): never "-0.0%"."""
+    card = next(c for c in widgets.LocalityPage(None, "all").result.cards if c.label == "Emergency admissions")
+    assert card.value == "-31 admissions on 2015/16" and card.detail.startswith("less than 0.1%;")
+    mine = next(c for c in widgets.LocalityPage(None, "MSE05").result.cards if c.label == "Emergency admissions")
+    assert mine.value == "+3.2% on 2015/16"  # 3,973 against 3,849: +124, +3.2%
