@@ -137,13 +137,26 @@ def line(pack: Pack, file: str, column: str, key: str | None = None, locality: s
     return found.citation
 
 
+def _given(pack: Pack, file: str, column: str) -> bool:
+    """Whether the pack itself gives this input (pack.toml settings always count: they have defaults)."""
+    if file == "pack.toml":
+        return True
+    if not pack.has(file):
+        return False
+    table = pack.table(file)
+    return column in table and bool(table[column].notna().any())
+
+
 def listing(pack: Pack, inputs) -> pd.DataFrame:
     """One row per input: what it is, where it comes from, and whether it is illustrative (a page's sources section).
 
-    inputs: (file, column) pairs; those the pack's sources do not cover read "the pack".
+    inputs: (file, column) pairs; those the pack's sources do not cover read "the pack". An input the
+    pack does not give (a file it lacks, a column left blank) is left out.
     """
     out = []
     for file, column in inputs:
+        if not _given(pack, file, column):
+            continue
         found = rows(pack, file, column)
         what = INPUTS.get((file, column), column.replace("_", " "))
         what = what[:1].upper() + what[1:]

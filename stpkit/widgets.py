@@ -336,9 +336,11 @@ def _widget(control: Control, width: int = 280):
 
     style = {"description_width": f"{width}px"}
     layout = w.Layout(width=f"{width + 340}px")
-    if control.kind == "choice":
+    if control.kind == "choice":  # a choice's options (locality names) need more room than a slider
+        longest = max((len(str(label)) for label, _ in control.options), default=0)
+        room = int(min(560, max(320, 7.5 * longest + 40)))
         return w.Dropdown(options=control.options, value=control.value, description=control.label, style=style,
-                          layout=layout)
+                          layout=w.Layout(width=f"{width + room}px"))
     cls = w.IntSlider if control.kind == "int" else w.FloatSlider
     # a pack's own value outside the usual range widens the slider rather than being cut to fit
     low, high = min(control.min, control.value), max(control.max, control.value)

@@ -258,3 +258,14 @@ def test_a_change_too_small_for_a_percentage_shows_its_count():
     assert card.value == "-31 admissions on 2015/16" and card.detail.startswith("less than 0.1%;")
     mine = next(c for c in widgets.LocalityPage(None, "MSE05").result.cards if c.label == "Emergency admissions")
     assert mine.value == "+3.2% on 2015/16"  # 3,973 against 3,849: +124, +3.2%
+
+
+@pytest.mark.unit
+def test_the_sources_section_lists_only_what_the_pack_gives(other_packs):
+    bare = load_pack(other_packs["bare"])
+    listed = sources.listing(bare, widgets.InvestmentPage.inputs)
+    assert "Planned pump priming and capital" not in set(listed["input"])  # the pack has no investment plan
+    assert "Discount rate" in set(listed["input"]) and set(listed["source"]) == {"the pack (no source given)"}
+    full = sources.listing(load_pack(), widgets.InvestmentPage.inputs)
+    assert full.set_index("input").loc["Planned pump priming and capital", "source"].startswith(MSE)
+    assert full.set_index("input").loc["Discount rate", "illustrative"] == "illustrative"
