@@ -64,10 +64,6 @@ class Source:
     citation: str
     illustrative: bool
 
-    def words(self) -> str:
-        """"Illustrative assumption (after ...)" or the citation, for a "where it comes from" line."""
-        return self.citation
-
 
 def _table(pack: Pack) -> pd.DataFrame | None:
     if not pack.has(FILE):
