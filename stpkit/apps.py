@@ -541,7 +541,8 @@ def notebook_draws_whole_page_first(path: Path) -> bool:
 
 def prepare_notebook(notebook):
     """The notebook as the apps run it: a cell after the parameters cell applies the page's request,
-    and (for notebooks that build a what-if page) a last cell sets the page to its locality.
+    and (for notebooks that build a what-if page) a last cell sets the page to its locality. Cells
+    tagged remove-cell (JupyterLab how-to notes) are left out, as in reports.
 
     The added cells have no visible output and, like every cell, no code on the page.
     """
@@ -550,6 +551,9 @@ def prepare_notebook(notebook):
     import nbformat
 
     notebook = copy.deepcopy(notebook)
+    # notes for JupyterLab only (tagged remove-cell, as reports leave them out) are not shown to managers
+    notebook.cells = [cell for cell in notebook.cells
+                      if not {"remove-cell", "remove_cell"} & set(cell.get("metadata", {}).get("tags", []))]
     cells = notebook.cells
     late = draws_whole_page_first(notebook)
     after = next((i + 1 for i, cell in enumerate(cells)

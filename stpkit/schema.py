@@ -262,6 +262,25 @@ FILES: dict[str, FileSchema] = {
             Column("quarter", "quarter", description="like 2016/17 Q3"),
         ),
     ),
+    "sources.csv": FileSchema(
+        "sources.csv",
+        key=("file", "column", "locality_id", "key"),
+        description="where each input comes from: one row per file and column (and, where they differ, per "
+                    "locality or key; `*` for all), read by the pages' \"where it comes from\" lines",
+        default_note="pages name no source and mark nothing as illustrative",
+        columns=(
+            Column("file", "text", description="the pack file (or pack.toml)"),
+            Column("column", "text", description="its column (for pack.toml, section.key)"),
+            Column("locality_id", "text", description="a locality_id, or * for every locality"),
+            Column("key", "text", description="the row's key (a point of delivery, scheme, staff group...), or *"),
+            Column("source", "text", description="the source in full, for analysts"),
+            Column("citation", "text", required=False, blank_ok=True,
+                   description="the source in a reader's words (author, title, date), shown on the pages"),
+            Column("illustrative", "bool", required=False, blank_ok=True,
+                   description="true where the value is an illustrative assumption, not a published figure; "
+                               "blank: true when `source` starts with \"illustrative\""),
+        ),
+    ),
 }
 
 REQUIRED_FILES = tuple(name for name, schema in FILES.items() if schema.required)

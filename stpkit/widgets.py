@@ -48,9 +48,11 @@ import numpy as np
 import pandas as pd
 
 from . import activity, charts, investment, needs, workforce
+from . import figures as figures_style
 from . import locality as places
 from .pack import DEFAULT_PACK, Pack, find_locality, load_pack
 from .report import disclosure
+from . import sources
 from .schema import POD_LABELS
 from .years import format_fy
 
@@ -63,6 +65,7 @@ FOOTPRINT_LABEL = "Footprint (all localities)"
 HEATMAP_ROWS = 60
 LEVEL_COLOURS = ["#E8EDEE", "#C6DCF0", "#7FB2E0", "#2F80C8", charts.NHS_DARK_BLUE]  # Level 0 to 4
 MAX_TABLE_ROWS = 60
+ILLUSTRATIVE = "illustrative"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,22 +119,21 @@ def locality_options(pack: Pack) -> list[tuple[str, str]]:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    return figures_style.missing(value)
 
 
 def gbp(value) -> str:
-    """GBP 12.3m for large sums, GBP 45,600 for small ones."""
-    if _missing(value):
-        return "-"
-    return f"GBP {value / 1e6:,.1f}m" if abs(value) >= 1e5 else f"GBP {value:,.0f}"
+    """Money in the house style: £4.0m, £67.1m, £45.6k, £950 (stpkit.figures)."""
+    return figures_style.money(value)
 
 
-def pct(value, decimals: int = 1) -> str:
-    return "-" if _missing(value) else f"{value:.{decimals}%}"
+def pct(value, decimals: int = 1, *, change: bool = False, count=None, noun: str = "") -> str:
+    """A percentage that never reads "-0.0%" (stpkit.figures.percent)."""
+    return figures_style.percent(value, decimals, change=change, count=count, noun=noun)
 
 
 def fte(value) -> str:
-    return "-" if _missing(value) else f"{value:,.1f} FTE"
+    return figures_style.fte(value)
 
 
 def count(value) -> str:
@@ -140,17 +142,16 @@ def count(value) -> str:
 
 
 _FORMATS: dict[str, Callable[[Any], str]] = {
-    "text": lambda v: "" if _missing(v) else str(v),
-    "count": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "number": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "gbp": lambda v: "" if _missing(v) else f"{v:,.0f}",
-    "gbp_m": lambda v: "" if _missing(v) else f"{v / 1e6:,.2f}",
-    "pct": lambda v: "" if _missing(v) else f"{v:.1%}",
-    "pct2": lambda v: "" if _missing(v) else f"{v:.2%}",
-    "fte": lambda v: "" if _missing(v) else f"{v:,.1f}",
-    "rate": lambda v: "" if _missing(v) else f"{v:,.2f}",
-    "score": lambda v: "" if _missing(v) else f"{v:,.1f}",
+    "text": figures_style.words,
+    "count": lambda v: "" if _missing(v) else figures_style.number(v),
+    "number": lambda v: "" if _missing(v) else figures_style.number(v),
+    "pct": lambda v: "" if _missing(v) else figures_style.percent(v),
+    "pct2": lambda v: "" if _missing(v) else figures_style.percent(v, 2),
+    "fte": lambda v: "" if _missing(v) else figures_style.number(v, 1),
+    "rate": lambda v: "" if _missing(v) else figures_style.number(v, 2),
+    "score": lambda v: "" if _missing(v) else figures_style.number(v, 1),
 }
+MONEY_KINDS = ("gbp", "gbp_m")
 
 
 @dataclass
@@ -166,17 +167,36 @@ class Table:
     caption: str = ""
     highlight: str | None = None  # a value of the first column to show in bold
 
+    def money_style(self) -> tuple[str, int]:
+        """The one unit and number of decimals of this table's money columns (stpkit.figures.money_style)."""
+        values = [v for c, (_, kind) in self.columns.items() if kind in MONEY_KINDS for v in self.frame[c]]
+        return figures_style.money_style(values)
+
+    def labels(self) -> list[str]:
+        """The column headers: money columns carry the table's unit, e.g. "Savings (£m)"."""
+        unit, _ = self.money_style()
+        return [figures_style.money_header(label, unit) if kind in MONEY_KINDS else label
+                for label, kind in self.columns.values()]
+
+    def has_counts(self) -> bool:
+        return any(kind == "count" for _, kind in self.columns.values())
+
     def shown(self) -> pd.DataFrame:
         """The table as displayed: labelled columns of formatted text, small counts as "*"."""
         counts = [c for c, (_, kind) in self.columns.items() if kind == "count"]
         frame = disclosure.suppress(self.frame[list(self.columns)], counts) if counts else self.frame[list(self.columns)]
+        unit, decimals = self.money_style()
         out = pd.DataFrame(index=frame.index)
-        for column, (label, kind) in self.columns.items():
-            fmt = _FORMATS[kind]
+        for (column, (_, kind)), label in zip(self.columns.items(), self.labels()):
+            if kind in MONEY_KINDS:
+                fmt = lambda v: figures_style.money_cell(v, unit, decimals)  # noqa: E731
+            else:
+                fmt = _FORMATS[kind]
             out[label] = [v if isinstance(v, str) and kind != "text" else fmt(v) for v in frame[column]]
         return out.reset_index(drop=True)
 
-    def html(self) -> str:
+    def html(self, note: bool = True) -> str:
+        """The table as HTML; note: the disclosure rule under it when it has counts (a page shows it once)."""
         shown = self.shown()
         extra = ""
         if len(shown) > MAX_TABLE_ROWS:
@@ -195,8 +215,7 @@ class Table:
             body.append(f"<tr{row_class}>{cells}</tr>")
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         rule = disclosure.note()
-        rule_html = f"<p class='stpkit-note'>{html.escape(rule)}</p>" if rule and any(
-            k == "count" for k in kinds) else ""
+        rule_html = f"<p class='stpkit-note'>{html.escape(rule)}</p>" if rule and note and self.has_counts() else ""
         return (f"{_STYLE}<table class='stpkit-table'>{caption}<thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>{extra}{rule_html}")
 
@@ -222,7 +241,9 @@ _STYLE = """<style>
 .stpkit-missing{border-left:4px solid #FFB81C;background:#FFF9EC;padding:8px 12px;margin:6px 0;color:#212b32}
 .stpkit-cards{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 12px 0}
 .stpkit-card{border-left:4px solid #005EB8;background:#F0F4F5;padding:8px 12px;min-width:180px;max-width:330px}
+.stpkit-card .whose{font-size:11px;color:#425563;text-transform:uppercase;letter-spacing:0.03em}
 .stpkit-card .label{font-size:12px;color:#425563}
+.stpkit-card .flag,.stpkit-flag{display:inline-block;font-size:11px;font-weight:600;color:#7C2855;background:#FBE9F1;padding:0 6px;border-radius:3px}
 .stpkit-card .value{font-size:22px;font-weight:700;color:#003087;margin:2px 0}
 .stpkit-card .detail{font-size:12px;color:#212b32}
 .stpkit-title h2{margin:4px 0 2px 0;color:#003087}
@@ -233,18 +254,28 @@ _STYLE = """<style>
 
 @dataclass
 class Card:
-    """One headline figure: what it is, the figure in words, and a line on where it comes from."""
+    """One headline figure: what it is, the figure in words, and a line on where it comes from.
+
+    whose: the footprint or locality the figure belongs to (shown above the label; a page fills in
+    its own place when a card leaves it blank). illustrative: the figure rests on an input the
+    pack's sources mark as illustrative, said next to the figure.
+    """
 
     label: str
     value: str
     detail: str = ""
+    whose: str = ""
+    illustrative: bool = False
 
 
 def cards_html(cards: list[Card]) -> str:
     items = "".join(
-        f"<div class='stpkit-card'><div class='label'>{html.escape(c.label)}</div>"
+        "<div class='stpkit-card'>"
+        + (f"<div class='whose'>{html.escape(c.whose)}</div>" if c.whose else "")
+        + f"<div class='label'>{html.escape(c.label)}</div>"
         f"<div class='value'>{html.escape(c.value)}</div>"
-        f"<div class='detail'>{html.escape(c.detail)}</div></div>" for c in cards)
+        + (f"<div class='flag'>{ILLUSTRATIVE}</div>" if c.illustrative else "")
+        + f"<div class='detail'>{html.escape(c.detail)}</div></div>" for c in cards)
     return f"{_STYLE}<div class='stpkit-cards'>{items}</div>"
 
 
@@ -284,14 +315,22 @@ class _Value:
         self.value = value
 
 
-def _widget(control: Control):
+def label_width(labels) -> int:
+    """Pixels a control's description needs so that no label is cut off (13px text: about 7.5px a character)."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    return int(min(460, max(200, 7.5 * longest + 16)))
+
+
+def _widget(control: Control, width: int = 280):
     import ipywidgets as w
 
-    style = {"description_width": "280px"}
-    layout = w.Layout(width="620px")
-    if control.kind == "choice":
+    style = {"description_width": f"{width}px"}
+    layout = w.Layout(width=f"{width + 340}px")
+    if control.kind == "choice":  # a choice's options (locality names) need more room than a slider
+        longest = max((len(str(label)) for label, _ in control.options), default=0)
+        room = int(min(560, max(320, 7.5 * longest + 40)))
         return w.Dropdown(options=control.options, value=control.value, description=control.label, style=style,
-                          layout=layout)
+                          layout=w.Layout(width=f"{width + room}px"))
     cls = w.IntSlider if control.kind == "int" else w.FloatSlider
     # a pack's own value outside the usual range widens the slider rather than being cut to fit
     low, high = min(control.min, control.value), max(control.max, control.value)
@@ -395,6 +434,7 @@ class Page:
 
     notebook = ""
     heading = ""
+    inputs: tuple = ()  # (file, column) pairs the page's figures rest on, for its "where it comes from" section
 
     def __init__(self, pack: Pack | str | Path | None = None, locality: str | None = ALL, mode: str | None = None,
                  **assumptions):
@@ -406,8 +446,10 @@ class Page:
         self.specs: dict[str, Control] = {c.name: c for c in [picker, *self._controls(**assumptions)]}
         self.initial = {name: spec.value for name, spec in self.specs.items()}
         interactive = self.mode == charts.INTERACTIVE
-        self.controls = {name: (_widget(spec) if interactive else _Value(spec.value))
+        self.label_width = label_width(spec.label for spec in self.specs.values())
+        self.controls = {name: (_widget(spec, self.label_width) if interactive else _Value(spec.value))
                          for name, spec in self.specs.items()}
+        self._noted: str | None = None  # the table that carries the disclosure note (the first with counts)
         self._views: list[_View] = []
         self._fixed: dict = {}
         self._holding = False
@@ -512,7 +554,11 @@ class Page:
 
     def _compute(self) -> Result:
         start = time.perf_counter()
-        result = self.compute(self.values())
+        values = self.values()
+        result = self.compute(values)
+        mine = _place(self.pack, values["locality"])["whose"]
+        for card in result.cards:
+            card.whose = card.whose or mine
         result.seconds = time.perf_counter() - start
         return result
 
@@ -534,16 +580,26 @@ class Page:
     # -- showing --------------------------------------------------------------------------------
 
     def show(self, part: str) -> None:
-        """Show "title", "controls" or "headline" here (in place of the code cell)."""
+        """Show "title", "controls", "headline" or "sources" here (in place of the code cell)."""
         if part == "controls":
             return self._show_controls()
+        if part == "sources":
+            return _display_html(self.sources_html())
         if part == "title":
             return self._show_html(lambda r: _title_html(r, self.warning))
         if part == "headline":
             meta = {"stpkit": {"notebook": self.notebook, "locality": self.locality,
                                "figures": _plain(self.result.figures)}}
             return self._show_html(lambda r: cards_html(r.cards), metadata=meta)
-        raise KeyError(f'no part "{part}": use "title", "controls" or "headline", or show_chart / show_table')
+        raise KeyError(f'no part "{part}": use "title", "controls", "headline" or "sources", or show_chart / show_table')
+
+    def sources_html(self) -> str:
+        """Where the page's inputs come from, in a reader's words, from the pack's own sources."""
+        listed = sources.listing(self.pack, self.inputs)
+        if not len(listed):
+            return ""
+        return Table(listed, {"input": ("Input", "text"), "source": ("Where it comes from", "text"),
+                              "illustrative": ("", "text")}).html(note=False)
 
     def show_chart(self, name: str) -> None:
         """Show the chart `name` (or the note saying why it cannot be drawn)."""
@@ -564,7 +620,11 @@ class Page:
         """Show the table `name` (or the note saying why there is none)."""
         if name not in self.result.tables:
             raise KeyError(f'no table "{name}"; tables are {", ".join(self.result.tables)}')
-        self._show_html(lambda r: r.tables[name].html())
+        table = self.result.tables[name]
+        if self._noted is None and isinstance(table, Table) and table.has_counts():
+            self._noted = name  # the disclosure rule is said once, under the first table with counts
+        self._show_html(lambda r: r.tables[name].html(note=name == self._noted) if isinstance(r.tables[name], Table)
+                        else r.tables[name].html())
 
     def _show_html(self, render: Callable[[Result], str], metadata: dict | None = None) -> None:
         content = render(self.result)
@@ -632,12 +692,27 @@ def _plain(figures: dict) -> dict:
 def _place(pack: Pack, loc: str) -> dict:
     """Names for the scope shown: the footprint or one locality."""
     span = f"{format_fy(pack.base_year)} to {format_fy(pack.horizon_year)}"
+    footprint = footprint_name(pack)
     if loc == ALL:
-        return {"name": pack.name, "short": "the footprint", "group": None, "span": span,
-                "where": f"{pack.name}: all {len(pack.localities):,} localities"}
+        return {"name": pack.name, "short": "the footprint", "group": None, "span": span, "whose": footprint,
+                "footprint": footprint, "where": f"{pack.name}: all {len(pack.localities):,} localities"}
     row = pack.localities.loc[pack.localities["locality_id"] == loc].iloc[0]
     return {"name": str(row["locality"]), "short": str(row["locality"]), "group": str(row["group"]), "span": span,
+            "whose": str(row["locality"]), "footprint": footprint,
             "where": f"{row['locality']} ({loc}), {row['group']}, in {pack.name}"}
+
+
+def footprint_name(pack: Pack) -> str:
+    """How the footprint is named where a figure is its own: "Mid and South Essex footprint"."""
+    return figures_style.footprint_name(pack.name)
+
+
+def population_share(pack: Pack, loc: str) -> float:
+    """A locality's share of the footprint's registered population (1 for the footprint)."""
+    if loc == ALL:
+        return 1.0
+    people = pack.localities.set_index("locality_id")["population"].astype(float)
+    return float(people.get(loc, 0.0) / people.sum()) if people.sum() else float("nan")
 
 
 def _scope(frame: pd.DataFrame, loc: str) -> pd.DataFrame:
@@ -654,8 +729,15 @@ def _highlight(loc: str):
     return None if loc == ALL else loc
 
 
+FILE_WORDS = {"phasing.csv": "the localities' phasing", "investments.csv": "the planned investment",
+              "workforce.csv": "the staff in post (workforce supply)", "enablers.csv": "enabler scores",
+              "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles"}
+
+
 def _missing_file(name: str, what: str) -> Note:
-    return Note(f"this section needs {name} in the pack, which {what}. Add it to see this section.")
+    """A note for a section whose input the pack does not give (in words: no file names on a page)."""
+    return Note(f"the pack does not give {FILE_WORDS.get(name, 'this input')}, which {what}; "
+                "with it this section fills in.")
 
 
 def _fy(years) -> list[str]:
@@ -666,11 +748,27 @@ def _fy(years) -> list[str]:
 # Needs analysis
 
 
+SHORT_POD = {"ae": "A&E", "elective_ip": "Elective inpatients", "day_case": "Day cases",
+             "non_elective": "Emergency admissions", "outpatient": "Outpatients"}
+SEGMENT_WORDS = {"High risk": "High-risk segment (5%)", "Rising risk": "Rising-risk segment (24%)",
+                 "Mostly healthy": "Mostly healthy segment (71%)"}
+
+
+def _setting_source(pack: Pack, setting: str, what: str) -> str:
+    """A control's "where it comes from": what it is, and the pack's source for the setting (or stpkit's default)."""
+    return f"{what}; " + sources.line(pack, "pack.toml", setting,
+                                      default="the pack's setting, or stpkit's default where it sets none")
+
+
 class NeedsPage(Page):
     """Needs analysis: risk pyramid, Geoffrey Rose calculator, segments and care coordination."""
 
     notebook = "needs_analysis"
     heading = "Needs analysis"
+    inputs = (("localities.csv", "population"), ("activity.csv", "activity"), ("risk_segments.csv", "share"),
+              ("risk_segments.csv", "relative_rate"), ("pack.toml", "care_coordination.eligible_share"),
+              ("pack.toml", "care_coordination.caseload_per_coordinator"),
+              ("pack.toml", "care_coordination.net_saving_per_patient_gbp"))
 
     def _controls(self, rose_cut: float = 0.10, eligible_share: float | None = None,
                   caseload_per_coordinator: float | None = None,
@@ -678,19 +776,23 @@ class NeedsPage(Page):
         cc = self.pack.settings["care_coordination"]
         return [
             Control("rose_cut", "Cut in all emergency admissions", float(rose_cut), min=0.01, max=0.30, step=0.01,
-                    fmt=".0%", group="Rose calculator", help="the target for the whole population (seed 001: 10%)"),
+                    fmt=".0%", group="Rose calculator", help="a what-if: the cut to test for the whole population"),
             Control("eligible_share", "People eligible for care coordination",
                     float(cc["eligible_share"] if eligible_share is None else eligible_share), min=0.002, max=0.05,
                     step=0.001, fmt=".1%", group="Care coordination",
-                    help="share of the population (seed 000: 3,000 of 200,000, 1.5%)"),
+                    help=_setting_source(self.pack, "care_coordination.eligible_share", "share of the population")),
             Control("caseload_per_coordinator", "Patients a coordinator manages a year",
                     float(cc["caseload_per_coordinator"] if caseload_per_coordinator is None
                           else caseload_per_coordinator), min=50, max=400, step=10, fmt=",.0f",
-                    group="Care coordination", help="caseload of a full-time coordinator (seed 000: 200)"),
-            Control("net_saving_per_patient_gbp", "Net saving a patient a year (GBP)",
+                    group="Care coordination",
+                    help=_setting_source(self.pack, "care_coordination.caseload_per_coordinator",
+                                         "caseload of a full-time coordinator")),
+            Control("net_saving_per_patient_gbp", "Net saving a patient a year (£)",
                     float(cc["net_saving_per_patient_gbp"] if net_saving_per_patient_gbp is None
                           else net_saving_per_patient_gbp), min=0, max=3000, step=50, fmt=",.0f",
-                    group="Care coordination", help="after the service's cost (seed 000: GBP 1,000)"),
+                    group="Care coordination",
+                    help=_setting_source(self.pack, "care_coordination.net_saving_per_patient_gbp",
+                                         "after the service's cost")),
         ]
 
     def _pyramid(self) -> pd.DataFrame:
@@ -711,8 +813,10 @@ class NeedsPage(Page):
             localities, eligible_share=v["eligible_share"], caseload_per_coordinator=v["caseload_per_coordinator"],
             net_saving_per_patient_gbp=v["net_saving_per_patient_gbp"])
         scope_coord = needs.footprint_coordination(_scope(coordination, loc))
-        pyramid_source = ("risk_segments.csv" if pack.has("risk_segments.csv")
-                          else "seed 001's four-tier pyramid (the pack has no risk_segments.csv)")
+        pyramid_source = (sources.line(pack, "risk_segments.csv", "share", default="the pack's risk pyramid")
+                          if pack.has("risk_segments.csv") else "stpkit's standard four-tier pyramid")
+        pyramid_illustrative = sources.illustrative(pack, [("risk_segments.csv", "share"),
+                                                           ("risk_segments.csv", "relative_rate")])
 
         top = scope_pyramid.sort_values("relative_rate", ascending=False).iloc[0]
         top_rose = rose.sort_values("relative_rate", ascending=False).iloc[0]
@@ -727,16 +831,21 @@ class NeedsPage(Page):
             Card("People", count(population), place["where"]),
             Card(f"{top['segment']}", f"{count(top['people'])} people",
                  f"{pct(top['share'])} of people, {pct(top['admissions_share'])} of emergency admissions "
-                 f"({top['relative_rate']:.1f}x the average rate; {pyramid_source})"),
-            Card(f"To cut emergency admissions by {pct(v['rose_cut'], 0)}",
-                 f"{pct(top_rose['required_share'], 0)} of the top tier's",
-                 ("more admissions than the top tier has: impossible from that tier alone. " if not top_rose["possible"]
-                  else "") + (f"Targeting every tier down to {enough} would need "
-                              f"{pct(possible.iloc[0]['required_share_cumulative'], 0)} of their admissions."
-                              if enough else "")),
+                 f"({top['relative_rate']:.1f}x the average rate; {pyramid_source})",
+                 illustrative=pyramid_illustrative),
+            Card(f"Cutting emergency admissions by {pct(v['rose_cut'], 0)} from the top tier alone",
+                 f"{pct(top_rose['required_share'], 0)} of its admissions",
+                 ("That is more admissions than the top tier has: impossible from that tier alone. "
+                  if not top_rose["possible"] else "") + (
+                     f"Targeting every tier down to {enough} would need "
+                     f"{pct(possible.iloc[0]['required_share_cumulative'], 0)} of their admissions."
+                     if enough else ""), illustrative=pyramid_illustrative),
             Card("Care coordinators needed", fte(coord["coordinators_fte"]),
                  f"for {count(coord['eligible_people'])} eligible people at {v['caseload_per_coordinator']:,.0f} "
-                 f"a coordinator; net saving {gbp(coord['net_saving_gbp'])} a year"),
+                 f"a coordinator; net saving {gbp(coord['net_saving_gbp'])} a year",
+                 illustrative=sources.illustrative(pack, [("pack.toml", "care_coordination.eligible_share"),
+                                                          ("pack.toml", "care_coordination.caseload_per_coordinator"),
+                                                          ("pack.toml", "care_coordination.net_saving_per_patient_gbp")])),
         ]
         if has_admissions:
             cards.insert(1, Card("Emergency admissions a year", count(emergency),
@@ -768,22 +877,24 @@ class NeedsPage(Page):
             series_colors={"Possible": charts.NHS_GREEN,
                            "Impossible: more than all the tier's admissions": charts.NHS_RED},
             reference=1.0, reference_label="all of the tier's admissions",
-            subtitle="Geoffrey Rose: most admissions come from the many at lower risk (seed 001)")
+            subtitle="Geoffrey Rose: most admissions come from the many at lower risk")
+        segments = segments.assign(segment=segments["segment"].map(lambda s: SEGMENT_WORDS.get(s, s)))
         seg = _labelled(segments, localities)
         chart_segments = charts.bars(
             seg, "label", "people", series="segment", stack=True, highlight=_highlight(loc),
             highlight_field="locality_id", title="People by risk segment in each locality",
             value_title="People", category_title=None, sort_by_value=True,
-            subtitle="High risk, rising risk and mostly healthy: seed 003's 5% / 24% / 71% split "
-                     "(the same shares in every locality)",
-            series_colors={"High risk": charts.NHS_RED, "Rising risk": charts.NHS_WARM_YELLOW,
-                           "Mostly healthy": charts.NHS_PALE_GREY})
+            subtitle="Illustrative: a standard 5% / 24% / 71% split, the same shares in every locality "
+                     "(separate from the risk pyramid's tiers)",
+            series_colors={SEGMENT_WORDS["High risk"]: charts.NHS_RED,
+                           SEGMENT_WORDS["Rising risk"]: charts.NHS_WARM_YELLOW,
+                           SEGMENT_WORDS["Mostly healthy"]: charts.NHS_PALE_GREY})
         coord_chart = charts.bars(
             _labelled(coordination, localities), "label", "coordinators_fte", highlight=_highlight(loc),
             highlight_field="locality_id", title="Care coordinators needed in each locality",
             value_title="Care coordinators (FTE)", sort_by_value=True, value_format=",.1f",
             subtitle=f"{pct(v['eligible_share'])} of people eligible, {v['caseload_per_coordinator']:,.0f} "
-                     f"patients a coordinator (seed 000)")
+                     f"patients a coordinator")
 
         # tables
         table_pyramid = Table(scope_pyramid, {
@@ -808,14 +919,15 @@ class NeedsPage(Page):
                     "usual_care_people": ("Usual care", "count")}
         if loc != ALL:
             seg_cols["footprint_people"] = ("People in the footprint", "count")
-        table_segments = Table(seg_scope, seg_cols, caption=f"Segments, {place['name']}")
+        table_segments = Table(seg_scope, seg_cols,
+                               caption=f"Segments, {place['name']} ({ILLUSTRATIVE}: the same split everywhere)")
         coord_rows = coordination if loc == ALL else pd.concat(
             [coordination[coordination["group"] == place["group"]],
              needs.footprint_coordination(coordination).assign(group="")], ignore_index=True)
         table_coord = Table(coord_rows, {
             "locality": ("Locality", "text"), "group": ("Group", "text"), "population": ("Population", "count"),
             "eligible_people": ("Eligible people", "count"), "coordinators_fte": ("Coordinators (FTE)", "fte"),
-            "net_saving_gbp": ("Net saving a year (GBP)", "gbp"),
+            "net_saving_gbp": ("Net saving a year", "gbp"),
         }, caption="Care coordination" + (f": {place['name']} among its group's localities" if loc != ALL else ""),
             highlight=place["name"] if loc != ALL else None)
         return Result(
@@ -845,6 +957,11 @@ class LocalityPage(Page):
 
     notebook = "locality_deep_dive"
     heading = "Locality deep dive"
+    inputs = (("localities.csv", "population"), ("localities.csv", "imd_score"), ("localities.csv", "median_age"),
+              ("localities.csv", "rural"), ("localities.csv", "patients_per_gp"), ("activity.csv", "activity"),
+              ("pods.csv", "growth"), ("activity.csv", "growth"), ("schemes.csv", "reduction"),
+              ("targets.csv", "target"), ("pods.csv", "unit_cost"), ("activity.csv", "unit_cost"),
+              ("enablers.csv", "gp_collaboration"), ("phasing.csv", "quarter"))
 
     def _controls(self, growth: dict | None = None, scheme_reductions: dict | None = None,
                   waterfall_pod: str = "non_elective") -> list[Control]:
@@ -862,11 +979,12 @@ class LocalityPage(Page):
                             options=[(POD_LABELS[p], p) for p in present], group="Place")]
         for p in present:
             value = float(growth.get(p, self._pod_growth.get(p, 0.0)))
-            controls.append(Control(_growth_key(p), f"{POD_LABELS[p]}: growth a year", value, min=-0.05, max=0.10,
+            controls.append(Control(_growth_key(p), f"{SHORT_POD[p]}: growth a year", value, min=-0.05, max=0.10,
                                     step=0.001, fmt=".1%", group="Momentum growth a year",
-                                    help=f"pods.csv: {self._pod_growth.get(p, float('nan')):.1%} a year; a move "
-                                         "changes each locality's own rate by the same points (the table shows "
-                                         "the rate the figures use)"))
+                                    help=f"{self._pod_growth.get(p, float('nan')):.1%} a year for the footprint; "
+                                         "a move changes each locality's own rate by the same points (the table "
+                                         "shows the rate the figures use). "
+                                         + sources.line(pack, "pods.csv", "growth", key=p, default="the pack")))
         given = scheme_reductions or {}
         unknown = [name for name in given if name not in set(pack.schemes["scheme"])]
         if unknown:
@@ -879,15 +997,29 @@ class LocalityPage(Page):
             if isinstance(override, dict):
                 override = override.get(row.pod)
             value = float(row.reduction if override is None else override)
-            controls.append(Control(_scheme_key(i), f"{row.scheme}: {POD_LABELS[row.pod]}", value, min=0.0,
+            controls.append(Control(_scheme_key(i), f"{row.scheme}: {SHORT_POD[row.pod]}", value, min=0.0,
                                     max=0.5, step=0.0025, fmt=".1%", group="Scheme reductions",
-                                    help=f"schemes.csv: {row.reduction:.1%} of momentum activity avoided; "
-                                         "where targets.csv fixes a row, its avoided activity moves in proportion"))
+                                    help=f"{row.reduction:.1%} of momentum activity avoided; where a target "
+                                         "fixes a locality's activity, its avoided activity moves in proportion. "
+                                         + sources.line(pack, "schemes.csv", "reduction", key=row.scheme,
+                                                        default="the pack")))
         delivery = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
         controls.append(Control("delivery", "Share of the planned avoided activity delivered", delivery, min=0.0,
                                 max=1.5, step=0.05, fmt=".0%", group="Scheme reductions",
-                                help="pack.toml [delivery] factor; seed 004: many schemes did not deliver"))
+                                help="Evidence reviews found many community schemes did not cut emergency admissions. "
+                                     + sources.line(pack, "pack.toml", "delivery.factor", default="the pack")))
         return controls
+
+    def _costs_illustrative(self, cells: pd.DataFrame, loc: str) -> bool:
+        """Whether the savings rest on an illustrative unit cost: of the points of delivery with activity avoided."""
+        pack = self.pack
+        avoided = cells[cells["avoided"].abs() > 0]
+        own = set(pack.activity.loc[pack.activity["unit_cost"].notna(), "pod"]) if "unit_cost" in pack.activity else set()
+        for pod in avoided["pod"].unique():
+            where = ("activity.csv" if pod in own else "pods.csv", "unit_cost", pod)
+            if sources.illustrative(pack, [where], locality=loc):
+                return True
+        return False
 
     def _milestones(self) -> pd.DataFrame:
         """One row per locality: the quarters it reaches each level and needs investment, in words."""
@@ -931,15 +1063,21 @@ class LocalityPage(Page):
             k = kinds[kinds["locality_id"] == loc].iloc[0]
             row = localities[localities["locality_id"] == loc].iloc[0]
             card_place = Card("Archetype", str(k["archetype"]),
-                              f"{k['archetype_reason']}; {count(row['population'])} people (seed 003's archetypes)")
+                              f"{k['archetype_reason']}; {count(row['population'])} people",
+                              illustrative=sources.illustrative(pack, [("localities.csv", "imd_score"),
+                                                                       ("localities.csv", "rural")], locality=loc))
         nel = pods.set_index("pod")
         cards = [card_place,
                  Card(f"Gross savings in {horizon}", gbp(savings),
-                      "activity avoided x unit cost, a year, against momentum growth")]
+                      "activity avoided x unit cost, a year, against momentum growth; before investment and "
+                      "stranded costs", illustrative=self._costs_illustrative(cells, loc))]
         if "non_elective" in nel.index:
             r = nel.loc["non_elective"]
-            cards.append(Card("Emergency admissions", f"{r['change_from_base']:+.1%} on {format_fy(pack.base_year)}",
-                              f"{count(r['base'])} a year growing to {count(r['momentum'])} with no change; "
+            change = pct(r["change_from_base"], change=True, count=r["target"] - r["base"], noun="admissions")
+            figure, _, small = change.partition(", ")  # "-31 admissions, less than 0.1%": the count is the figure
+            cards.append(Card("Emergency admissions", f"{figure} on {format_fy(pack.base_year)}",
+                              (f"{small}; " if small else "")
+                              + f"{count(r['base'])} a year growing to {count(r['momentum'])} with no change; "
                               f"target {count(r['target'])}"))
         mine = peers if loc == ALL else peers[peers["locality_id"] == loc]
         mean_score = float(mine["score"].mean()) if mine["score"].notna().any() else float("nan")
@@ -947,7 +1085,9 @@ class LocalityPage(Page):
             group_mean = float(mine["group_mean"].mean()) if loc != ALL else float("nan")
             detail = (f"mean over scored enablers, 1 (less) to 4 (more advanced); its group: {group_mean:.1f}"
                       if loc != ALL else "mean over localities and scored enablers, 1 (less) to 4 (more advanced)")
-            cards.append(Card("Enabler maturity", f"{mean_score:.1f} of 4", detail))
+            cards.append(Card("Enabler maturity", f"{mean_score:.1f} of 4", detail,
+                              illustrative=sources.illustrative(pack, [("localities.csv", "patients_per_gp")],
+                                                                locality=loc)))
         figures = {"localities": int(len(_scope(localities, loc))), "gross_savings_gbp": savings,
                    "base": float(cells["base"].sum()), "momentum": float(cells["momentum"].sum()),
                    "target": float(cells["target"].sum()), "mean_enabler_score": mean_score,
@@ -965,7 +1105,7 @@ class LocalityPage(Page):
             title=f"Activity a year by point of delivery: {place['name']}", value_title="Activity a year",
             series_colors={m: c for m, c in zip(long["measure"].unique(),
                                                 [charts.NHS_MID_GREY, charts.NHS_WARM_YELLOW, charts.NHS_BLUE])},
-            subtitle="Momentum: growth continues as in pods.csv; target: after the schemes (or targets.csv)")
+            subtitle="Momentum: growth continues at the pack's rates; target: after the schemes, or the pack's targets")
         chart_walk = charts.waterfall(walk, title=f"{POD_LABELS[pod]}: from base to target",
                                       subtitle=f"{place['name']}, {format_fy(pack.base_year)} to {horizon}",
                                       value_title=UNITS.get(pod, "Activity a year"))
@@ -974,11 +1114,11 @@ class LocalityPage(Page):
         if projection["avoided"].abs().sum() > 0:
             chart_savings = charts.bars(
                 by_loc, "label", "savings_m", highlight=_highlight(loc), highlight_field="locality_id",
-                title=f"Gross savings in {horizon} by locality", value_title="Gross savings (GBP m a year)",
+                title=f"Gross savings in {horizon} by locality", value_title="Gross savings (£m a year)",
                 sort_by_value=True, value_format=",.2f")
         else:
-            chart_savings = Note("no activity is avoided, so there are no savings: schemes.csv (the reduction each "
-                                 "scheme makes) or targets.csv (horizon-year targets) sets what the plan avoids.")
+            chart_savings = Note("no activity is avoided, so there are no savings: the pack sets no schemes (the "
+                                 "share of activity each avoids) and no horizon-year targets.")
         if mine["score"].notna().any():
             if loc == ALL:
                 enabler = peers.groupby(["label", "group"], sort=False)["score"].mean().reset_index()
@@ -999,15 +1139,17 @@ class LocalityPage(Page):
                 value_title="Maturity score (1 less advanced, 4 more advanced)", value_format=".1f",
                 value_domain=(0, 4),
                 series_colors={place["name"]: charts.NHS_BLUE} if loc != ALL else None,
-                subtitle="Seed 003's scoring criteria; workforce capacity from patients per GP"
-                         + ("" if pack.has("enablers.csv") else "; add enablers.csv to score the other four"))
+                subtitle="Scored against the locality model's criteria; workforce capacity from patients per GP"
+                         + (f" ({ILLUSTRATIVE})" if sources.illustrative(pack, [("localities.csv", "patients_per_gp")])
+                            else "")
+                         + ("" if pack.has("enablers.csv") else "; the pack scores no other enabler"))
         else:
-            chart_enablers = Note("no enabler is scored for this locality: enablers.csv gives the four judged "
-                                  "scores and localities.csv's patients_per_gp the workforce capacity score.")
+            chart_enablers = Note("no enabler is scored for this locality: the pack gives no enabler scores and no "
+                                  "patients per GP for the workforce capacity score.")
         if pack.has("phasing.csv") and len(pack.phasing):
             chart_timeline = self.timeline_chart(loc, "Transformation level by quarter",
                                                  "Level 0 before Level 1; triangles: the quarter investment is "
-                                                 "required (phasing.csv)")
+                                                 "required")
         else:
             chart_timeline = _missing_file("phasing.csv", "gives the quarter each locality reaches each "
                                                           "transformation level")
@@ -1017,16 +1159,22 @@ class LocalityPage(Page):
             "label": ("Point of delivery", "text"), "base": (f"{format_fy(pack.base_year)} base", "count"),
             "growth": ("Growth a year", "pct"), "momentum": (f"{horizon} momentum", "count"),
             "target": (f"{horizon} target", "count"), "change_from_base": ("Target against base", "pct"),
-            "avoided": ("Avoided a year", "count"), "gross_savings_gbp": ("Gross savings a year (GBP)", "gbp"),
+            "avoided": ("Avoided a year", "count"), "gross_savings_gbp": ("Gross savings a year", "gbp"),
         }, caption=f"Activity and savings, {place['name']}")
         ctx = localities.merge(kinds[["locality_id", "archetype", "archetype_reason"]], on="locality_id")
         ctx = ctx.merge(scores[["locality_id", "mean_score"]], on="locality_id")
         ctx_rows = ctx if loc == ALL else ctx[ctx["group"] == place["group"]]
+        def marked(label: str, *columns: str) -> str:  # a column resting on an illustrative input says so
+            flag = sources.illustrative(pack, [("localities.csv", c) for c in columns])
+            return f"{label} ({ILLUSTRATIVE})" if flag else label
+
         table_context = Table(ctx_rows, {
             "locality": ("Locality", "text"), "group": ("Group", "text"), "population": ("Population", "count"),
-            "imd_score": ("IMD 2015 score", "score"), "median_age": ("Median age", "score"),
-            "patients_per_gp": ("Patients per GP", "number"), "archetype": ("Archetype", "text"),
-            "archetype_reason": ("Why", "text"), "mean_score": ("Mean enabler score", "score"),
+            "imd_score": (marked("IMD 2015 score", "imd_score"), "score"),
+            "median_age": (marked("Median age", "median_age"), "score"),
+            "patients_per_gp": (marked("Patients per GP", "patients_per_gp"), "number"),
+            "archetype": (marked("Archetype", "imd_score", "rural"), "text"),
+            "archetype_reason": ("Why", "text"), "mean_score": (marked("Mean enabler score", "patients_per_gp"), "score"),
         }, caption="Context" + (f": {place['name']} among its group's localities" if loc != ALL else ""),
             highlight=place["name"] if loc != ALL else None)
         if loc == ALL:
@@ -1039,7 +1187,7 @@ class LocalityPage(Page):
             table_enablers = Table(ena, {"label": ("Enabler", "text"), "score": (place["name"], "score"),
                                          "group_mean": ("Group mean", "score"),
                                          "footprint_mean": ("Footprint mean", "score"),
-                                         "meaning": ("What its score means (seed 003)", "text")},
+                                         "meaning": ("What its score means", "text")},
                                    caption="Enabler maturity against peers")
         if pack.has("phasing.csv") and len(pack.phasing):
             steps = self.once("milestones", self._milestones)
@@ -1066,6 +1214,11 @@ class InvestmentPage(Page):
 
     notebook = "investment_phasing"
     heading = "Investment phasing"
+    inputs = (("investments.csv", "amount"), ("activity.csv", "unit_cost"), ("pods.csv", "unit_cost"),
+              ("schemes.csv", "reduction"), ("targets.csv", "target"), ("pack.toml", "investment.investment_share"),
+              ("pack.toml", "investment.savings_elasticity"), ("pack.toml", "investment.savings_lag_years"),
+              ("pack.toml", "investment.savings_ramp"), ("pack.toml", "finance.discount_rate"),
+              ("phasing.csv", "quarter"))
 
     def _controls(self, investment_share: float | None = None, discount_rate: float | None = None,
                   savings_elasticity: float | None = None, savings_lag_years: int | None = None,
@@ -1079,24 +1232,36 @@ class InvestmentPage(Page):
         return [
             Control("investment_share", "Share of the planned investment made",
                     float(base.investment_share if investment_share is None else investment_share), min=0.0, max=1.0,
-                    step=0.05, fmt=".0%", help="pack.toml [investment] investment_share (plan: 100%)"),
-            Control("savings_elasticity", "Savings elasticity",
+                    step=0.05, fmt=".0%",
+                    help=_setting_source(self.pack, "investment.investment_share", "the plan is 100%")),
+            Control("savings_elasticity", "How strongly savings follow investment",
                     float(base.elasticity if savings_elasticity is None else savings_elasticity), min=0.5, max=3.0,
                     step=0.1, fmt=".1f",
-                    help="savings released = investment share ^ elasticity; 1.5 fits seed 003 (25% -> 12.5%)"),
+                    help=_setting_source(self.pack, "investment.savings_elasticity",
+                                         "at 1.5, a quarter of the investment releases an eighth of the savings")),
             Control("discount_rate", "Discount rate a year",
                     float(base.discount_rate if discount_rate is None else discount_rate), min=0.0, max=0.10,
-                    step=0.005, fmt=".1%", help="pack.toml [finance] (HM Treasury Green Book: 3.5%)"),
+                    step=0.005, fmt=".1%",
+                    help=_setting_source(self.pack, "finance.discount_rate", "HM Treasury Green Book rate 3.5%")),
             Control("savings_lag_years", "Years savings trail the investment",
                     int(base.lag_years if savings_lag_years is None else savings_lag_years), kind="int", min=0,
-                    max=3, step=1, fmt="d", help="seed 003: self-funding within 12 months (1 year)"),
+                    max=3, step=1, fmt="d",
+                    help=_setting_source(self.pack, "investment.savings_lag_years", "schemes pay for themselves "
+                                                                                    "within about a year")),
             Control("savings_ramp", "How savings phase in", ramp, kind="choice",
                     options=[("In step with the investment", "investment"), ("In equal steps", "linear")],
-                    help="pack.toml [investment] savings_ramp; either way full savings arrive in the horizon year"),
+                    help=_setting_source(self.pack, "investment.savings_ramp", "either way full savings "
+                                                                               "arrive in the horizon year")),
             Control("delivery", "Share of the planned avoided activity delivered",
                     float((self.pack.settings.get("delivery") or {}).get("factor") or 1.0), min=0.0, max=1.5,
-                    step=0.05, fmt=".0%", help="pack.toml [delivery] factor; seed 004: many schemes did not deliver"),
+                    step=0.05, fmt=".0%",
+                    help=_setting_source(self.pack, "delivery.factor", "many community schemes did not cut "
+                                                                       "emergency admissions")),
         ]
+
+    def _savings_illustrative(self) -> bool:
+        """Whether the footprint's savings rest on an illustrative unit cost (of activity the plan avoids)."""
+        return self.once("savings_illustrative", lambda: LocalityPage._costs_illustrative(self, self._projection, ALL))
 
     def compute(self, v: dict) -> Result:
         pack, loc = self.pack, v["locality"]
@@ -1123,24 +1288,29 @@ class InvestmentPage(Page):
         cards = [
             Card("Investment made", gbp(plan["investment_gbp"]),
                  f"{pct(v['investment_share'], 0)} of the plan's pump priming and capital"
-                 + ("" if has_investment else " (the pack has no investments.csv)")),
+                 + ("" if has_investment else " (the pack gives no planned investment)"), whose=place["footprint"]),
             Card(f"Gross savings in {horizon}", gbp(plan["horizon_savings_gbp"]),
-                 f"activity avoided x unit cost; {pct(plan['savings_released'], 0)} released (elasticity "
-                 f"{v['savings_elasticity']:.1f}), {pct(delivery, 0)} delivered"),
+                 f"activity avoided times its cost; {pct(plan['savings_released'], 0)} released at "
+                 f"{pct(v['investment_share'], 0)} of the investment, {pct(delivery, 0)} of the planned activity "
+                 "avoided delivered", whose=place["footprint"], illustrative=self._savings_illustrative()),
             Card(f"Cash released in {horizon}", gbp(plan["horizon_net_savings_gbp"]),
                  "net savings: gross less acute stranded cost, reinvestment in the services that replace the "
-                 "activity and the new roles' running costs (table below)"),
+                 "activity and the new roles' running costs (table below)", whose=place["footprint"],
+                 illustrative=self._savings_illustrative()),
             Card("Net present value", gbp(plan["npv_gbp"]),
-                 f"of net savings less investment, {plan['first_year']} (year 0) to {plan['last_year']} at "
-                 f"{pct(v['discount_rate'])} a year"),
+                 f"of cash released less investment, {plan['first_year']} (year 0) to {plan['last_year']} at "
+                 f"{pct(v['discount_rate'])} a year", whose=place["footprint"],
+                 illustrative=self._savings_illustrative()
+                 or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])),
             Card("Payback", str(plan["payback_year"]) if plan["investment_gbp"] > 0 else "no investment",
                  "first year from which the cumulative net position stays at or above zero"
-                 if plan["investment_gbp"] > 0 else "nothing is invested, so there is nothing to pay back"),
+                 if plan["investment_gbp"] > 0 else "nothing is invested, so there is nothing to pay back",
+                 whose=place["footprint"]),
         ]
         if loc != ALL:
             cards.append(Card(f"{place['name']}'s share of the savings", pct(share),
                               f"{gbp(savings_by_loc.get(loc, 0.0))} a year by {horizon}; investment is planned for the "
-                              "footprint as a whole"))
+                              "footprint as a whole", whose=place["name"]))
         figures = {"investment_gbp": float(plan["investment_gbp"]), "npv_gbp": float(plan["npv_gbp"]),
                    "payback_year": plan["payback_year"], "horizon_savings_gbp": float(plan["horizon_savings_gbp"]),
                    "horizon_net_savings_gbp": float(plan["horizon_net_savings_gbp"]),
@@ -1158,10 +1328,10 @@ class InvestmentPage(Page):
             rows = rows.assign(gbp_m=rows["amount"] / 1e6, kind=rows["kind"].map(investment.KIND_LABELS))
             chart_investment = charts.bars(
                 rows, "year", "gbp_m", series="category", stack=True, horizontal=False, facet="kind",
-                title="Investment by year and category", value_title="Investment (GBP m)",
+                title=f"Investment by year and category: {place['footprint']}", value_title="Investment (£m)",
                 category_title="Financial year", value_format=",.2f",
-                subtitle=f"{pct(v['investment_share'], 0)} of the plan in investments.csv (seed 003's pump priming "
-                         "table)")
+                subtitle=f"{pct(v['investment_share'], 0)} of the planned investment; "
+                         + sources.line(pack, "investments.csv", "amount", default="the pack's plan"))
             table_investment = Table(table, {"kind": ("Kind", "text"), "category": ("Category", "text"),
                                              **{c: (f"{c} (GBP m)", "gbp_m") for c in table.columns if "/" in c},
                                              "total_gbp": ("Total (GBP m)", "gbp_m")},
@@ -1175,15 +1345,16 @@ class InvestmentPage(Page):
                  "net_savings_gbp": "Cash released (net savings)", "net_gbp": "Net of investment"}
         flow = flow.assign(series=flow["series"].map(names), gbp_m=flow["gbp"] / 1e6)
         chart_flow = charts.lines(
-            flow, "year", "gbp_m", series="series", title="Savings ramp against investment",
-            value_title="GBP m in the year", dashed=["Gross savings", "Net of investment"],
+            flow, "year", "gbp_m", series="series", title=f"Savings ramp against investment: {place['footprint']}",
+            value_title="£m in the year", dashed=["Gross savings", "Net of investment"],
             series_colors={"Investment (out)": charts.NHS_RED, "Gross savings": charts.NHS_MID_GREY,
                            "Cash released (net savings)": charts.NHS_GREEN, "Net of investment": charts.NHS_DARK_BLUE},
             subtitle=f"Savings {'in step with the investment' if v['savings_ramp'] == 'investment' else 'in equal steps'}, "
                      f"{int(v['savings_lag_years'])} year(s) behind")
         cumulative = flows.assign(gbp_m=flows["cumulative_net_gbp"] / 1e6, series="Cumulative net position")
         chart_cumulative = charts.lines(
-            cumulative, "year", "gbp_m", title="Cumulative net position", value_title="GBP m, cumulative",
+            cumulative, "year", "gbp_m", title=f"Cumulative net position: {place['footprint']}",
+            value_title="£m, cumulative",
             subtitle=f"Payback: {plan['payback_year']}; NPV {gbp(plan['npv_gbp'])} at {pct(v['discount_rate'])}")
         opt = options.melt(id_vars=["scenario"], value_vars=["investment_gbp", "net_savings_gbp", "npv_gbp"],
                            var_name="measure", value_name="gbp")
@@ -1191,10 +1362,10 @@ class InvestmentPage(Page):
             {"investment_gbp": "Investment", "net_savings_gbp": "Net savings over the plan", "npv_gbp": "NPV"}))
         chart_options = charts.bars(
             opt, "scenario", "gbp_m", series="measure", title="The options side by side",
-            value_title="GBP m over the plan", value_format=",.1f",
+            value_title="£m over the plan", value_format=",.1f",
             series_colors={"Investment": charts.NHS_RED, "Net savings over the plan": charts.NHS_GREEN,
                            "NPV": charts.NHS_BLUE},
-            subtitle="Plan as set above, and seed 000's three options")
+            subtitle=f"{place['footprint']}: the plan as set above, and three standard options")
         if pack.has("phasing.csv") and len(pack.phasing):
             chart_waves = self.timeline_chart(loc, "Locality waves: transformation level by quarter",
                                               "Triangles: the quarter each locality needs its investment")
@@ -1206,7 +1377,7 @@ class InvestmentPage(Page):
             by_loc.assign(savings_m=by_loc["gross_savings_gbp"] / 1e6), "label", "savings_m",
             highlight=_highlight(loc), highlight_field="locality_id", sort_by_value=True, value_format=",.2f",
             title=f"Where the savings come from: gross savings in {horizon} by locality",
-            value_title="Gross savings (GBP m a year)")
+            value_title="Gross savings (£m a year)")
         table_flow = Table(flows, {
             "year": ("Year", "text"), "revenue_gbp": ("Pump priming (GBP m)", "gbp_m"),
             "capital_gbp": ("Capital (GBP m)", "gbp_m"), "savings_realised_share": ("Savings realised", "pct"),
@@ -1217,22 +1388,27 @@ class InvestmentPage(Page):
             "net_savings_gbp": ("Cash released (GBP m)", "gbp_m"), "net_gbp": ("Net of investment (GBP m)", "gbp_m"),
             "cumulative_net_gbp": ("Cumulative net (GBP m)", "gbp_m"), "discount_factor": ("Discount factor", "rate"),
             "discounted_net_gbp": ("Discounted net (GBP m)", "gbp_m")}, caption="Cash flow of the plan")
+        options = options.assign(description=[  # the plan's line in words (the model's names the setting)
+            f"As planned: {pct(v['investment_share'], 0)} of the planned investment made." if name == "Plan" else text
+            for name, text in zip(options["scenario"], options["description"])])
         table_options = Table(options, {
             "scenario": ("Option", "text"), "investment_gbp": ("Investment (GBP m)", "gbp_m"),
             "horizon_savings_gbp": (f"Gross savings in {horizon} (GBP m)", "gbp_m"),
             "horizon_net_savings_gbp": (f"Cash released in {horizon} (GBP m)", "gbp_m"),
             "net_savings_gbp": ("Cash released over the plan (GBP m)", "gbp_m"), "npv_gbp": ("NPV (GBP m)", "gbp_m"),
             "payback_year": ("Payback", "text"), "description": ("What it assumes", "text")},
-            caption="Options (seed 000: limit the options to three)", highlight="Plan")
+            caption=f"Options: the plan and three alternatives ({place['footprint']})", highlight="Plan")
         if total_savings == 0 and not has_investment:
-            nothing = Note("there is nothing to phase: the pack has no investments.csv (the planned investment) and "
-                           "no activity is avoided (schemes.csv or targets.csv), so there are no savings either.")
+            nothing = Note("there is nothing to phase: the pack gives no planned investment, and no activity is "
+                           "avoided (it sets no schemes or targets), so there are no savings either.")
             chart_flow = chart_cumulative = chart_options = nothing
         if total_savings == 0:
-            chart_share = Note("no activity is avoided, so there are no savings: schemes.csv or targets.csv sets "
-                               "what the plan avoids.")
+            chart_share = Note("no activity is avoided, so there are no savings: the pack sets no schemes or "
+                               "targets for the plan to avoid activity.")
         return Result(
-            title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}",
+            title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}" + (
+                "" if loc == ALL else f"; investment is planned for {place['footprint']} as a whole: its figures "
+                                      f"are the footprint's, with {place['name']}'s share of the savings"),
             cards=cards, figures=figures,
             charts={"investment": chart_investment, "cash_flow": chart_flow, "cumulative": chart_cumulative,
                     "options": chart_options, "waves": chart_waves, "savings": chart_share},
@@ -1248,6 +1424,11 @@ class WorkforcePage(Page):
 
     notebook = "workforce_gap"
     heading = "Workforce gap"
+    inputs = (("workforce.csv", "baseline_fte"), ("workforce.csv", "leavers_fte"), ("workforce.csv", "joiners_fte"),
+              ("workforce.csv", "cost_per_fte"), ("roles.csv", "fte"), ("roles.csv", "unit_cost"),
+              ("localities.csv", "population"), ("localities.csv", "patients_per_gp"),
+              ("pack.toml", "care_coordination.eligible_share"),
+              ("pack.toml", "care_coordination.caseload_per_coordinator"))
 
     def _controls(self, gp_released_share: float = workforce.GP_ACTIVITY_OTHERS_SHARE,
                   eligible_share: float | None = None, caseload_per_coordinator: float | None = None,
@@ -1257,14 +1438,17 @@ class WorkforcePage(Page):
         return [
             Control("gp_released_share", "Share of GP activity others could manage", float(gp_released_share),
                     min=0.0, max=0.5, step=0.01, fmt=".0%", group="GP capacity",
-                    help="seed 000: surveys show 25% could be managed by other staff or virtually"),
+                    help="stpkit's default, 25%: the share of GP activity other staff or virtual channels could manage"),
             Control("eligible_share", "People eligible for care coordination",
                     float(cc["eligible_share"] if eligible_share is None else eligible_share), min=0.002, max=0.05,
-                    step=0.001, fmt=".1%", group="Care coordination", help="seed 000: 1.5% (3,000 of 200,000)"),
+                    step=0.001, fmt=".1%", group="Care coordination",
+                    help=_setting_source(self.pack, "care_coordination.eligible_share", "share of the population")),
             Control("caseload_per_coordinator", "Patients a coordinator manages a year",
                     float(cc["caseload_per_coordinator"] if caseload_per_coordinator is None
                           else caseload_per_coordinator), min=50, max=400, step=10, fmt=",.0f",
-                    group="Care coordination", help="seed 000: 200 a year"),
+                    group="Care coordination",
+                    help=_setting_source(self.pack, "care_coordination.caseload_per_coordinator",
+                                         "caseload of a full-time coordinator")),
         ]
 
     def compute(self, v: dict) -> Result:
@@ -1275,6 +1459,7 @@ class WorkforcePage(Page):
                                                        "caseload_per_coordinator": float(v["caseload_per_coordinator"])})
         tables = workforce.workforce_for(chosen, released_share=float(v["gp_released_share"]))
         gap, by_year = tables["gap"], tables["gap_by_year"]
+        gap = gap.assign(staff_group=gap["staff_group"].map(figures_style.words))  # one spelling on the page
         coordination = needs.care_coordination(localities, settings=chosen.settings["care_coordination"])
         scope_coord = needs.footprint_coordination(_scope(coordination, loc)).iloc[0]
         gps = workforce.gp_fte(localities)
@@ -1290,25 +1475,36 @@ class WorkforcePage(Page):
         has_supply = pack.has("workforce.csv") and len(known) > 0
 
         cards = []
+        supply_illustrative = sources.illustrative(pack, [("workforce.csv", "baseline_fte"),
+                                                          ("workforce.csv", "leavers_fte"),
+                                                          ("workforce.csv", "joiners_fte")])
+        share = population_share(pack, loc)
         if has_supply and last is not None:
-            whose = "the footprint's " if loc != ALL else ""
+            if loc != ALL:
+                cards.append(Card(f"Share of the gap in {horizon}", fte(last["gap_fte"] * share),
+                                  f"the footprint's gap shared by population ({pct(share)} of its people): "
+                                  "staff supply is known for the footprint only", illustrative=supply_illustrative))
             cards.append(Card(f"Workforce gap in {horizon}", fte(last["gap_fte"]),
-                              f"{whose}shortfalls added up over staff groups with a known supply; "
-                              f"{fte(last['surplus_fte'])} over establishment elsewhere, listed apart and not "
-                              "netted" + ("; supply is known for the footprint only" if loc != ALL else "")))
+                              "shortfalls added up over staff groups with a known supply; "
+                              f"{fte(last['surplus_fte'])} over establishment elsewhere, listed apart and not netted",
+                              whose=place["footprint"], illustrative=supply_illustrative))
             cards.append(Card(f"Cost of the gap in {horizon}", gbp(last["gap_cost_gbp"]),
-                              "each group's shortfall x its cost per FTE (workforce.csv)"))
+                              "each staff group's shortfall times its cost a year", whose=place["footprint"],
+                              illustrative=supply_illustrative or sources.illustrative(
+                                  pack, [("workforce.csv", "cost_per_fte")])))
         else:
-            cards.append(Card("Workforce gap", "not known", "the pack has no workforce.csv, so there is no supply "
-                                                            "to set demand against; demand is shown"))
+            cards.append(Card("Workforce gap", "not known", "the pack gives no staff in post, so there is no supply "
+                                                            "to set demand against; demand is shown",
+                              whose=place["footprint"]))
         cards.append(Card("Care coordinators needed", fte(scope_coord["coordinators_fte"]),
                           f"{place['short']}: {count(scope_coord['eligible_people'])} eligible people at "
-                          f"{v['caseload_per_coordinator']:,.0f} a coordinator (seed 000)"))
+                          f"{v['caseload_per_coordinator']:,.0f} a coordinator"))
         cards.append(Card("GP time released", "-" if math.isnan(released) else fte(released),
-                          f"{pct(v['gp_released_share'], 0)} of GP activity through seed 003's eight alternative "
-                          "channels: capacity redeployed to the new work, not a GP surplus"
-                          if not math.isnan(released) else "needs patients_per_gp in localities.csv or a GP row in "
-                                                           "workforce.csv"))
+                          f"{pct(v['gp_released_share'], 0)} of GP activity through eight alternative channels: "
+                          "capacity redeployed to the new work, not a GP surplus"
+                          if not math.isnan(released) else "needs the number of GPs: patients per GP, or GPs in post",
+                          illustrative=sources.illustrative(pack, [("localities.csv", "patients_per_gp")],
+                                                            locality=loc)))
         figures = {"gap_fte": float(last["gap_fte"]) if has_supply and last is not None else float("nan"),
                    "gap_cost_gbp": float(last["gap_cost_gbp"]) if has_supply and last is not None else float("nan"),
                    "coordinators_fte": float(scope_coord["coordinators_fte"]), "gp_released_fte": released,
@@ -1339,13 +1535,14 @@ class WorkforcePage(Page):
                 band = ("low", "high")
             chart_demand = charts.lines(
                 series, "year", "fte", series="measure", facet="staff_group", band=band, dashed=["Supply"],
-                title="Demand and supply by staff group", value_title="FTE", zero=False,
+                title=f"Demand and supply by staff group: {place['footprint']}", value_title="FTE", zero=False,
                 series_colors={"Demand": charts.NHS_BLUE, "Supply": charts.NHS_MID_GREY},
-                subtitle="Supply: baseline less leavers plus joiners (workforce.csv)")
+                subtitle="Supply: staff in post less leavers plus joiners"
+                         + (f" ({ILLUSTRATIVE})" if supply_illustrative else ""))
             gap_chart_data = g.assign(gap=g["gap_fte"])
             chart_gap = charts.bars(
                 gap_chart_data, "year", "gap", series="staff_group", horizontal=False, stack=True,
-                title="Workforce gap by staff group and year",
+                title=f"Workforce gap by staff group and year: {place['footprint']}",
                 value_title="Demand less supply (FTE; below zero is a surplus, not netted)",
                 category_title="Financial year", value_format=",.1f")
             cost = by_year.assign(year=_fy(by_year["year"]))
@@ -1353,31 +1550,32 @@ class WorkforcePage(Page):
                               cost.assign(measure="Cost of the new roles", gbp_m=cost["roles_cost_gbp"] / 1e6)],
                              ignore_index=True)
             chart_cost = charts.bars(
-                cost, "year", "gbp_m", series="measure", horizontal=False, title="What the gap and the new roles cost",
-                value_title="GBP m in the year", category_title="Financial year", value_format=",.2f",
+                cost, "year", "gbp_m", series="measure", horizontal=False,
+                title=f"What the gap and the new roles cost: {place['footprint']}",
+                value_title="£m in the year", category_title="Financial year", value_format=",.2f",
                 series_colors={"Cost of the gap": charts.NHS_RED, "Cost of the new roles": charts.NHS_WARM_YELLOW},
-                subtitle="Shortfalls x cost per FTE; roles at their initial cost in the year they start (roles.csv)")
+                subtitle="Shortfalls times cost per FTE; new roles at their initial cost in the year they start")
         else:
             demand = years.copy()
             if len(demand):
                 chart_demand = charts.lines(
                     demand.assign(fte=demand["additional_fte"]), "year", "fte", series="staff_group",
                     title="Additional staff the plan needs", value_title="Additional FTE",
-                    subtitle="No workforce.csv: no supply is known, so only the additional demand is shown")
+                    subtitle="The pack gives no staff in post, so only the additional demand is shown")
             else:
-                chart_demand = _missing_file("workforce.csv", "gives each staff group's baseline, cost and flows")
+                chart_demand = _missing_file("workforce.csv", "gives each staff group's staff in post, cost and flows")
             chart_gap = chart_cost = _missing_file("workforce.csv", "gives the supply of each staff group "
-                                                                    "(baseline, leavers, joiners) and its cost")
+                                                                    "(in post, leavers, joiners) and its cost")
         if len(release) and release["released_gp_fte"].notna().any():
             chart_release = charts.bars(
                 release.groupby("name", sort=False)["released_gp_fte"].sum().reset_index(), "name", "released_gp_fte",
                 title=f"GP capacity released by channel: {place['name']}", value_title="GP time released (FTE)",
                 value_format=",.1f",
-                subtitle=f"{pct(v['gp_released_share'], 0)} of GP activity, shared equally across seed 003's channels "
-                         "(replace with a local audit)")
+                subtitle=f"{pct(v['gp_released_share'], 0)} of GP activity, shared equally across eight alternative "
+                         "channels (replace with a local audit)")
         else:
-            chart_release = Note("GP capacity needs the number of GPs: patients_per_gp in localities.csv, or a GPs "
-                                 "row in workforce.csv.")
+            chart_release = Note("GP capacity needs the number of GPs: the pack gives neither patients per GP nor "
+                                 "GPs in post.")
         chart_coord = charts.bars(
             _labelled(coordination, localities), "label", "coordinators_fte", highlight=_highlight(loc),
             highlight_field="locality_id", sort_by_value=True, value_format=",.1f",
@@ -1387,26 +1585,30 @@ class WorkforcePage(Page):
         horizon_rows = years[years["year"] == horizon].copy()
         if bands is not None and len(bands):
             b = bands[(bands["measure"] == "gap_fte") & (bands["year"] == horizon)]
+            b = b.assign(staff_group=b["staff_group"].map(figures_style.words))
             horizon_rows = horizon_rows.merge(b[["staff_group", "p10", "p90"]], on="staff_group", how="left")
+            horizon_rows["range"] = ["" if _missing(g) else interval(lo, hi, "FTE")
+                                     for g, lo, hi in zip(horizon_rows["gap_fte"], horizon_rows["p10"], horizon_rows["p90"])]
         cols = {"staff_group": ("Staff group", "text"), "baseline_fte": ("Baseline (FTE)", "fte"),
                 "roles_fte": ("New roles (FTE)", "fte"), "coordination_fte": ("Coordinators beyond funded (FTE)", "fte"),
                 "gp_released_fte": ("GP time redeployed (FTE)", "fte"), "demand_fte": ("Demand (FTE)", "fte"),
                 "supply_fte": ("Supply (FTE)", "fte"), "gap_fte": ("Demand less supply (FTE)", "fte"),
                 "shortfall_fte": ("Shortfall (FTE)", "fte"), "surplus_fte": ("Surplus (FTE)", "fte")}
-        if "p10" in horizon_rows:
-            cols.update({"p10": ("Gap P10 (FTE)", "fte"), "p90": ("Gap P90 (FTE)", "fte")})
-        cols["gap_cost_gbp"] = ("Cost of the shortfall (GBP)", "gbp")
-        table_gap = Table(horizon_rows, cols, caption=f"Staff groups in {horizon}")
+        if "range" in horizon_rows:
+            cols["range"] = ("Demand less supply, 80% range (P10 to P90)", "text")
+        cols["gap_cost_gbp"] = ("Cost of the shortfall", "gbp")
+        table_gap = Table(horizon_rows, cols, caption=f"Staff groups in {horizon}: {place['footprint']}"
+                                                      + (f" ({ILLUSTRATIVE} supply)" if supply_illustrative else ""))
         table_years = Table(by_year.assign(year=_fy(by_year["year"])), {
             "year": ("Year", "text"), "demand_fte": ("Demand (FTE)", "fte"), "supply_fte": ("Supply (FTE)", "fte"),
             "gap_fte": ("Gap: shortfalls added up (FTE)", "fte"), "surplus_fte": ("Surpluses, not netted (FTE)", "fte"),
-            "gap_cost_gbp": ("Cost of the gap (GBP)", "gbp"), "gp_redeployed_fte": ("GP time redeployed (FTE)", "fte"),
-            "roles_cost_gbp": ("New roles' cost (GBP)", "gbp")},
-            caption="The footprint by year")
+            "gap_cost_gbp": ("Cost of the gap", "gbp"), "gp_redeployed_fte": ("GP time redeployed (FTE)", "fte"),
+            "roles_cost_gbp": ("New roles' cost", "gbp")},
+            caption=f"{place['footprint']} by year")
         table_release = Table(release.groupby(["name", "description"], sort=False)["released_gp_fte"].sum()
                               .reset_index(), {"name": ("Channel", "text"),
                                                "released_gp_fte": ("GP time released (FTE)", "fte"),
-                                               "description": ("What it covers (seed 003)", "text")},
+                                               "description": ("What it covers", "text")},
                               caption=f"GP capacity released, {place['name']}") if len(release) else chart_release
         coord_rows = coordination if loc == ALL else coordination[coordination["group"] == place["group"]]
         table_coord = Table(coord_rows, {"locality": ("Locality", "text"), "group": ("Group", "text"),
@@ -1414,7 +1616,11 @@ class WorkforcePage(Page):
                                          "eligible_people": ("Eligible people", "count"),
                                          "coordinators_fte": ("Coordinators (FTE)", "fte")},
                             caption="Care coordinators needed", highlight=place["name"] if loc != ALL else None)
-        notes = ["Uncertainty: P10 to P90 from the Monte Carlo over the pack's 80% intervals"] if bands is not None else []
+        notes = (["ranges: the middle 80% (P10 to P90) of simulated outcomes over the pack's ranges, where an "
+                  "input varies"] if bands is not None else [])
+        if loc != ALL:
+            notes.append(f"staff supply is known for {place['footprint']} only: its charts and tables are the "
+                         f"footprint's, with {place['name']}'s share by population")
         return Result(
             title=f"{self.heading}: {place['name']}",
             subtitle="; ".join([place["where"] + f"; plan {place['span']}", *notes]),
@@ -1423,6 +1629,13 @@ class WorkforcePage(Page):
                     "coordinators": chart_coord},
             tables={"gap": table_gap, "years": table_years, "gp_release": table_release,
                     "coordinators": table_coord})
+
+
+def interval(low, high, unit: str = "", tolerance: float = 0.05) -> str:
+    """An 80% range in words: "180.2 to 205.1 FTE" where it varies, "no interval given" where it cannot."""
+    if _missing(low) or _missing(high) or abs(float(high) - float(low)) < tolerance:
+        return "no interval given"
+    return f"{figures_style.number(low, 1)} to {figures_style.number(high, 1)}" + (f" {unit}" if unit else "")
 
 
 def _workforce_bands(pack: Pack, tables: dict) -> pd.DataFrame:

@@ -235,7 +235,11 @@ def test_prepare_notebook_adds_the_request_cells(tmp_path):
     index = next(i for i, c in enumerate(prepared.cells) if "parameters" in c.metadata.get("tags", []))
     assert "wait=False" in prepared.cells[index + 1].source
     assert prepared.cells[-1].source == "_stpkit_apps.finish_request(globals())"
-    assert len(page_notebook.cells) + 2 == len(prepared.cells)  # the notebook itself is left as it was
+    # the two request cells added, the JupyterLab how-to left out; the notebook itself is left as it was
+    howto = [c for c in page_notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
+    assert len(howto) == 1 and "papermill" in howto[0].source
+    assert len(page_notebook.cells) + 2 - 1 == len(prepared.cells)
+    assert not any("papermill" in c.source or "-p pack" in c.source for c in prepared.cells)
 
 
 @pytest.mark.unit

@@ -135,13 +135,14 @@ def test_awkward_locality_name_from_another_pack(server, offline):
     _what_if(page)
 
 
-@pytest.mark.parametrize("app, missing", [("investment_phasing", "investments.csv"), ("workforce_gap", "workforce.csv")])
+@pytest.mark.parametrize("app, missing", [("investment_phasing", "the planned investment"),
+                                          ("workforce_gap", "the staff in post (workforce supply)")])
 def test_pack_with_only_the_required_files_says_what_is_missing(server, offline, app, missing):
     page = offline.new_page()
     open_app(page, f"{server.url}apps/{app}?pack=minimal&locality=L0002", min_charts=0)
     screenshot(page, ARTIFACTS / f"minimal-{app}.png")
     text = figures_text(page)
-    assert f"needs {missing}" in text
+    assert f"the pack does not give {missing}" in text and ".csv" not in text  # in words, no file names
     assert page_problems(page) == [] and offline.blocked == []
 
 

@@ -713,7 +713,7 @@ def test_every_cell_has_a_source():
     """Every cell of every pack CSV, and every pack.toml setting, is covered by sources.csv: a seed
     file and table, or "illustrative assumption"."""
     sources = pd.read_csv(PACK / "sources.csv", dtype=str, keep_default_na=False)
-    assert list(sources.columns) == ["file", "column", "locality_id", "key", "source"]
+    assert list(sources.columns) == ["file", "column", "locality_id", "key", "source", "citation", "illustrative"]
     assert sources["source"].str.contains(r"seed 00\d|illustrative assumption").all()
     covered = set(zip(sources["file"], sources["column"], sources["locality_id"], sources["key"]))
     missing = []

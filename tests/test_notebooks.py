@@ -31,17 +31,17 @@ AWKWARD = "St Mary's & St John's (North)"  # L0001 of a synthetic pack
 
 # Words every run's headline shows (the first words of the headline cards).
 HEADLINES = {
-    "needs_analysis": ["People", "Care coordinators needed", "To cut emergency admissions by 10%"],
+    "needs_analysis": ["People", "Care coordinators needed", "Cutting emergency admissions by 10%"],
     "locality_deep_dive": ["Gross savings in 2020/21"],
     "investment_phasing": ["Investment made", "Net present value", "Payback"],
     "workforce_gap": ["Care coordinators needed", "GP time released"],
 }
-# What a pack with only the four required files must say instead of failing.
+# What a pack with only the four required files must say instead of failing (in words, not file names).
 MISSING = {
     "needs_analysis": [],
-    "locality_deep_dive": ["phasing.csv"],
-    "investment_phasing": ["investments.csv", "phasing.csv"],
-    "workforce_gap": ["workforce.csv"],
+    "locality_deep_dive": ["the localities' phasing"],
+    "investment_phasing": ["the planned investment", "the localities' phasing"],
+    "workforce_gap": ["the staff in post (workforce supply)"],
 }
 
 
@@ -85,7 +85,8 @@ def test_hygiene_check_catches_outputs_and_a_lost_parameters_tag():
         assert words in found
     assert tool.problems(tool.stripped(dirty)) != []  # stripping cannot bring back a lost tag ...
     clean = tool.stripped(nb)
-    assert tool.problems(clean) == [] and clean.cells[1].metadata["tags"] == ["parameters"]  # ... and keeps it
+    first_code = next(c for c in clean.cells if c.cell_type == "code")
+    assert tool.problems(clean) == [] and first_code.metadata["tags"] == ["parameters"]  # ... and keeps it
     assert tool.parameter_problems("pack = None\nlocality = pack\n") != []  # derived values are refused
 
 
@@ -182,8 +183,11 @@ def test_notebook_runs_headless_and_shows_its_figures(runs, packs, name, pack, l
     if pack == "default":
         assert "Mid and South Essex" in text
     if pack == "required_only":
-        for filename in MISSING[name]:
-            assert f"needs {filename}" in text, f"{name} does not say it needs {filename}"
+        for words in MISSING[name]:
+            assert f"the pack does not give {html.escape(words)}" in text, f"{name} does not say it lacks {words}"
+    # a page for readers: no file names, command lines or seed numbers (sources are cited from the pack)
+    assert ".csv" not in text and "papermill" not in text and "pack.toml" not in text
+    assert not re.search(r"\bseed 00\d", text, flags=re.IGNORECASE)
     headline = next(o for o in outputs if "stpkit" in o.get("metadata", {}))
     assert headline.metadata["stpkit"]["notebook"] == name
     assert headline.metadata["stpkit"]["locality"] == locality

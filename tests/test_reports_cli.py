@@ -86,21 +86,22 @@ def check_records(out: Path) -> dict:
             for kind in ("html", "ipynb"):
                 path = out / record[kind]
                 assert path.is_file() and jobs.sha256_file(path) == record["sha256"][kind], path
-                if index:
+                if index and kind == "html":  # managers get the report; the executed notebook is in the manifest
                     assert f'href="{record[kind]}"' in index
     return data
 
 
 @pytest.mark.e2e
 def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
-    """Synthetic pack, 3 localities (awkward names, one of 3,200 people) x 2 notebooks, on 2 worker processes."""
+    """Synthetic pack, the footprint and 3 localities (awkward names, one of 3,200 people) x 2 notebooks, on 2
+    worker processes."""
     out = tmp_path / "out"
     run = stpkit("reports", pack, "--out", out, "--notebooks", f"{REPORT},{LEAKY}", "--workers", 2)
     assert run.returncode == 0, run.stderr
-    assert "6 reports" in run.stdout and "6 ok" in run.stdout and "\r" not in run.stdout  # no bar off a terminal
+    assert "8 reports" in run.stdout and "8 ok" in run.stdout and "\r" not in run.stdout  # no bar off a terminal
     check_complete(out)
     data = check_records(out)
-    assert data["summary"] == {"ok": 6, "failed": 0, "reused": 0, "not_run": 0, "carried": 0}
+    assert data["summary"] == {"ok": 8, "failed": 0, "reused": 0, "not_run": 0, "carried": 0}
     assert data["run"]["executor"] == "2 local worker processes" and data["run"]["disclosure"] is True
     assert set(data["inputs"]["pack"]["files"]) >= {"localities.csv", "activity.csv", "pods.csv", "pack.toml"}
     assert data["versions"]["pandas"] and data["inputs"]["stpkit"]["source_hash"] == jobs.source_hash()
@@ -122,7 +123,7 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     before = {p: p.stat().st_mtime_ns for p in out.glob("L*/*")}
     again = stpkit("reports", pack, "--out", out, "--notebooks", f"{REPORT},{LEAKY}", "--workers", 0)
     assert again.returncode == 0, again.stderr
-    assert manifest(out)["run"]["ran"] == 0 and manifest(out)["summary"]["reused"] == 6
+    assert manifest(out)["run"]["ran"] == 0 and manifest(out)["summary"]["reused"] == 8
     assert before == {p: p.stat().st_mtime_ns for p in out.glob("L*/*")} and len(before) == 12
 
 
@@ -143,14 +144,14 @@ def test_rerun_redoes_what_is_out_of_date_missing_or_forced(pack, tmp_path, monk
         assert result.failed == 0 and not result.interrupted
         return result.manifest
 
-    assert run()["run"]["ran"] == 6
+    assert run()["run"]["ran"] == 8  # the footprint and 3 localities x 2 notebooks
     assert run()["run"]["ran"] == 0
 
-    changed = nbformat.read(notebook, as_version=4)  # the notebook changes: its three reports are redone
+    changed = nbformat.read(notebook, as_version=4)  # the notebook changes: its four reports are redone
     changed.cells[0].source += "\n\nOne more sentence."
     nbformat.write(changed, notebook)
     data = run()
-    assert data["run"]["ran"] == 3 and {r["notebook"] for r in data["reports"] if not r["reused"]} == {"report"}
+    assert data["run"]["ran"] == 4 and {r["notebook"] for r in data["reports"] if not r["reused"]} == {"report"}
     assert "One more sentence." in (out / "L0001" / "report.html").read_text(encoding="utf-8")
 
     (out / "L0003" / "leaky.html").unlink()  # a report goes missing: only it is redone
@@ -158,18 +159,19 @@ def test_rerun_redoes_what_is_out_of_date_missing_or_forced(pack, tmp_path, monk
     (out / "L0001" / "leaky.ipynb").write_text("{}")  # or is changed by hand
     assert run()["run"]["ran"] == 1
 
-    assert run(disclosure=False)["run"]["ran"] == 6  # a parameter changes: everything is redone
+    assert run(disclosure=False)["run"]["ran"] == 8  # a parameter changes: everything is redone
     pods = local_pack / "pods.csv"  # the pack changes: everything is redone, the workbook too
     workbook = (out / "footprint_tables.xlsx").stat().st_mtime_ns
     pods.write_text(pods.read_text().replace("0.023", "0.024", 1))
-    assert run()["run"]["ran"] == 6 and (out / "footprint_tables.xlsx").stat().st_mtime_ns != workbook
-    assert run(force=True)["run"]["ran"] == 6
-    subset = run(localities=["L0002"])  # a run for one locality keeps the others in the index
-    assert subset["run"]["ran"] == 0 and subset["summary"]["ok"] == 2 and subset["summary"]["carried"] == 4
-    assert len(subset["reports"]) == 6 and len(subset["localities"]) == 3
-    assert (out / "index.html").read_text(encoding="utf-8").count("(earlier run)") == 4
+    assert run()["run"]["ran"] == 8 and (out / "footprint_tables.xlsx").stat().st_mtime_ns != workbook
+    assert run(force=True)["run"]["ran"] == 8
+    subset = run(localities=["L0002"])  # a run for one locality (and the footprint) keeps the others in the index
+    assert subset["run"]["ran"] == 0 and subset["summary"]["ok"] == 4 and subset["summary"]["carried"] == 4
+    assert len(subset["reports"]) == 8 and len(subset["localities"]) == 4
+    assert [p["locality_id"] for p in subset["localities"]] == ["all", "L0001", "L0002", "L0003"]
+    assert (out / "index.html").read_text(encoding="utf-8").count('href="L0003/report.html"') == 1
     again = run()
-    assert again["run"]["ran"] == 0 and again["summary"]["reused"] == 6 and again["summary"]["carried"] == 0
+    assert again["run"]["ran"] == 0 and again["summary"]["reused"] == 8 and again["summary"]["carried"] == 0
     check_complete(out)
     check_records(out)
 
@@ -182,7 +184,7 @@ def test_a_failing_locality_is_reported_and_the_others_complete(pack, tmp_path):
     assert run.returncode == 1
     assert ("failed: Bishop's Stortford & Sawbridgeworth (L0002), Test report: RuntimeError: "
             "a test failure for locality L0002") in run.stderr
-    assert "2 ok" in run.stdout and "1 failed" in run.stdout
+    assert "3 ok" in run.stdout and "1 failed" in run.stdout  # the footprint and two localities
     check_complete(out)
     data = check_records(out)
     failed = [r for r in data["reports"] if r["status"] == "failed"]
@@ -199,7 +201,7 @@ def test_a_failing_locality_is_reported_and_the_others_complete(pack, tmp_path):
     rerun = stpkit("reports", pack, "--out", out, "--notebooks", REPORT, "--workers", 0)
     assert rerun.returncode == 0, rerun.stderr
     data = manifest(out)
-    assert data["run"]["ran"] == 1 and data["summary"]["ok"] == 3
+    assert data["run"]["ran"] == 1 and data["summary"]["ok"] == 4
     assert (out / "L0002" / "report.html").is_file()
 
 
@@ -257,7 +259,7 @@ def test_an_interrupted_run_leaves_no_half_written_report_and_a_rerun_completes(
     assert rerun.returncode == 0, rerun.stderr
     check_complete(out)
     data = check_records(out)
-    assert data["summary"]["ok"] == 6 and data["run"]["ran"] == 6 - kept
+    assert data["summary"]["ok"] == 8 and data["run"]["ran"] == 8 - kept
     assert not any(p.exists() for p in temps)
 
 
@@ -280,7 +282,7 @@ def test_progress_bar_on_a_terminal(pack, tmp_path):
     assert process.wait(timeout=300) == 0, process.stderr.read()
     os.close(leader)
     text = seen.decode("utf-8", "replace")
-    assert "\r" in text and "3/3 localities, 3/3 reports, 0 failed" in text and "left" in text
+    assert "\r" in text and "4/4 localities, 4/4 reports, 0 failed" in text and "left" in text
 
 
 @pytest.mark.e2e
@@ -344,7 +346,7 @@ def test_default_pack_with_the_four_notebooks_for_two_localities(tmp_path):
     assert run.returncode == 0, run.stderr
     check_complete(out)
     data = check_records(out)
-    assert data["summary"]["ok"] == 8
+    assert data["summary"]["ok"] == 12  # the footprint's four pages and each locality's
     assert [n["name"] for n in data["notebooks"]] == list(jobs.DEFAULT_NOTEBOOKS)
     assert all(r["headlines"] for r in data["reports"])
     page = (out / "MSE01" / "needs_analysis.html").read_text(encoding="utf-8")

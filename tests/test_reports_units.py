@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 
 import nbformat
 import numpy as np
@@ -71,7 +72,7 @@ def test_headline_figures_format_by_kind_and_suppress_small_counts():
                headlines.figure("Gross savings", 4_237_000, "gbp"), headlines.figure("Small", 950, "gbp"),
                headlines.figure("Gap", 12.34, "fte"), headlines.figure("Cut", 0.125, "share"),
                headlines.figure("Tiny", 5, "count", on=True)]
-    assert [f["text"] for f in figures] == ["60,000", "GBP 4.2m", "GBP 950", "12.3 FTE", "12.5%", "*"]
+    assert [f["text"] for f in figures] == ["60,000", "£4.2m", "£950", "12.3 FTE", "12.5%", "*"]
     assert figures[-1]["value"] is None and figures[0]["value"] == 60000.0
     with pytest.raises(ValueError):
         headlines.figure("x", 1, "money")
@@ -245,14 +246,21 @@ def test_index_lists_every_locality_against_every_notebook_escaped():
         "run": {"finished": "2026-01-01T00:00:00+00:00", "wall_seconds": 12.0, "disclosure_rule": "rule"},
         "inputs": {"pack": {"name": "Test & <footprint>"}},
         "notebooks": [{"name": "a", "title": "Needs"}, {"name": "b", "title": "Workforce"}],
-        "localities": [{"locality_id": "A1", "locality": "St Mary's & <Bank>", "group": "North",
+        "localities": [{"locality_id": "all", "locality": "Test & <footprint> footprint", "group": "",
+                        "headlines": [{"label": "Population", "text": "90,000"}]},
+                       {"locality_id": "A1", "locality": "St Mary's & <Bank>", "group": "North",
                         "headlines": [{"label": "Population", "text": "*"}]},
                        {"locality_id": "B2", "locality": "Cray", "group": ""}],
         "workbook": {"path": "footprint_tables.xlsx"},
         "summary": {"ok": 2, "failed": 1, "not_run": 1},
         "reports": [
+            {"locality_id": "all", "notebook": "a", "status": "ok", "html": "all/a.html", "ipynb": "all/a.ipynb",
+             "locality": "Test & <footprint> footprint", "seconds": {"total": 1.0},
+             "headlines": [{"label": "Investment", "text": "£67.1m", "whose": "Test & <footprint> footprint"}]},
             {"locality_id": "A1", "notebook": "a", "status": "ok", "html": "A1/a.html", "ipynb": "A1/a.ipynb",
-             "seconds": {"total": 1.25}, "headlines": [{"label": "Savings", "text": "GBP 1.0m"}]},
+             "locality": "St Mary's & <Bank>", "seconds": {"total": 1.25},
+             "headlines": [{"label": "Savings", "text": "£1.0m", "whose": "St Mary's & <Bank>"},
+                           {"label": "Footprint savings", "text": "£112m", "whose": "Test & <footprint> footprint"}]},
             {"locality_id": "A1", "notebook": "b", "status": "failed", "ipynb": "A1/b.ipynb", "ipynb_written": True,
              "locality": "St Mary's & <Bank>", "notebook_title": "Workforce",
              "error": {"ename": "ValueError", "evalue": "bad <value>"}, "seconds": {"total": 0.5}},
@@ -262,9 +270,18 @@ def test_index_lists_every_locality_against_every_notebook_escaped():
     }
     page = publish.index_html(manifest)
     assert "St Mary&#x27;s &amp; &lt;Bank&gt;" in page and "<Bank>" not in page
-    assert 'href="A1/a.html"' in page and 'href="B2/a.html"' in page and 'href="A1/b.ipynb"' in page
-    assert "bad &lt;value&gt;" in page and "(unchanged)" in page and "not run" in page
-    assert "GBP 1.0m" in page and "1.2 s" in page and "footprint_tables.xlsx" in page
+    assert 'href="A1/a.html"' in page and 'href="B2/a.html"' in page and 'href="all/a.html"' in page
+    assert "bad &lt;value&gt;" in page and "not run" in page and "footprint_tables.xlsx" in page
+    # the footprint's row comes first, before every locality, with its own figures
+    rows = re.findall(r"<tr[^>]*><th>(.*?)<br>", page)
+    assert rows[0] == "Test &amp; &lt;footprint&gt; footprint" and len(rows) == 3
+    assert page.index("£67.1m") < page.index("A1/a.html")
+    # a locality's row shows the locality's own figures, not the footprint's figures its page also shows
+    assert "£1.0m" in page and "£112m" not in page
+    # managers see no run times or executed notebooks; the manifest (in a technical section) has them
+    main = page[:page.index('<details class="technical">')]
+    assert ".ipynb" not in main and "1.2 s" not in main and "(unchanged)" not in main and "manifest.json" not in main
+    assert "manifest.json" in page[page.index('<details class="technical">'):]
     assert export.fetches(page) == []
 
 

@@ -125,7 +125,7 @@ def test_workforce_controls_drive_coordinators_and_gp_release(synthetic, static)
     assert page.figures["gap_fte"] == page.figures["gap_fte"]  # a number: synthetic packs have workforce.csv
 
 
-def test_pages_on_a_pack_with_only_the_required_files_say_which_file_is_missing(bare, static, shown):
+def test_pages_on_a_pack_with_only_the_required_files_say_what_is_missing_in_words(bare, static, shown):
     notes = {}
     for cls in widgets.PAGES.values():
         page = cls(bare, "C3")
@@ -137,11 +137,13 @@ def test_pages_on_a_pack_with_only_the_required_files_say_which_file_is_missing(
         for name in page.result.tables:
             page.show_table(name)
         page.show("headline")
-    assert "investments.csv" in notes[("investment_phasing", "chart", "investment")]
-    assert "investments.csv" in notes[("investment_phasing", "table", "investment")]
-    assert "workforce.csv" in notes[("workforce_gap", "chart", "gap")]
-    assert "phasing.csv" in notes[("locality_deep_dive", "chart", "timeline")]
-    assert "phasing.csv" in notes[("investment_phasing", "chart", "waves")]
+    # a reader is told which input the pack lacks, in words: no file names on a page
+    assert "the planned investment" in notes[("investment_phasing", "chart", "investment")]
+    assert "the planned investment" in notes[("investment_phasing", "table", "investment")]
+    assert "workforce supply" in notes[("workforce_gap", "chart", "gap")]
+    assert "phasing" in notes[("locality_deep_dive", "chart", "timeline")]
+    assert "phasing" in notes[("investment_phasing", "chart", "waves")]
+    assert not any(".csv" in text for text in notes.values())
     assert all(isinstance(obj, object) for obj, _ in shown) and len(shown) > 20
 
 
@@ -238,7 +240,7 @@ def test_what_if_parameters_are_checked(synthetic, static):
         widgets.LocalityPage(synthetic, "all", scheme_reductions={"Urgent car": 0.1})
     page = widgets.LocalityPage(synthetic, "all", growth={"ae": 0.05}, scheme_reductions={"Urgent care": {"ae": 0.2}})
     assert page.values()["growth_ae"] == 0.05
-    assert [v for n, v in page.values().items() if page.specs[n].label == "Urgent care: A&E attendances"] == [0.2]
+    assert [v for n, v in page.values().items() if page.specs[n].label == "Urgent care: A&E"] == [0.2]
 
 
 def test_interactive_charts_can_be_svg_pictures_that_follow_the_controls(synthetic, monkeypatch, shown):

@@ -616,7 +616,35 @@ class Sources:
             self.rows.append({"file": file, "column": column, "locality_id": locality_id, "key": key, "source": source})
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["file", "column", "locality_id", "key", "source"])
+        frame = pd.DataFrame(self.rows, columns=["file", "column", "locality_id", "key", "source"])
+        frame["citation"] = [citation(text) for text in frame["source"]]
+        frame["illustrative"] = ["true" if illustrative(text) else "false" for text in frame["source"]]
+        return frame
+
+
+# The source documents in a reader's words (author, title, date): what the pages show as a figure's source.
+SEED_TITLES = {
+    "seed 000": "Making STPs happen: an overview (guidance notes for STP leaders, 2016)",
+    "seed 001": "Integrated care: the keys to success in practice (occasional paper)",
+    "seed 002": "NHS England, STP submission Annex C: example plans on a page, October 2016",
+    "seed 003": "Mid and South Essex STP, Local Health and Care annex, October 2016",
+    "seed 004": "A rapid evidence review of new models of care for a London CCG, November 2016",
+}
+
+
+def illustrative(source: str) -> bool:
+    return source.strip().lower().startswith("illustrative")
+
+
+def citation(source: str) -> str:
+    """A source line in a reader's words: the documents it cites by title (illustrative ones say so)."""
+    titles = [title for ref, title in SEED_TITLES.items() if ref in source.lower()]
+    cited = "; ".join(titles)
+    if illustrative(source):
+        return f"Illustrative assumption, after {cited}" if cited else "Illustrative assumption"
+    if "reconstructed" in source:
+        return f"{cited} (reconstructed from its published tables)"
+    return cited
 
 
 FUNDING_YEARS = ("2017/18", "2018/19", "2019/20", "2020/21")
@@ -948,6 +976,17 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
             "illustrative assumption: an 80% interval of 0.5 to 1.5, centred on the plan and wide because seed 004's "
             "evidence review found many community schemes (POPPs, integrated care pilots, virtual wards, telehealth) "
             "did not cut emergency admissions")
+    # settings the pack leaves at stpkit's defaults, which come from the seeds
+    src.add("pack.toml", ["care_coordination.eligible_share", "care_coordination.caseload_per_coordinator",
+                          "care_coordination.net_saving_per_patient_gbp"],
+            "seed 000, care coordination: 3,000 eligible people in a CCG of 200,000 (1.5%), 200 patients a coordinator, "
+            "GBP 1,000 net saving a patient a year (stpkit's defaults; pack.toml does not set them)")
+    src.add("pack.toml", "investment.savings_elasticity",
+            "seed 003, savings against investment scenarios: full investment releases full savings, 25% releases 12.5%; "
+            "an elasticity of 1.5 reproduces both (stpkit's default; pack.toml does not set it)")
+    src.add("pack.toml", "investment.savings_lag_years",
+            "seed 003: the investments are expected to pay for themselves within 12 months, so savings trail by a year "
+            "(stpkit's default; pack.toml does not set it)")
 
     files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,

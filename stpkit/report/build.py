@@ -27,6 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import pandas as pd
+
+from ..figures import footprint_name
 from ..pack import find_localities, load_pack
 from . import cores
 from . import disclosure as disclosure_rule
@@ -34,6 +37,7 @@ from . import jobs as planning
 from . import publish
 
 WORKBOOK = "footprint_tables.xlsx"
+FOOTPRINT = "all"  # the locality_id of the footprint's own reports (every locality together)
 
 
 class RunError(ValueError):
@@ -147,14 +151,16 @@ def _failed(job: dict, ename: str, evalue: str) -> dict:
 
 
 def _locality_headlines(pack, on: bool) -> dict[str, list]:
-    """A few figures per locality for the index, from the model (not from any notebook)."""
+    """A few figures per locality, and the footprint's own ("all"), for the index: from the model, not a notebook."""
     from .. import activity
     from .headlines import figure
 
     projection = activity.project(pack)
     totals = projection.groupby("locality_id", sort=False)[["gross_savings_gbp", "avoided"]].sum()
     nel = projection[projection["pod"] == "non_elective"].groupby("locality_id")["avoided"].sum()
-    result = {}
+    result = {FOOTPRINT: [figure("Population", float(pack.localities["population"].sum()), "count", on=on),
+                          figure("Gross savings a year", float(totals["gross_savings_gbp"].sum()), "gbp", on=on)]
+              + ([figure("Emergency admissions avoided", float(nel.sum()), "count", on=on)] if len(nel) else [])}
     for row in pack.localities.itertuples(index=False):
         key = row.locality_id
         figures = [figure("Population", float(row.population), "count", on=on)]
@@ -166,12 +172,22 @@ def _locality_headlines(pack, on: bool) -> dict[str, list]:
     return result
 
 
+def with_footprint(pack, localities):
+    """The localities with the footprint's own row first (locality_id "all"): every run reports the footprint too."""
+    row = {"locality_id": FOOTPRINT, "locality": footprint_name(pack.name), "group": "",
+           "population": float(pack.localities["population"].sum())}
+    return pd.concat([pd.DataFrame([row]), localities], ignore_index=True)
+
+
 def _choose_localities(pack, wanted: Iterable[str] | None):
     localities = pack.localities
     if not wanted:
         return localities
+    wanted = [w for w in wanted if w and w.strip().lower() != FOOTPRINT]  # the footprint is always reported
+    if not wanted:
+        return localities.iloc[0:0]
     try:  # ids or unique names, as everywhere a locality is asked for
-        wanted = find_localities(pack, [w for w in wanted if w], allow_all=False)
+        wanted = find_localities(pack, wanted, allow_all=False)
     except LookupError as problem:
         raise RunError(str(problem)) from None
     order = {w: i for i, w in enumerate(dict.fromkeys(wanted))}
@@ -179,14 +195,15 @@ def _choose_localities(pack, wanted: Iterable[str] | None):
     return chosen.iloc[chosen["locality_id"].astype(str).map(order).argsort()].reset_index(drop=True)
 
 
-def note_line(started: str, pack_folder: str) -> str:
-    """The line under a report's title saying when and from what it was made."""
-    return f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from pack {pack_folder}"
+def note_line(started: str, pack_name: str) -> str:
+    """The line under a report's title saying when and from what it was made (the pack by its name, not its folder)."""
+    return f"Generated {started[:10]} by stpkit {planning.versions().get('stpkit') or ''} from the {pack_name} data pack"
 
 
 def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
     """What a report's banner shows: footprint, place, notebook title, the note and the disclosure rule."""
-    place = f"{job.locality} ({job.locality_id})" + (f", {job.group}" if job.group else "")
+    place = ("All localities" if job.locality_id == FOOTPRINT else
+             f"{job.locality} ({job.locality_id})" + (f", {job.group}" if job.group else ""))
     return {"footprint": footprint, "place": place,
             "notebook_title": job.notebook_title, "note": note,
             "disclosure": disclosure_rule.RULE if disclosure else ""}
@@ -205,7 +222,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     started_wall = time.monotonic()
     started = now()
     pack = load_pack(pack_path)
-    chosen = _choose_localities(pack, localities)
+    chosen = with_footprint(pack, _choose_localities(pack, localities))
     try:
         books = planning.find_notebooks(notebooks, notebook_dir or planning.NOTEBOOK_DIR)
     except ValueError as problem:
@@ -231,7 +248,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     carried = _carried(previous, previous_records, by_key, pack)
 
     env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
-    note = note_line(started, pack.path.name)
+    note = note_line(started, pack.name)
     titles = {b.name: b for b in books}
     job_dicts = []
     for job in todo:
@@ -290,10 +307,10 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                 counts["not_run"] += 1
             reports.append(record)
         counts["carried"] = len(carried)
-        order = {str(r): i for i, r in enumerate(pack.localities["locality_id"])}
+        order = {FOOTPRINT: -1, **{str(r): i for i, r in enumerate(pack.localities["locality_id"])}}
         shown_ids = {str(r.locality_id) for r in chosen.itertuples(index=False)}
-        places = chosen if not carried else pack.localities[pack.localities["locality_id"].astype(str).isin(
-            shown_ids | {r["locality_id"] for r in carried})]
+        places = chosen if not carried else with_footprint(pack, pack.localities[
+            pack.localities["locality_id"].astype(str).isin(shown_ids | {r["locality_id"] for r in carried})])
         notebook_list = [{"name": b.name, "title": b.title, "path": str(b.path), "sha256": b.sha256} for b in books]
         names = {b.name for b in books}
         for entry in (previous or {}).get("notebooks", []):
@@ -385,7 +402,7 @@ def _carried(previous: dict | None, records: dict, planned: dict, pack) -> list[
     """
     if not previous:
         return []
-    localities = set(pack.localities["locality_id"].astype(str))
+    localities = set(pack.localities["locality_id"].astype(str)) | {FOOTPRINT}
     notebooks = {n.get("name") for n in previous.get("notebooks", [])}
     return [{**record, "reused": True, "carried": True} for key, record in records.items()
             if key not in planned and record.get("status") in ("ok", "failed")

@@ -21,6 +21,7 @@ import html
 import math
 import re
 
+from .. import figures as figures_style
 from . import disclosure
 
 MIME = "application/vnd.stpkit.headlines+json"
@@ -28,7 +29,7 @@ KINDS = ("count", "gbp", "fte", "share", "number", "text")
 
 
 def format_value(value, kind: str = "number", *, on: bool | None = None) -> str:
-    """A headline value as shown: GBP 4.2m, 12.5 FTE, 12.0%, 1,234 (or * for a small count)."""
+    """A headline value as shown (stpkit.figures): £4.2m, 12.5 FTE, 12.0%, 1,234 (or * for a small count)."""
     if kind == "text":
         return str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -36,11 +37,11 @@ def format_value(value, kind: str = "number", *, on: bool | None = None) -> str:
     if kind == "count":
         return disclosure.format_count(value, on=on)
     if kind == "gbp":
-        return f"GBP {value / 1e6:,.1f}m" if abs(value) >= 1e5 else f"GBP {value:,.0f}"
+        return figures_style.money(value)
     if kind == "fte":
-        return f"{value:,.1f} FTE"
+        return figures_style.fte(value)
     if kind == "share":
-        return f"{value:.1%}"
+        return figures_style.percent(value)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
@@ -89,14 +90,17 @@ def show(*figures: dict) -> None:
     display(Headlines(list(figures)))
 
 
-_CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*<div class=['"]label['"]>(.*?)</div>\s*"""
-                   r"""<div class=['"]value['"]>(.*?)</div>(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
+_CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*(?:<div class=['"]whose['"]>(.*?)</div>\s*)?"""
+                   r"""<div class=['"]label['"]>(.*?)</div>\s*<div class=['"]value['"]>(.*?)</div>"""
+                   r"""(?:\s*<div class=['"]flag['"]>(.*?)</div>)?(?:\s*<div class=['"]detail['"]>(.*?)</div>)?""", re.DOTALL)
 
 
 def _cards(page: str) -> list[dict]:
-    """Figure cards drawn by stpkit.widgets (label, value as shown, detail) read back from their HTML."""
+    """Figure cards drawn by stpkit.widgets (whose, label, value as shown, detail) read back from their HTML."""
     return [{"label": html.unescape(label), "value": None, "kind": "text", "text": html.unescape(value),
-             "note": html.unescape(detail) if detail else None} for label, value, detail in _CARD.findall(page)]
+             "note": html.unescape(detail) if detail else None, "whose": html.unescape(whose) if whose else None,
+             **({"flag": html.unescape(flag)} if flag else {})}
+            for whose, label, value, flag, detail in _CARD.findall(page)]
 
 
 def extract(nb) -> list[dict]:

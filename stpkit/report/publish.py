@@ -123,7 +123,8 @@ tbody th { font-weight: 600; min-width: 11em; }
 small, .time { color: #425563; font-size: 0.8em; }
 .figures { font-size: 0.85em; margin-top: 0.2em; }
 .figures div { margin: 0.1em 0; }
-td { min-width: 12em; max-width: 20em; }
+td { min-width: 8em; max-width: 20em; }
+.flag { font-size: 0.85em; font-weight: 600; color: #7C2855; background: #FBE9F1; padding: 0 0.3em; border-radius: 0.2em; }
 .status { display: inline-block; font-size: 0.75em; padding: 0 0.4em; border-radius: 0.2em; margin-right: 0.3em; }
 .ok .status { background: #e6f4ea; color: #006747; }
 .failed { background: #fdf0ef; }
@@ -132,6 +133,8 @@ td { min-width: 12em; max-width: 20em; }
 .error { color: #8a1538; font-size: 0.85em; white-space: pre-wrap; max-width: 28em; }
 .failures { border-left: 4px solid #DA291C; padding: 0.3em 1em; background: #fdf0ef; margin-bottom: 1em; }
 .note { color: #425563; font-size: 0.85em; }
+tr.footprint th, tr.footprint td { background: #f0f4f5; border-bottom: 2px solid #AEB7BD; }
+.technical { margin-top: 1.5em; color: #425563; font-size: 0.85em; }
 """
 
 
@@ -158,28 +161,31 @@ def _when(stamp: str | None) -> str:
 
 
 def _figures(figures: list[dict], limit: int = 3) -> str:
-    rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b></div>" for f in (figures or [])[:limit])
+    rows = "".join(f"<div>{_e(f.get('label'))}: <b>{_e(f.get('text'))}</b>"
+                   + (f" <span class=\"flag\">{_e(f['flag'])}</span>" if f.get("flag") else "") + "</div>"
+                   for f in (figures or [])[:limit])
     return f'<div class="figures">{rows}</div>' if rows else ""
 
 
+def own_figures(record: dict) -> list[dict]:
+    """A report's headline figures that are its place's own: a locality's report may show footprint figures
+    (labelled as the footprint's on the page), which a locality's row of the index leaves out."""
+    place = record.get("locality")
+    return [f for f in record.get("headlines") or [] if not f.get("whose") or f.get("whose") == place]
+
+
 def _cell(record: dict | None) -> str:
+    """A report's cell for managers: the link and the place's own figures (no run times or notebook files)."""
     if record is None:
         return '<td class="notrun"><span class="status">not run</span></td>'
     status = record.get("status")
-    seconds = (record.get("seconds") or {}).get("total")
     if status == "ok":
-        reused = ' <span class="time">(earlier run)</span>' if record.get("carried") else \
-            ' <span class="time">(unchanged)</span>' if record.get("reused") else ""
-        return (f'<td class="ok"><span class="status">ok</span><a href="{_e(record["html"])}">Report</a> '
-                f'<small>(<a href="{_e(record["ipynb"])}">notebook</a>)</small>'
-                f'{_figures(record.get("headlines"))}<div class="time">{_seconds(seconds)}{reused}</div></td>')
+        return (f'<td class="ok"><a href="{_e(record["html"])}">Report</a>'
+                f'{_figures(own_figures(record))}</td>')
     if status == "failed":
         error = record.get("error") or {}
-        link = (f' <small>(<a href="{_e(record["ipynb"])}">executed notebook</a>)</small>'
-                if record.get("ipynb_written") else "")
-        return (f'<td class="failed"><span class="status">failed</span>{link}'
-                f'<div class="error">{_e(error.get("ename"))}: {_e(error.get("evalue"))}</div>'
-                f'<div class="time">{_seconds(seconds)}</div></td>')
+        return (f'<td class="failed"><span class="status">failed</span>'
+                f'<div class="error">{_e(error.get("ename"))}: {_e(error.get("evalue"))}</div></td>')
     return '<td class="notrun"><span class="status">not run</span></td>'
 
 
@@ -200,14 +206,13 @@ def index_html(manifest: dict) -> str:
     counts = ", ".join(f"{summary.get(k, 0)} {label}" for k, label in
                        (("ok", "ok"), ("failed", "failed"), ("not_run", "not run"),
                         ("carried", "kept from earlier runs")) if summary.get(k, 0) or k == "ok")
-    lines.append(f"<p>{len(manifest.get('localities', []))} localities &times; {len(notebooks)} notebooks: "
-                 f"{_e(counts)}. Generated {_e(_when(run.get('finished') or run.get('started')))} "
-                 f"in {_seconds(run.get('wall_seconds'))}.</p>")
-    links = []
+    places = manifest.get("localities", [])
+    localities = sum(1 for p in places if p.get("locality_id") != "all")
+    lines.append(f"<p>The footprint and {localities} localit{'y' if localities == 1 else 'ies'} &times; "
+                 f"{len(notebooks)} reports: {_e(counts)}. "
+                 f"Generated {_e(_when(run.get('finished') or run.get('started'))[:10])}.</p>")
     if manifest.get("workbook", {}).get("path"):
-        links.append(f'<a href="{_e(manifest["workbook"]["path"])}">Footprint tables (Excel)</a>')
-    links.append(f'<a href="{MANIFEST}">Run manifest (JSON)</a>')
-    lines.append(f"<p>{' &middot; '.join(links)}</p>")
+        lines.append(f'<p><a href="{_e(manifest["workbook"]["path"])}">Footprint tables (Excel)</a></p>')
     if run.get("disclosure_rule"):
         lines.append(f'<p class="note" style="color:#fff">{_e(run["disclosure_rule"])}</p>')
     if run.get("interrupted"):
@@ -222,11 +227,21 @@ def index_html(manifest: dict) -> str:
                          f"{_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
         lines.append("</ul></section>")
     header = "".join(f"<th>{_e(n.get('title'))}</th>" for n in notebooks)
-    lines += ["<table>", f"<thead><tr><th>Locality</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]
-    for place in manifest.get("localities", []):
+    lines += ["<table>", f"<thead><tr><th>Place</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]
+    for place in places:
         cells = "".join(_cell(records.get(f"{place['locality_id']}/{n['name']}")) for n in notebooks)
-        lines.append(f"<tr><th>{_e(place.get('locality'))}<br><small>{_e(place.get('locality_id'))}"
-                     f"{' &middot; ' + _e(place['group']) if place.get('group') else ''}</small></th>"
+        footprint = place.get("locality_id") == "all"
+        where = ("all localities together" if footprint else
+                 f"{_e(place.get('locality_id'))}{' &middot; ' + _e(place['group']) if place.get('group') else ''}")
+        row_class = ' class="footprint"' if footprint else ""
+        lines.append(f"<tr{row_class}><th>{_e(place.get('locality'))}<br>"
+                     f"<small>{where}</small></th>"
                      f"<td>{_figures(place.get('headlines'), limit=6)}</td>{cells}</tr>")
-    lines += ["</tbody>", "</table>", "</main>", "</body>", "</html>", ""]
+    lines += ["</tbody>", "</table>"]
+    # for analysts, out of the managers' way: run times and executed notebooks are in the manifest
+    lines += ['<details class="technical"><summary>Technical details</summary>',
+              f"<p>Run took {_seconds(run.get('wall_seconds'))} ({_e(run.get('executor'))}). Each report's time, "
+              f"inputs with hashes, versions and executed notebook are in the "
+              f'<a href="{MANIFEST}">run manifest (JSON)</a>.</p></details>']
+    lines += ["</main>", "</body>", "</html>", ""]
     return "\n".join(lines)
