@@ -1595,7 +1595,7 @@ class WorkforcePage(Page):
                 "supply_fte": ("Supply (FTE)", "fte"), "gap_fte": ("Demand less supply (FTE)", "fte"),
                 "shortfall_fte": ("Shortfall (FTE)", "fte"), "surplus_fte": ("Surplus (FTE)", "fte")}
         if "range" in horizon_rows:
-            cols["range"] = ("Demand less supply, 80% range (P10 to P90)", "text")
+            cols["range"] = ("Gap, 80% range (P10 to P90)", "text")
         cols["gap_cost_gbp"] = ("Cost of the shortfall", "gbp")
         table_gap = Table(horizon_rows, cols, caption=f"Staff groups in {horizon}: {place['footprint']}"
                                                       + (f" ({ILLUSTRATIVE} supply)" if supply_illustrative else ""))
