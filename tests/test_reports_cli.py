@@ -386,7 +386,8 @@ def test_reports_on_a_dask_cluster(pack, tmp_path):
         assert run.returncode == 0, run.stderr + "".join((logs / n).read_text() for n in ("scheduler", "one", "two"))
         check_complete(out)
         data = check_records(out)
-        assert data["summary"]["ok"] == 3 and data["run"]["executor"] == f"Dask cluster at {address}"
+        assert data["summary"]["ok"] == 4  # three localities and the footprint
+        assert data["run"]["executor"] == f"Dask cluster at {address}"
         for record in data["reports"]:
             executed = nbformat.read(out / record["ipynb"], as_version=4)
             sent = executed.metadata["papermill"]["parameters"]["pack"]
