@@ -11,6 +11,7 @@ still given, with the same values, for this release only (`OLD_KEYS`); use the `
 from __future__ import annotations
 
 from . import activity, investment, needs
+from .figures import money, percent
 from .pack import find_locality
 from .schema import POD_LABELS
 from .years import format_fy
@@ -48,14 +49,25 @@ def summarise(pack, locality: str = "all", projection=None) -> dict:
         },
         "gross_savings_gbp": float(pods["gross_savings_gbp"].sum()),
     }
+    data = investment.inputs(pack, projection)
+    flows = investment.cash_flow(data)
+    horizon = flows[flows["year"] == format_fy(pack.horizon_year)]
+    if len(horizon):  # the footprint's money in the horizon year, from gross savings to cash released
+        row = horizon.iloc[0]
+        result["money"] = {"scope": "footprint", "year": format_fy(pack.horizon_year),
+                           **{key: float(row[key]) for key in ("gross_savings_gbp", "stranded_cost_gbp",
+                                                               "reinvestment_gbp", "running_cost_gbp",
+                                                               "net_savings_gbp")}}
     if pack.has("investments.csv") and len(pack.investments):
         kinds = pack.investments.groupby("kind")["amount"].sum()
-        appraisal = investment.appraise(investment.inputs(pack, projection))
+        appraisal = investment.appraise(data)
         result["investment"] = {
             "scope": "footprint",
             "revenue_gbp": float(kinds.get("revenue", 0.0)),
             "capital_gbp": float(kinds.get("capital", 0.0)),
-            "npv_gbp": float(appraisal["npv_gbp"]),
+            "npv_gbp": float(appraisal["npv_gbp"]),  # of cash released (net savings) less investment
+            "first_year": appraisal["first_year"],
+            "last_year": appraisal["last_year"],
             "payback_year": appraisal["payback_year"],
             "discount_rate": pack.discount_rate,
         }
@@ -88,10 +100,6 @@ def with_old_keys(value):
     return value
 
 
-def _gbp(value: float) -> str:
-    return f"GBP {value / 1e6:,.1f}m" if abs(value) >= 1e5 else f"GBP {value:,.0f}"
-
-
 def summary_text(summary: dict) -> str:
     """The summary in words, for a terminal."""
     where = summary["footprint"] if summary["locality"] == "all" else \
@@ -102,15 +110,24 @@ def summary_text(summary: dict) -> str:
     lines += ["", f"Activity a year, {summary['base_year']} to {summary['horizon_year']}:"]
     for pod, a in summary["activity"].items():
         change = (a["target"] / a["base"] - 1) if a["base"] else 0.0
+        shown = percent(change, change=True, count=a["target"] - a["base"])
         lines.append(f"  {POD_LABELS.get(pod, pod)}: base {a['base']:,.0f}, momentum {a['momentum']:,.0f}, "
-                     f"target {a['target']:,.0f} ({change:+.1%} on base), avoided {a['avoided']:,.0f}, "
-                     f"gross savings {_gbp(a['gross_savings_gbp'])}")
-    lines.append(f"Gross savings in {summary['horizon_year']}: {_gbp(summary['gross_savings_gbp'])}")
+                     f"target {a['target']:,.0f} ({shown} on base), avoided {a['avoided']:,.0f}, "
+                     f"gross savings {money(a['gross_savings_gbp'])}")
+    lines.append(f"Gross savings in {summary['horizon_year']}: {money(summary['gross_savings_gbp'])} "
+                 "(activity avoided times its cost)")
+    cash = summary.get("money")
+    if cash and summary["locality"] == "all":
+        lines += ["", f"The footprint's money in {cash['year']}: gross savings {money(cash['gross_savings_gbp'])}, "
+                      f"less stranded cost {money(cash['stranded_cost_gbp'])}, reinvestment in the new services "
+                      f"{money(cash['reinvestment_gbp'])} and running costs beyond it {money(cash['running_cost_gbp'])}: "
+                      f"cash released {money(cash['net_savings_gbp'])}"]
     inv = summary.get("investment")
     if inv:
-        lines += ["", f"Investment ({inv['scope']}): revenue {_gbp(inv['revenue_gbp'])}, "
-                      f"capital {_gbp(inv['capital_gbp'])}; NPV at {inv['discount_rate']:.1%} {_gbp(inv['npv_gbp'])}; "
-                      f"payback {inv['payback_year']}"]
+        lines += ["", f"Investment ({inv['scope']}): revenue {money(inv['revenue_gbp'])}, "
+                      f"capital {money(inv['capital_gbp'])}; NPV of cash released less investment, "
+                      f"{inv['first_year']} (year 0) to {inv['last_year']} at {inv['discount_rate']:.1%}: "
+                      f"{money(inv['npv_gbp'])}; payback {inv['payback_year']}"]
     if summary.get("notes"):
         lines += [""] + list(summary["notes"])
     return "\n".join(lines)

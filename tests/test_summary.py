@@ -92,7 +92,7 @@ def test_cli_summary_says_why_savings_are_zero(tmp_path):
     """A pack with neither schemes.csv nor targets.csv avoids nothing: the summary says which file would add savings."""
     result = run_cli("summary", str(write_pack(tmp_path / "bare")))
     assert result.returncode == 0, result.stderr
-    assert "Gross savings in 2020/21: GBP 0" in result.stdout
+    assert "Gross savings in 2020/21: £0" in result.stdout
     assert "Savings are zero because the pack has no schemes.csv or targets.csv" in result.stdout
     assert "docs/data-pack.md" in result.stdout
     assert "no investments.csv" in result.stdout
@@ -145,3 +145,24 @@ def test_the_note_says_whether_investments_csv_is_missing_or_empty(tmp_path):
     empty = summarise(load_pack(write_pack(tmp_path / "empty", schemes_csv=SCHEMES,
                                            investments_csv="category,kind,year,amount\n")))
     assert empty["notes"] == ["There is no investment, NPV or payback because the pack's investments.csv has no rows."]
+
+
+@pytest.mark.integration
+def test_default_pack_money_from_gross_to_cash_released():
+    """The footprint's 2020/21 money reads from gross savings to cash released, and the NPV is on the cash."""
+    from stpkit import investment
+    from stpkit.pack import DEFAULT_PACK
+    from stpkit.summary import summary_text
+
+    pack = load_pack(DEFAULT_PACK)
+    summary = summarise(pack)
+    cash = summary["money"]
+    assert cash["year"] == "2020/21" and cash["scope"] == "footprint"
+    by_hand = (cash["gross_savings_gbp"] - cash["stranded_cost_gbp"] - cash["reinvestment_gbp"]
+               - cash["running_cost_gbp"])
+    assert cash["net_savings_gbp"] == pytest.approx(by_hand)
+    assert cash["gross_savings_gbp"] == pytest.approx(112.0e6, abs=0.05e6)
+    assert summary["investment"]["npv_gbp"] == pytest.approx(investment.appraise(pack)["npv_gbp"])
+    text = summary_text(summary)
+    assert "cash released £28.1m" in text and "NPV of cash released less investment" in text
+    assert "-0.0%" not in text and "(-31, less than 0.1% on base)" in text
