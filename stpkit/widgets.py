@@ -1543,7 +1543,8 @@ class WorkforcePage(Page):
             chart_gap = charts.bars(
                 gap_chart_data, "year", "gap", series="staff_group", horizontal=False, stack=True,
                 title=f"Workforce gap by staff group and year: {place['footprint']}",
-                value_title="Demand less supply (FTE; below zero is a surplus, not netted)",
+                value_title="Demand less supply (FTE)",
+                subtitle="Below zero: a surplus, shown apart and never set against another group's shortfall",
                 category_title="Financial year", value_format=",.1f")
             cost = by_year.assign(year=_fy(by_year["year"]))
             cost = pd.concat([cost.assign(measure="Cost of the gap", gbp_m=cost["gap_cost_gbp"] / 1e6),

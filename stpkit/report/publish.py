@@ -181,7 +181,7 @@ def _cell(record: dict | None) -> str:
     status = record.get("status")
     if status == "ok":
         return (f'<td class="ok"><a href="{_e(record["html"])}">Report</a>'
-                f'{_figures(own_figures(record))}</td>')
+                f'{_figures(own_figures(record), limit=4)}</td>')
     if status == "failed":
         error = record.get("error") or {}
         return (f'<td class="failed"><span class="status">failed</span>'
