@@ -22,16 +22,27 @@ FORBIDDEN = ("papermill", "-p pack", ".csv", "pack.toml", "elasticity", "GBP")
 MSE = "Mid and South Essex STP, Local Health and Care annex, October 2016"
 
 
-@pytest.fixture(autouse=True)
-def altair_as_it_was():
+def _put_back(saved) -> None:
     import altair as alt
-    saved = (alt.renderers.active, dict(alt.renderers.options), alt.data_transformers.active,
-             dict(alt.data_transformers.options), charts._mode, charts._interactive_charts)
-    charts.setup(charts.STATIC)
-    yield
     alt.renderers.enable(saved[0], **saved[1])
     alt.data_transformers.enable(saved[2], **saved[3])
     charts._mode, charts._interactive_charts = saved[4], saved[5]
+
+
+@pytest.fixture(autouse=True)
+def altair_as_it_was(request):
+    """Pages drawn as a report draws them, and the process's Altair settings put back afterwards.
+
+    A test that runs the report engine in this process gets the settings as it found them: the engine
+    takes the settings it first meets as a fresh kernel's, for every later run in the process.
+    """
+    import altair as alt
+    saved = (alt.renderers.active, dict(alt.renderers.options), alt.data_transformers.active,
+             dict(alt.data_transformers.options), charts._mode, charts._interactive_charts)
+    if "engine_in_process" not in request.keywords:
+        charts.setup(charts.STATIC)
+    yield
+    _put_back(saved)
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +234,7 @@ def test_the_apps_show_no_jupyterlab_how_to():
 
 
 @pytest.mark.integration
+@pytest.mark.engine_in_process
 def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_index_with_the_footprint(tmp_path):
     from stpkit.report.build import build_reports
 
