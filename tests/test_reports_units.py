@@ -332,3 +332,31 @@ def test_one_run_at_a_time_in_a_folder(tmp_path):
         publish.lock(tmp_path)
     held.close()
     publish.lock(tmp_path).close()  # free again once the first run lets go
+
+
+@pytest.mark.integration
+def test_workbook_cash_flow_reads_from_gross_savings_to_cash_released():
+    """Finance teams get the appraisal line by line: the 2020/21 row adds up, and the note's NPV is the model's."""
+    import openpyxl
+
+    from stpkit import investment, load_pack
+    from stpkit.pack import DEFAULT_PACK
+    from stpkit.report import workbook
+
+    pack = load_pack(DEFAULT_PACK)
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build(pack, disclosure_on=True)))
+    sheet = book["Cash flow"]
+    header = [c.value for c in sheet[3]]
+    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)}
+    year = rows["2020/21"]
+    by_hand = (year["Gross savings (£)"] - year["Acute stranded cost (£)"] - year["Reinvestment in new services (£)"]
+               - year["Running costs beyond the reinvestment (£)"])
+    assert year["Cash released (£)"] == pytest.approx(by_hand)
+    assert year["Gross savings (£)"] == pytest.approx(112.0e6, abs=0.05e6)
+    assert year["Cash released (£)"] == pytest.approx(28.1e6, abs=0.05e6)
+    npv = sum(r["Discounted (£)"] for r in rows.values())
+    assert npv == pytest.approx(investment.appraise(pack)["npv_gbp"])
+    assert f"£{npv:,.0f}" in sheet["A1"].value
+    workforce_header = [c.value for c in book["Workforce"][1]]
+    assert {"Shortfall (FTE)", "Surplus (FTE)", "Cost of the shortfall (£)"} <= set(workforce_header)
+    assert not any("GBP" in str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value)

@@ -4,11 +4,14 @@ Sheets: About (what each sheet holds, the pack and the run); Activity (every loc
 of delivery: base, momentum, target, avoided activity, unit cost and gross savings); Savings by
 locality (gross savings, localities down and points of delivery across, with totals); Footprint
 (the same by point of delivery); Investment by year (pump priming and capital by category and year,
-and the totals by year); Workforce (demand, supply and gap by staff group and year, and its cost).
+and the totals by year); Cash flow (the appraisal year by year, from gross savings through stranded
+cost, reinvestment and running costs to the cash released, the investment, and the discounted net
+behind the NPV); Workforce (demand, supply, shortfall and surplus by staff group and year, and the
+cost of the shortfall).
 A sheet whose pack file is missing says which file would fill it.
 
-Numbers are stored unrounded with a display format (GBP whole pounds, counts whole numbers, rates
-as percentages, FTE to one decimal), so sums and pivots in Excel use the model's figures. Counts
+Numbers are stored unrounded with a display format (whole pounds, counts whole numbers, rates
+as percentages, FTE to one decimal; money headers say £), so sums and pivots in Excel use the model's figures. Counts
 from 1 to 7 follow the same disclosure control as the reports (`stpkit.report.disclosure`).
 """
 
@@ -102,11 +105,16 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         ("Activity", f"Every locality and point of delivery: activity a year in {base} (base), {horizon} with growth "
                      f"and no schemes (momentum), {horizon} with the schemes (target), avoided = momentum - target, "
                      "unit cost and gross savings (avoided x unit cost)."),
-        ("Savings by locality", f"Gross savings in {horizon}, GBP: localities down, points of delivery across."),
+        ("Savings by locality", f"Gross savings in {horizon}, £: localities down, points of delivery across."),
         ("Footprint", "The Activity sheet summed by point of delivery."),
         ("Investment by year", "Pump priming (revenue) and capital by category and financial year, "
                                "and totals by year."),
-        ("Workforce", "FTE demand, supply and gap by staff group and financial year, and the cost of the gap."),
+        ("Cash flow", "The footprint's appraisal by year: gross savings, less acute stranded cost, reinvestment in the "
+                      "services that replace the activity and the new roles' running costs beyond it, give the cash "
+                      "released; less the investment, the net; discounted at the pack's rate, the NPV."),
+        ("Workforce", "FTE demand, supply and demand less supply by staff group and financial year; the shortfall "
+                      "and surplus apart (the footprint's gap adds up shortfalls, never nets a surplus against them), "
+                      "and the cost of the shortfall."),
     ]
     from openpyxl.styles import Font
 
@@ -124,8 +132,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         ("point_of_delivery", "Point of delivery", "text"), ("base", f"Base {base} (activity a year)", "count"),
         ("growth", "Growth a year", "rate"), ("momentum", f"Momentum {horizon} (activity a year)", "count"),
         ("reduction", "Scheme reduction", "rate"), ("target", f"Target {horizon} (activity a year)", "count"),
-        ("avoided", f"Avoided {horizon} (activity a year)", "count"), ("unit_cost", "Unit cost (GBP)", "gbp"),
-        ("gross_savings_gbp", f"Gross savings {horizon} (GBP)", "gbp"),
+        ("avoided", f"Avoided {horizon} (activity a year)", "count"), ("unit_cost", "Unit cost (£)", "gbp"),
+        ("gross_savings_gbp", f"Gross savings {horizon} (£)", "gbp"),
         ("target_source", "Target from", "text")], suppress=disclosure_on)
 
     wide = cells.pivot_table(index=["locality_id", "locality"], columns="point_of_delivery",
@@ -140,21 +148,21 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
     wide = pd.concat([wide, pd.DataFrame([total])], ignore_index=True)
     _sheet(book, "Savings by locality", wide,
            [("locality_id", "Locality id", "text"), ("locality", "Locality", "text")]
-           + [(c, f"{c} (GBP)", "gbp") for c in wide.columns[2:]])
+           + [(c, f"{c} (£)", "gbp") for c in wide.columns[2:]])
 
     pods = activity.by_pod(projection)
     pods = pods.assign(point_of_delivery=pods["pod"].map(POD_LABELS).fillna(pods["pod"]))
     _sheet(book, "Footprint", pods, [
         ("point_of_delivery", "Point of delivery", "text"), ("base", f"Base {base}", "count"),
         ("momentum", f"Momentum {horizon}", "count"), ("target", f"Target {horizon}", "count"),
-        ("avoided", f"Avoided {horizon}", "count"), ("gross_savings_gbp", f"Gross savings {horizon} (GBP)", "gbp"),
+        ("avoided", f"Avoided {horizon}", "count"), ("gross_savings_gbp", f"Gross savings {horizon} (£)", "gbp"),
         ("change_from_base", "Target against base", "rate")], suppress=disclosure_on)
 
     if pack.has("investments.csv") and len(pack.investments):
         table = investment.by_year(pack.investments)
         years = [c for c in table.columns if isinstance(c, str) and "/" in c]
         columns = [("kind", "Kind", "text"), ("category", "Category", "text")] + \
-                  [(y, f"{y} (GBP)", "gbp") for y in years] + [("total_gbp", "Total (GBP)", "gbp")]
+                  [(y, f"{y} (£)", "gbp") for y in years] + [("total_gbp", "Total (£)", "gbp")]
         sheet_frame = table.assign(kind=table["kind"].replace({"revenue": "Pump priming (revenue)",
                                                                "capital": "Capital"}))
         _sheet(book, "Investment by year", sheet_frame, columns)
@@ -162,8 +170,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         sheet = book["Investment by year"]
         start = sheet.max_row + 2
         sheet.cell(row=start, column=1, value="Totals by year")
-        for offset, (_, header) in enumerate([("year", "Year"), ("revenue_gbp", "Pump priming (GBP)"),
-                                              ("capital_gbp", "Capital (GBP)"), ("investment_gbp", "Total (GBP)")]):
+        for offset, (_, header) in enumerate([("year", "Year"), ("revenue_gbp", "Pump priming (£)"),
+                                              ("capital_gbp", "Capital (£)"), ("investment_gbp", "Total (£)")]):
             sheet.cell(row=start + 1, column=offset + 1, value=header)
         rows = totals[["year", "revenue_gbp", "capital_gbp", "investment_gbp"]].itertuples(index=False)
         for r, values in enumerate(rows, start=start + 2):
@@ -174,15 +182,31 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
     else:
         _sheet(book, "Investment by year", None, [], note="No investments.csv in this pack: add it to fill this sheet.")
 
+    flows = investment.cash_flow(investment.inputs(pack, projection))
+    npv = float(flows["discounted_net_gbp"].sum())
+    _sheet(book, "Cash flow", flows, [
+        ("year", "Year", "year"), ("revenue_gbp", "Pump priming (£)", "gbp"), ("capital_gbp", "Capital (£)", "gbp"),
+        ("investment_gbp", "Investment (£)", "gbp"), ("savings_realised_share", "Savings realised", "rate"),
+        ("gross_savings_gbp", "Gross savings (£)", "gbp"), ("stranded_cost_gbp", "Acute stranded cost (£)", "gbp"),
+        ("reinvestment_gbp", "Reinvestment in new services (£)", "gbp"),
+        ("running_cost_gbp", "Running costs beyond the reinvestment (£)", "gbp"),
+        ("net_savings_gbp", "Cash released (£)", "gbp"), ("net_gbp", "Cash released less investment (£)", "gbp"),
+        ("cumulative_net_gbp", "Cumulative (£)", "gbp"), ("discount_factor", "Discount factor", "number"),
+        ("discounted_net_gbp", "Discounted (£)", "gbp")],
+        note=f"{pack.name}, the whole footprint. NPV at {pack.discount_rate:.1%}: the sum of the last column, "
+             f"£{npv:,.0f}. Gross savings are activity avoided times its cost; the cash released is what the "
+             "system keeps.")
+
     if pack.has("workforce.csv") or pack.has("roles.csv"):
         gap = workforce.workforce_for(pack)["gap"]
         _sheet(book, "Workforce", gap, [
             ("staff_group", "Staff group", "text"), ("year", "Year", "year"), ("baseline_fte", "Baseline (FTE)", "fte"),
             ("roles_fte", "Plan roles (FTE)", "fte"), ("coordination_fte", "Care coordinators (FTE)", "fte"),
             ("gp_released_fte", "GP time released (FTE)", "fte"), ("demand_fte", "Demand (FTE)", "fte"),
-            ("supply_fte", "Supply (FTE)", "fte"), ("gap_fte", "Gap (FTE)", "fte"),
-            ("cost_per_fte", "Cost per FTE (GBP)", "gbp"), ("gap_cost_gbp", "Cost of the gap (GBP)", "gbp"),
-            ("roles_cost_gbp", "Cost of plan roles (GBP)", "gbp")])
+            ("supply_fte", "Supply (FTE)", "fte"), ("gap_fte", "Demand less supply (FTE)", "fte"),
+            ("shortfall_fte", "Shortfall (FTE)", "fte"), ("surplus_fte", "Surplus (FTE)", "fte"),
+            ("cost_per_fte", "Cost per FTE (£)", "gbp"), ("gap_cost_gbp", "Cost of the shortfall (£)", "gbp"),
+            ("roles_cost_gbp", "Cost of plan roles (£)", "gbp")])
     else:
         _sheet(book, "Workforce", None, [],
                note="No workforce.csv or roles.csv in this pack: add them to fill this sheet.")
