@@ -18,7 +18,7 @@ How it is put together (server side, in the `stpkit apps` process):
   the served data folder or any other query key is refused with a plain page.
 - Kernels are preheated (Voila's pool). The server reads each notebook through `prepare_notebook`,
   which adds a cell after the parameters cell (`from_request`) and, for notebooks that build a
-  `stpkit.widgets` page, a last cell (`finish_request`). Such a notebook runs in full ahead of any
+  `stpkit.pages` page, a last cell (`finish_request`). Such a notebook runs in full ahead of any
   request, for the served pack and the whole footprint; when a page takes the kernel, the last cell
   sets the page to the locality asked for (exactly what the page's own locality list does) and the
   page is sent at once. A request for another pack gets a kernel of its own. Other notebooks wait
@@ -172,7 +172,7 @@ def warm_up() -> None:
 
     for name in ("numpy", "pandas", "ipywidgets", "anywidget", "altair", "stpkit.pack", "stpkit.activity",
                  "stpkit.needs", "stpkit.investment", "stpkit.locality", "stpkit.workforce",
-                 "stpkit.initiatives", "stpkit.plan", "stpkit.uncertainty", "stpkit.charts", "stpkit.widgets"):
+                 "stpkit.initiatives", "stpkit.plan", "stpkit.uncertainty", "stpkit.charts", "stpkit.pages"):
         try:
             importlib.import_module(name)
         except Exception:  # a missing optional module is the notebook's business, not the warm-up's
@@ -343,7 +343,7 @@ def from_request(pack=None, locality: str = ALL, wait: bool = True) -> tuple:
     pack_path = resolve_pack(asked.get("pack"), os.environ[ENV_DATA], os.environ[ENV_PACK])
     locality = asked.get("locality", locality)
     if locality != ALL:  # a unique name becomes its locality_id, whatever the notebook does with it
-        from .widgets import check_locality, open_pack
+        from .pages import check_locality, open_pack
 
         locality = check_locality(open_pack(pack_path), locality)
     return str(pack_path), locality
@@ -353,7 +353,7 @@ def finish_request(namespace: dict) -> None:
     """Last step of an app notebook run by a preheated kernel: wait for the page, then show its locality.
 
     The notebook has already run in full for the served pack and the whole footprint, so the page
-    is ready; the locality the address asks for is then set on its what-if page (`stpkit.widgets`
+    is ready; the locality the address asks for is then set on its what-if page (`stpkit.pages`
     pages), exactly as a manager picking it from the page's own locality list would.
     """
     if not under_apps() or _applied_at_start:
@@ -363,7 +363,7 @@ def finish_request(namespace: dict) -> None:
     if "pack" in asked and resolve_pack(asked["pack"], os.environ[ENV_DATA], os.environ[ENV_PACK]) != \
             Path(os.environ[ENV_PACK]).resolve():
         raise AppRefusal("This page was drawn for the wrong pack; reload it.")  # the server never sends this here
-    from .widgets import Page, check_locality
+    from .pages import Page, check_locality
 
     pages = [value for value in namespace.values() if isinstance(value, Page)]
     if pages:
@@ -514,7 +514,7 @@ _PAGE_CALL = re.compile(r"\b\w*Page\s*\(")
 
 
 def draws_whole_page_first(notebook) -> bool:
-    """Whether a notebook builds a what-if page from `stpkit.widgets` (NeedsPage(...) and the like).
+    """Whether a notebook builds a what-if page from `stpkit.pages` (NeedsPage(...) and the like).
 
     Such a notebook runs in full in a preheated kernel, for the served pack and the whole footprint,
     and its page is then set to the locality the address asks for. Any other notebook waits for

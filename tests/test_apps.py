@@ -188,13 +188,13 @@ def test_from_request_in_a_preheated_kernel_without_waiting(monkeypatch, app_ker
 
 @pytest.mark.integration
 def test_finish_request_sets_the_page_to_the_locality_asked_for(monkeypatch, app_kernel):
-    from stpkit import widgets
+    from stpkit import pages
 
-    page = widgets.NeedsPage(app_kernel / "small", "all", mode="static")
+    page = pages.NeedsPage(app_kernel / "small", "all", mode="static")
     monkeypatch.setenv("QUERY_STRING", "locality=B2")
     apps.finish_request({"page": page, "other": 1})
     assert page.locality == "B2" and page.initial["locality"] == "B2"
-    direct = widgets.NeedsPage(app_kernel / "small", "B2", mode="static")
+    direct = pages.NeedsPage(app_kernel / "small", "B2", mode="static")
     assert page.figures == direct.figures
 
 
@@ -203,7 +203,7 @@ def test_finish_request_sets_the_page_to_the_locality_asked_for(monkeypatch, app
 def test_a_page_set_to_a_locality_equals_the_page_built_for_it(name):
     """What a preheated app relies on: the page for "all" set to a locality shows exactly what the page
     built for that locality shows (figures, every chart's spec, every table)."""
-    from stpkit import load_pack, widgets
+    from stpkit import load_pack, pages
 
     pack = load_pack(DEFAULT_PACK)
 
@@ -213,7 +213,7 @@ def test_a_page_set_to_a_locality_equals_the_page_built_for_it(name):
         return json.dumps([page.figures, page.values(), charts, tables, str(page.result.cards)], sort_keys=True,
                           default=str)
 
-    cls = getattr(widgets, name)
+    cls = getattr(pages, name)
     moved = cls(pack, "all", mode="static").set(locality="MSE05")
     assert snapshot(moved) == snapshot(cls(pack, "MSE05", mode="static"))
 

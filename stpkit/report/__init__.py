@@ -32,7 +32,7 @@ One module per concept:
 - cluster: the same run on a Dask cluster, and how to set one up.
 
 What a notebook needs from here: `disclosure.table(frame)` (or `disclosure.suppress`) for every
-table it shows and `disclosure.format_count(n)` for counts in sentences (stpkit.widgets does both).
+table it shows and `disclosure.format_count(n)` for counts in sentences (stpkit.pages does both).
 """
 
 import os
