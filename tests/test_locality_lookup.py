@@ -8,6 +8,7 @@ import pytest
 
 from packs import LOCALITIES, write_pack
 from stpkit import apps, load_pack, pages
+from stpkit.apps import kernel
 from stpkit.pack import closest_locality, find_localities, find_locality
 from stpkit.report.build import RunError, _choose_localities
 from stpkit.synthetic import write_synthetic_pack
@@ -105,9 +106,9 @@ def test_a_preheated_app_page_set_to_a_locality_by_name(monkeypatch, tmp_path):
     monkeypatch.setenv(apps.ENV_DATA, str(tmp_path))
     monkeypatch.setenv(apps.ENV_PACK, str(tmp_path / "small"))
     monkeypatch.setenv("VOILA_PREHEAT", "False")
-    monkeypatch.setattr(apps, "warm_up", lambda: None)
-    monkeypatch.setattr(apps, "_request", None)
-    monkeypatch.setattr(apps, "_applied_at_start", False)
+    monkeypatch.setattr(kernel, "warm_up", lambda: None)
+    monkeypatch.setattr(kernel, "_request", None)
+    monkeypatch.setattr(kernel, "_applied_at_start", False)
     page = pages.NeedsPage(tmp_path / "small", "all", mode="static")
     monkeypatch.setenv("QUERY_STRING", "locality=cray")
     apps.finish_request({"page": page})
