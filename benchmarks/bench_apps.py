@@ -60,7 +60,7 @@ def median(values) -> float:
 
 def model_compute(repeat: int) -> dict:
     """Seconds to recompute each page for the whole footprint: the model alone and the whole page."""
-    from stpkit import DEFAULT_PACK, activity, investment, load_pack, needs, widgets, workforce
+    from stpkit import DEFAULT_PACK, activity, investment, load_pack, needs, pages, workforce
 
     pack = load_pack(DEFAULT_PACK)
     models = {
@@ -78,7 +78,7 @@ def model_compute(repeat: int) -> dict:
             run()
             times.append(time.perf_counter() - start)
         out[name] = min(times)
-    for cls in (widgets.NeedsPage, widgets.LocalityPage, widgets.InvestmentPage, widgets.WorkforcePage):
+    for cls in (pages.NeedsPage, pages.LocalityPage, pages.InvestmentPage, pages.WorkforcePage):
         page = cls(pack, "all", mode="static")
         times = []
         for _ in range(repeat * 3):

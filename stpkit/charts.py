@@ -12,7 +12,7 @@ Drawing with no internet (`setup` picks one of two modes and returns it):
 
 - "interactive" (JupyterLab, Jupyter Notebook, Voila, VS Code): charts are Altair's anywidget-based
   `JupyterChart` with Vega's JavaScript bundled by vl-convert (offline=True), so nothing is fetched
-  from a CDN; the what-if controls of `stpkit.widgets` update them in place. Bundling takes a few
+  from a CDN; the what-if controls of `stpkit.pages` update them in place. Bundling takes a few
   seconds, so the bundle is cached on disk (see `_offline_bundle`).
 - "static" (papermill, nbclient, `jupyter nbconvert --execute`, plain Python): charts are drawn by
   vl-convert into inline SVG (Altair's "svg" renderer), so an executed notebook exported to HTML

@@ -110,9 +110,8 @@ def _extra_commands():
     import importlib
     import importlib.util
 
-    names = ("reports", "apps")
-    return [importlib.import_module(f"stpkit.{name}").add_command
-            for name in names if importlib.util.find_spec(f"stpkit.{name}") is not None]
+    names = ("stpkit.report.command", "stpkit.apps")
+    return [importlib.import_module(name).add_command for name in names if importlib.util.find_spec(name) is not None]
 
 
 def main(argv: list[str] | None = None) -> int:

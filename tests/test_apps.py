@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from stpkit import DEFAULT_PACK, apps
+from stpkit.apps import kernel, server
 from stpkit.cli import UserError, main
 from stpkit.synthetic import write_synthetic_pack
 
@@ -154,9 +155,9 @@ def app_kernel(monkeypatch, data_dir):
     monkeypatch.setenv(apps.ENV_DATA, str(data_dir))
     monkeypatch.setenv(apps.ENV_PACK, str(data_dir / "small"))
     monkeypatch.setenv("VOILA_PREHEAT", "False")
-    monkeypatch.setattr(apps, "warm_up", lambda: None)
-    monkeypatch.setattr(apps, "_request", None)
-    monkeypatch.setattr(apps, "_applied_at_start", False)
+    monkeypatch.setattr(kernel, "warm_up", lambda: None)
+    monkeypatch.setattr(kernel, "_request", None)
+    monkeypatch.setattr(kernel, "_applied_at_start", False)
     return data_dir
 
 
@@ -169,9 +170,9 @@ def test_from_request_in_a_kernel_started_for_its_page(monkeypatch, app_kernel):
     monkeypatch.setenv("QUERY_STRING", "locality=B2")
     assert apps.from_request(None, "all")[1] == "L0003"
     # no ?pack=: the served pack, whatever the notebook's default
-    monkeypatch.setattr(apps, "_request", None)
+    monkeypatch.setattr(kernel, "_request", None)
     assert apps.from_request("elsewhere", "all") == (str((app_kernel / "small").resolve()), "B2")
-    monkeypatch.setattr(apps, "_request", None)
+    monkeypatch.setattr(kernel, "_request", None)
     monkeypatch.setenv("QUERY_STRING", "pack=../small")
     with pytest.raises(apps.AppRefusal):
         apps.from_request(None, "all")
@@ -183,18 +184,18 @@ def test_from_request_in_a_preheated_kernel_without_waiting(monkeypatch, app_ker
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.delenv("QUERY_STRING", raising=False)
     assert apps.from_request(None, "all", wait=False) == (str((app_kernel / "small").resolve()), "all")
-    assert apps._request is None and not apps._applied_at_start
+    assert kernel._request is None and not kernel._applied_at_start
 
 
 @pytest.mark.integration
 def test_finish_request_sets_the_page_to_the_locality_asked_for(monkeypatch, app_kernel):
-    from stpkit import widgets
+    from stpkit import pages
 
-    page = widgets.NeedsPage(app_kernel / "small", "all", mode="static")
+    page = pages.NeedsPage(app_kernel / "small", "all", mode="static")
     monkeypatch.setenv("QUERY_STRING", "locality=B2")
     apps.finish_request({"page": page, "other": 1})
     assert page.locality == "B2" and page.initial["locality"] == "B2"
-    direct = widgets.NeedsPage(app_kernel / "small", "B2", mode="static")
+    direct = pages.NeedsPage(app_kernel / "small", "B2", mode="static")
     assert page.figures == direct.figures
 
 
@@ -203,7 +204,7 @@ def test_finish_request_sets_the_page_to_the_locality_asked_for(monkeypatch, app
 def test_a_page_set_to_a_locality_equals_the_page_built_for_it(name):
     """What a preheated app relies on: the page for "all" set to a locality shows exactly what the page
     built for that locality shows (figures, every chart's spec, every table)."""
-    from stpkit import load_pack, widgets
+    from stpkit import load_pack, pages
 
     pack = load_pack(DEFAULT_PACK)
 
@@ -213,7 +214,7 @@ def test_a_page_set_to_a_locality_equals_the_page_built_for_it(name):
         return json.dumps([page.figures, page.values(), charts, tables, str(page.result.cards)], sort_keys=True,
                           default=str)
 
-    cls = getattr(widgets, name)
+    cls = getattr(pages, name)
     moved = cls(pack, "all", mode="static").set(locality="MSE05")
     assert snapshot(moved) == snapshot(cls(pack, "MSE05", mode="static"))
 
@@ -287,10 +288,10 @@ def test_a_page_gets_a_warm_kernel_when_there_is_one_and_else_its_own(monkeypatc
 def test_a_warm_kernel_says_so_in_the_warm_folder_and_the_log(monkeypatch, tmp_path):
     monkeypatch.setenv(apps.ENV_WARM_DIR, str(tmp_path))
     monkeypatch.setenv("VOILA_KERNEL_ID", "0f1e2d3c-aaaa-bbbb-cccc-000000000001")
-    apps._say_warm()
+    kernel._say_warm()
     assert (tmp_path / "0f1e2d3c-aaaa-bbbb-cccc-000000000001").is_file()
     monkeypatch.setenv("VOILA_KERNEL_ID", "../escape")
-    apps._say_warm()
+    kernel._say_warm()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0f1e2d3c-aaaa-bbbb-cccc-000000000001"]
 
 
@@ -328,7 +329,7 @@ def test_page_templates_are_compiled_once_for_every_page_and_again_when_changed(
     import jinja2
 
     (tmp_path / "page.j2").write_text("Hello {{ who }}", encoding="utf-8")
-    cache = apps._MemoryBytecodeCache()
+    cache = server._MemoryBytecodeCache()
 
     def environment(is_async=False):
         return jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), bytecode_cache=cache,
@@ -354,7 +355,7 @@ def test_the_server_shares_compiled_templates_between_exporters(monkeypatch):
     apps.share_compiled_templates()
     apps.share_compiled_templates()  # twice changes nothing
     assert getattr(TemplateExporter._create_environment, "stpkit_shared", False)
-    assert TemplateExporter()._create_environment().bytecode_cache is apps._TEMPLATE_CACHE
+    assert TemplateExporter()._create_environment().bytecode_cache is server._TEMPLATE_CACHE
 
 
 @pytest.mark.integration

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from stpkit import figures, widgets
+from stpkit import figures, pages
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +33,7 @@ def test_a_tables_money_has_one_unit_and_one_number_of_decimals():
     assert figures.money_style([5_400_000, -9_000]) == ("m", 2)
     assert figures.money_style([95_000, 1_200]) == ("k", 1)
     assert figures.money_style([950, 10]) == ("", 0)
-    table = widgets.Table(pd.DataFrame({"kind": ["revenue", "capital"], "amount": [67_100_000, 400_000],
+    table = pages.Table(pd.DataFrame({"kind": ["revenue", "capital"], "amount": [67_100_000, 400_000],
                                         "net": [-40_000, 3_000_000]}),
                           {"kind": ("Kind", "text"), "amount": ("Investment (GBP m)", "gbp_m"),
                            "net": ("Net (GBP)", "gbp")})

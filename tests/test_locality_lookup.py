@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from packs import LOCALITIES, write_pack
-from stpkit import apps, load_pack, widgets
+from stpkit import apps, load_pack, pages
+from stpkit.apps import kernel
 from stpkit.pack import closest_locality, find_localities, find_locality
 from stpkit.report.build import RunError, _choose_localities
 from stpkit.synthetic import write_synthetic_pack
@@ -71,9 +72,9 @@ def test_a_large_pack_lists_the_first_localities_and_counts_the_rest(tmp_path):
 
 @pytest.mark.unit
 def test_pages_take_a_name(small):
-    assert widgets.check_locality(small, "Cray") == "C3"
+    assert pages.check_locality(small, "Cray") == "C3"
     with pytest.raises(LookupError, match=r'no locality "Cary" in the pack Test footprint; did you mean C3 \(Cray\)\? Use'):
-        widgets.check_locality(small, "Cary")
+        pages.check_locality(small, "Cary")
 
 
 @pytest.mark.unit
@@ -105,14 +106,14 @@ def test_a_preheated_app_page_set_to_a_locality_by_name(monkeypatch, tmp_path):
     monkeypatch.setenv(apps.ENV_DATA, str(tmp_path))
     monkeypatch.setenv(apps.ENV_PACK, str(tmp_path / "small"))
     monkeypatch.setenv("VOILA_PREHEAT", "False")
-    monkeypatch.setattr(apps, "warm_up", lambda: None)
-    monkeypatch.setattr(apps, "_request", None)
-    monkeypatch.setattr(apps, "_applied_at_start", False)
-    page = widgets.NeedsPage(tmp_path / "small", "all", mode="static")
+    monkeypatch.setattr(kernel, "warm_up", lambda: None)
+    monkeypatch.setattr(kernel, "_request", None)
+    monkeypatch.setattr(kernel, "_applied_at_start", False)
+    page = pages.NeedsPage(tmp_path / "small", "all", mode="static")
     monkeypatch.setenv("QUERY_STRING", "locality=cray")
     apps.finish_request({"page": page})
     assert page.locality == "C3" and page.initial["locality"] == "C3"
-    assert page.figures == widgets.NeedsPage(tmp_path / "small", "C3", mode="static").figures
+    assert page.figures == pages.NeedsPage(tmp_path / "small", "C3", mode="static").figures
 
 
 @pytest.mark.e2e

@@ -56,3 +56,17 @@ def test_every_dependency_has_a_lower_bound():
 @pytest.mark.unit
 def test_environment_installs_the_package_itself_with_pip_editable():
     assert "      - -e ." in (ROOT / "environment.yml").read_text().splitlines()
+
+
+@pytest.mark.unit
+def test_every_file_stpkit_reads_besides_its_code_ships_with_it():
+    """The apps' page template (stpkit/apps/templates/) and py.typed are package data: a wheel holds only
+    the data files pyproject.toml names, so each such file under stpkit/ must match one of its patterns."""
+    import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["stpkit"]
+    package = ROOT / "stpkit"
+    data = [path.relative_to(package).as_posix() for path in package.rglob("*")
+            if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts]
+    assert "apps/templates/index.html.j2" in data
+    assert [name for name in data if not any(fnmatch.fnmatch(name, p) for p in patterns)] == []

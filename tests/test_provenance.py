@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from stpkit import charts, sources, widgets
+from stpkit import charts, pages, sources
 from stpkit.pack import DEFAULT_PACK, load_pack
+from stpkit.pages import base
 from stpkit.synthetic import write_synthetic_pack
 
 from packs import write_pack
@@ -53,14 +55,14 @@ def other_packs(tmp_path_factory) -> dict[str, Path]:
             "bare": write_pack(folder / "bare"), "example": ROOT / "docs" / "example-pack"}
 
 
-def page_text(page: widgets.Page) -> str:
+def page_text(page: pages.Page) -> str:
     """Everything a reader sees of a page except its sources section: title, assumptions, figures, charts, tables."""
     r = page.result
-    parts = [r.title, r.subtitle, widgets.cards_html(r.cards)]
+    parts = [r.title, r.subtitle, pages.cards_html(r.cards)]
     for name, spec in page.specs.items():
         parts += [spec.label, spec.help, spec.text(page.controls[name].value)]
     for chart in r.charts.values():
-        parts.append(chart.html() if isinstance(chart, widgets.Note) else json.dumps(
+        parts.append(chart.html() if isinstance(chart, pages.Note) else json.dumps(
             {k: v for k, v in chart.to_dict(validate=False).items() if k not in ("$schema", "datasets")}))
     for table in r.tables.values():
         parts.append(table.html())
@@ -104,14 +106,14 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
     """The default pack's README and sources mark archetype values, patients per GP, the workforce supply and
     the discount rate as illustrative: the figures resting on them are flagged, the others are not."""
     flagged = {}
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         page = cls(None, locality)
         for card in page.result.cards:
             flagged[(cls.notebook, card.label)] = card.illustrative
-        html = widgets.cards_html(page.result.cards)
+        html = pages.cards_html(page.result.cards)
         for card in page.result.cards:  # the flag sits in the card, right under its figure
             if card.illustrative:
-                value = re.escape(widgets.html.escape(card.value))
+                value = re.escape(escape(card.value))
                 assert re.search(rf"<div class='value'>{value}</div><div class='flag'>illustrative</div>", html)
     expected = {("workforce_gap", "Workforce gap in 2020/21"), ("workforce_gap", "Cost of the gap in 2020/21"),
                 ("workforce_gap", "GP time released"), ("locality_deep_dive", "Enabler maturity"),
@@ -119,7 +121,7 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
     assert {key for key, flag in flagged.items() if flag} == expected
-    context = widgets.LocalityPage(None, locality).table("context").labels()
+    context = pages.LocalityPage(None, locality).table("context").labels()
     assert "IMD 2015 score (illustrative)" in context and "Population" in context
 
 
@@ -131,7 +133,7 @@ def test_nothing_is_flagged_when_the_packs_sources_mark_nothing_illustrative(tmp
     table["illustrative"] = "false"
     table["citation"] = "A published table"
     table.to_csv(folder / "sources.csv", index=False)
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         page = cls(folder, "MSE05")
         assert not any(card.illustrative for card in page.result.cards), cls.notebook
         text = page_text(page)
@@ -143,7 +145,7 @@ def test_nothing_is_flagged_when_the_packs_sources_mark_nothing_illustrative(tmp
 def test_no_seed_wording_or_file_names_on_a_pack_whose_sources_name_none(other_packs, name):
     pack = load_pack(other_packs[name])
     loc = str(pack.localities["locality_id"].iloc[1])
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         for where in ("all", loc):
             page = cls(pack, where)
             text = page_text(page) + page.sources_html()
@@ -154,19 +156,19 @@ def test_no_seed_wording_or_file_names_on_a_pack_whose_sources_name_none(other_p
 
 @pytest.mark.unit
 def test_the_default_pack_cites_its_documents_by_title_never_as_seeds():
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         page = cls(None, "MSE05")
         text = page_text(page)
         assert "seed" not in text.lower() and not [w for w in FORBIDDEN if w in text], cls.notebook
         listed = page.sources_html()
         assert "seed" not in listed.lower() and ".csv" not in listed
-    assert MSE in widgets.LocalityPage(None, "MSE05").sources_html()
+    assert MSE in pages.LocalityPage(None, "MSE05").sources_html()
 
 
 @pytest.mark.unit
 def test_whose_figure_it_is_a_locality_page_labels_the_footprints_figures():
     pack = load_pack()
-    workforce = widgets.WorkforcePage(pack, "MSE05")
+    workforce = pages.WorkforcePage(pack, "MSE05")
     whose = {card.label: card.whose for card in workforce.result.cards}
     assert whose["Workforce gap in 2020/21"] == "Mid and South Essex footprint"
     assert whose["Share of the gap in 2020/21"] == "Colne Valley" and whose["Care coordinators needed"] == "Colne Valley"
@@ -176,18 +178,18 @@ def test_whose_figure_it_is_a_locality_page_labels_the_footprints_figures():
     mine = next(c for c in workforce.result.cards if c.label == "Share of the gap in 2020/21")
     assert mine.value == f"{float(gap.value.split()[0].replace(',', '')) * share:,.1f} FTE" and "by population" in mine.detail
     assert "Mid and South Essex footprint" in workforce.table("gap").caption
-    money = widgets.InvestmentPage(pack, "MSE05")
+    money = pages.InvestmentPage(pack, "MSE05")
     assert {c.whose for c in money.result.cards if c.label in ("Investment made", "Net present value")} == {
         "Mid and South Essex footprint"}
-    assert widgets.NeedsPage(pack, "all").result.cards[0].whose == "Mid and South Essex footprint"
+    assert pages.NeedsPage(pack, "all").result.cards[0].whose == "Mid and South Essex footprint"
 
 
 @pytest.mark.unit
 def test_a_range_only_where_something_varies():
-    assert widgets.interval(87.94, 92.04, "FTE") == "87.9 to 92.0 FTE"
-    assert widgets.interval(68.5, 68.5, "FTE") == "no interval given"
-    assert widgets.interval(float("nan"), 3.0) == "no interval given"
-    shown = widgets.WorkforcePage(None, "all").table("gap").shown().set_index("Staff group")
+    assert pages.interval(87.94, 92.04, "FTE") == "87.9 to 92.0 FTE"
+    assert pages.interval(68.5, 68.5, "FTE") == "no interval given"
+    assert pages.interval(float("nan"), 3.0) == "no interval given"
+    shown = pages.WorkforcePage(None, "all").table("gap").shown().set_index("Staff group")
     ranges = shown["Gap, 80% range (P10 to P90)"]
     assert ranges["Nurses/HCAs"] == "no interval given"  # supply and roles are fixed: nothing varies
     assert ranges["Care coordinators"].endswith("FTE") and " to " in ranges["Care coordinators"]
@@ -199,12 +201,12 @@ def test_the_disclosure_rule_is_said_once_under_the_first_table_with_counts(monk
 
     monkeypatch.setenv("STPKIT_DISCLOSURE", "1")
     shown = []
-    monkeypatch.setattr(widgets, "_display", lambda obj, metadata=None, raw=False: shown.append(obj))
-    page = widgets.WorkforcePage(None, "MSE05")
+    monkeypatch.setattr(base, "_display", lambda obj, metadata=None, raw=False: shown.append(obj))
+    page = pages.WorkforcePage(None, "MSE05")
     for name in page.result.tables:
         page.show_table(name)
     texts = [obj.data for obj in shown]
-    rule = widgets.html.escape(disclosure.note())
+    rule = escape(disclosure.note())
     assert sum(rule in t for t in texts) == 1
     first = next(i for i, name in enumerate(page.result.tables) if page.table(name).has_counts())
     assert rule in texts[first]
@@ -213,7 +215,7 @@ def test_the_disclosure_rule_is_said_once_under_the_first_table_with_counts(monk
 @pytest.mark.unit
 def test_control_labels_fit_their_control():
     charts.setup(charts.INTERACTIVE)
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         page = cls(None, "MSE05")
         longest = max(len(spec.label) for spec in page.specs.values())
         assert 7.5 * longest <= page.label_width <= 460, cls.notebook
@@ -266,18 +268,18 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
 @pytest.mark.unit
 def test_a_change_too_small_for_a_percentage_shows_its_count():
     """The footprint's emergency admissions: target 100,854 against 100,885 in 2015/16, -31 (-0.03%): never "-0.0%"."""
-    card = next(c for c in widgets.LocalityPage(None, "all").result.cards if c.label == "Emergency admissions")
+    card = next(c for c in pages.LocalityPage(None, "all").result.cards if c.label == "Emergency admissions")
     assert card.value == "-31 admissions on 2015/16" and card.detail.startswith("less than 0.1%;")
-    mine = next(c for c in widgets.LocalityPage(None, "MSE05").result.cards if c.label == "Emergency admissions")
+    mine = next(c for c in pages.LocalityPage(None, "MSE05").result.cards if c.label == "Emergency admissions")
     assert mine.value == "+3.2% on 2015/16"  # 3,973 against 3,849: +124, +3.2%
 
 
 @pytest.mark.unit
 def test_the_sources_section_lists_only_what_the_pack_gives(other_packs):
     bare = load_pack(other_packs["bare"])
-    listed = sources.listing(bare, widgets.InvestmentPage.inputs)
+    listed = sources.listing(bare, pages.InvestmentPage.inputs)
     assert "Planned pump priming and capital" not in set(listed["input"])  # the pack has no investment plan
     assert "Discount rate" in set(listed["input"]) and set(listed["source"]) == {"the pack (no source given)"}
-    full = sources.listing(load_pack(), widgets.InvestmentPage.inputs)
+    full = sources.listing(load_pack(), pages.InvestmentPage.inputs)
     assert full.set_index("input").loc["Planned pump priming and capital", "source"].startswith(MSE)
     assert full.set_index("input").loc["Discount rate", "illustrative"] == "illustrative"

@@ -6,7 +6,8 @@ import html
 
 import pytest
 
-from stpkit import charts, widgets
+from stpkit import charts, pages
+from stpkit.pages import base
 from stpkit.synthetic import write_synthetic_pack
 
 from packs import write_pack
@@ -52,13 +53,13 @@ def interactive():
 def shown(monkeypatch):
     """What the page would put on the screen: every object passed to display."""
     out = []
-    monkeypatch.setattr(widgets, "_display", lambda obj, metadata=None, raw=False: out.append((obj, metadata)))
+    monkeypatch.setattr(base, "_display", lambda obj, metadata=None, raw=False: out.append((obj, metadata)))
     return out
 
 
 def test_needs_rose_cut_drives_the_headline_table_and_chart(synthetic, static):
     """Seed 001: cutting all admissions by 10% needs 107% of the top tier's (normalised shares); 20% doubles it."""
-    page = widgets.NeedsPage(synthetic, "all", rose_cut=0.10)
+    page = pages.NeedsPage(synthetic, "all", rose_cut=0.10)
     before = page.figures["rose_required_top_tier"]
     chart_before = page.chart("rose").data["required_share"].tolist()
     page.set(rose_cut=0.20)
@@ -70,7 +71,7 @@ def test_needs_rose_cut_drives_the_headline_table_and_chart(synthetic, static):
 
 def test_needs_caseload_drives_coordinators(synthetic, static):
     """Seed 000: coordinators = eligible people / caseload; halving the caseload doubles them."""
-    page = widgets.NeedsPage(synthetic, "L0002")
+    page = pages.NeedsPage(synthetic, "L0002")
     assert page.figures["population"] == 3200
     page.set(caseload_per_coordinator=100)
     assert page.figures["coordinators_fte"] == pytest.approx(3200 * 0.015 / 100)
@@ -79,7 +80,7 @@ def test_needs_caseload_drives_coordinators(synthetic, static):
 
 
 def test_locality_growth_and_scheme_sliders_move_the_walk(synthetic, static):
-    page = widgets.LocalityPage(synthetic, "L0001", waterfall_pod="ae")
+    page = pages.LocalityPage(synthetic, "L0001", waterfall_pod="ae")
     walk = page.chart("waterfall").data.set_index("step")["change"]
     savings = page.figures["gross_savings_gbp"]
     page.set(growth_ae=0.06)
@@ -94,7 +95,7 @@ def test_locality_growth_and_scheme_sliders_move_the_walk(synthetic, static):
 
 
 def test_locality_picker_moves_the_highlight(synthetic, static):
-    page = widgets.LocalityPage(synthetic, "all")
+    page = pages.LocalityPage(synthetic, "all")
     assert set(page.chart("savings").data["_highlight"]) == {charts.EVERY}
     page.set(locality="L0003")
     chosen = page.chart("savings").data
@@ -104,7 +105,7 @@ def test_locality_picker_moves_the_highlight(synthetic, static):
 
 def test_investment_share_releases_savings_by_the_seed_003_relation(synthetic, static):
     """Seed 003: 25% of the investment releases 12.5% of the savings (elasticity 1.5)."""
-    page = widgets.InvestmentPage(synthetic, "all")
+    page = pages.InvestmentPage(synthetic, "all")
     npv = page.figures["npv_gbp"]
     cumulative = page.chart("cumulative").data["gbp_m"].tolist()
     page.set(investment_share=0.25)
@@ -115,7 +116,7 @@ def test_investment_share_releases_savings_by_the_seed_003_relation(synthetic, s
 
 
 def test_workforce_controls_drive_coordinators_and_gp_release(synthetic, static):
-    page = widgets.WorkforcePage(synthetic, "all")
+    page = pages.WorkforcePage(synthetic, "all")
     released = page.chart("gp_release").data["released_gp_fte"].sum()
     page.set(gp_released_share=0.5)
     assert page.chart("gp_release").data["released_gp_fte"].sum() == pytest.approx(2 * released)
@@ -127,11 +128,11 @@ def test_workforce_controls_drive_coordinators_and_gp_release(synthetic, static)
 
 def test_pages_on_a_pack_with_only_the_required_files_say_what_is_missing_in_words(bare, static, shown):
     notes = {}
-    for cls in widgets.PAGES.values():
+    for cls in pages.PAGES.values():
         page = cls(bare, "C3")
         for kind, items in (("chart", page.result.charts), ("table", page.result.tables)):
             notes.update({(cls.notebook, kind, name): item.text for name, item in items.items()
-                          if isinstance(item, widgets.Note)})
+                          if isinstance(item, pages.Note)})
         for name in page.result.charts:
             page.show_chart(name)
         for name in page.result.tables:
@@ -148,7 +149,7 @@ def test_pages_on_a_pack_with_only_the_required_files_say_what_is_missing_in_wor
 
 
 def test_static_pages_show_html_and_svg_only(synthetic, static, shown):
-    page = widgets.NeedsPage(synthetic, "L0001")
+    page = pages.NeedsPage(synthetic, "L0001")
     page.show("title")
     page.show("controls")
     page.show("headline")
@@ -165,7 +166,7 @@ def test_static_pages_show_html_and_svg_only(synthetic, static, shown):
 def test_interactive_page_updates_the_widgets_already_shown(synthetic, interactive, shown):
     from altair import JupyterChart
 
-    page = widgets.NeedsPage(synthetic, "all")
+    page = pages.NeedsPage(synthetic, "all")
     page.show("controls")
     page.show("headline")
     page.show_chart("rose")
@@ -194,7 +195,7 @@ def test_interactive_page_updates_the_widgets_already_shown(synthetic, interacti
 def test_interactive_locality_picker_is_a_dropdown_of_every_locality(synthetic, interactive):
     import ipywidgets
 
-    page = widgets.WorkforcePage(synthetic, "L0002")
+    page = pages.WorkforcePage(synthetic, "L0002")
     picker = page.controls["locality"]
     assert isinstance(picker, ipywidgets.Dropdown)
     assert [value for _, value in picker.options] == ["all"] + [f"L{i:04d}" for i in range(1, 13)]
@@ -205,13 +206,13 @@ def test_interactive_locality_picker_is_a_dropdown_of_every_locality(synthetic, 
 
 def test_unknown_locality_is_a_clear_error(synthetic, static):
     with pytest.raises(LookupError, match='no locality "Nowhere"'):
-        widgets.NeedsPage(synthetic, "Nowhere")
-    assert widgets.check_locality(widgets.open_pack(synthetic), "St Mary's & St John's (North)") == "L0001"
+        pages.NeedsPage(synthetic, "Nowhere")
+    assert pages.check_locality(pages.open_pack(synthetic), "St Mary's & St John's (North)") == "L0001"
 
 
 def test_a_what_if_update_for_the_default_pack_is_fast(static):
     """The whole footprint recomputes in well under a second (generous bound for a busy 2-core machine)."""
-    page = widgets.LocalityPage(None, "all")
+    page = pages.LocalityPage(None, "all")
     seconds = []
     for value in (0.03, 0.04, 0.05):
         page.set(growth_non_elective=value)
@@ -219,7 +220,7 @@ def test_a_what_if_update_for_the_default_pack_is_fast(static):
     assert min(seconds) < 1.0, seconds
 
 
-@pytest.mark.parametrize("cls", list(widgets.PAGES.values()), ids=list(widgets.PAGES))
+@pytest.mark.parametrize("cls", list(pages.PAGES.values()), ids=list(pages.PAGES))
 def test_every_locality_of_every_pack_gives_valid_charts(cls, synthetic, bare, static):
     """Each page, for the footprint and every locality of a full and a four-file pack: charts pass Vega-Lite's schema."""
     for pack in (synthetic, bare):
@@ -227,7 +228,7 @@ def test_every_locality_of_every_pack_gives_valid_charts(cls, synthetic, bare, s
         for locality in ["all", *page.pack.localities["locality_id"]]:
             page.set(locality=locality)
             for item in page.result.charts.values():
-                if not isinstance(item, widgets.Note):
+                if not isinstance(item, pages.Note):
                     item.to_dict()  # validates
             for item in page.result.tables.values():
                 item.html()
@@ -235,10 +236,10 @@ def test_every_locality_of_every_pack_gives_valid_charts(cls, synthetic, bare, s
 
 def test_what_if_parameters_are_checked(synthetic, static):
     with pytest.raises(KeyError, match="not a point of delivery"):
-        widgets.LocalityPage(synthetic, "all", growth={"emergency": 0.03})
+        pages.LocalityPage(synthetic, "all", growth={"emergency": 0.03})
     with pytest.raises(KeyError, match="not in schemes.csv"):
-        widgets.LocalityPage(synthetic, "all", scheme_reductions={"Urgent car": 0.1})
-    page = widgets.LocalityPage(synthetic, "all", growth={"ae": 0.05}, scheme_reductions={"Urgent care": {"ae": 0.2}})
+        pages.LocalityPage(synthetic, "all", scheme_reductions={"Urgent car": 0.1})
+    page = pages.LocalityPage(synthetic, "all", growth={"ae": 0.05}, scheme_reductions={"Urgent care": {"ae": 0.2}})
     assert page.values()["growth_ae"] == 0.05
     assert [v for n, v in page.values().items() if page.specs[n].label == "Urgent care: A&E"] == [0.2]
 
@@ -247,7 +248,7 @@ def test_interactive_charts_can_be_svg_pictures_that_follow_the_controls(synthet
     """STPKIT_CHART_WIDGETS=svg: charts are SVG inside HTML widgets, redrawn in place."""
     monkeypatch.setenv("STPKIT_CHART_WIDGETS", "svg")
     charts.setup(charts.INTERACTIVE)
-    page = widgets.InvestmentPage(synthetic, "all")
+    page = pages.InvestmentPage(synthetic, "all")
     page.show_chart("cumulative")
     picture = page._views[0].widget.children[0]
     before = picture.value
@@ -262,7 +263,7 @@ def test_default_pack_scheme_and_delivery_what_ifs_move_the_money(static):
     from stpkit import load_pack
 
     pack = load_pack()
-    page = widgets.LocalityPage(pack, "all")
+    page = pages.LocalityPage(pack, "all")
     savings = page.figures["gross_savings_gbp"]
     frailty = next(n for n, s in page.specs.items() if s.label.startswith("Frailty"))
     page.set(**{frailty: 0.10245})
@@ -270,7 +271,7 @@ def test_default_pack_scheme_and_delivery_what_ifs_move_the_money(static):
     page.reset()
     page.set(delivery=0.5)
     assert page.figures["gross_savings_gbp"] == pytest.approx(0.5 * savings)
-    money = widgets.InvestmentPage(pack, "all")
+    money = pages.InvestmentPage(pack, "all")
     npv, cash = money.figures["npv_gbp"], money.figures["horizon_net_savings_gbp"]
     assert cash < money.figures["horizon_savings_gbp"]  # net of stranded cost and reinvestment
     money.set(delivery=0.8)
@@ -285,9 +286,19 @@ def test_growth_slider_moves_each_locality_own_rate(tmp_path, static):
     path = write_pack(tmp_path / "p", activity_csv=rows, schemes_csv="scheme,pod,reduction\nF,non_elective,0.1\n")
     from stpkit import load_pack
 
-    page = widgets.LocalityPage(load_pack(path), "A1")
+    page = pages.LocalityPage(load_pack(path), "A1")
     savings = page.figures["gross_savings_gbp"]
     page.set(growth_non_elective=0.022)
     assert page.figures["gross_savings_gbp"] < savings
     table = page.table("activity").frame.set_index("pod")  # the assumptions table: the rate the figures use
     assert table.loc["non_elective", "growth"] == pytest.approx(0.020)
+
+
+def test_the_earlier_name_stpkit_widgets_gives_the_same_pages():
+    """Notebooks and scripts written against `stpkit.widgets` still run: it re-exports every public name of
+    `stpkit.pages`, the same objects (a page made either way is the same class)."""
+    from stpkit import widgets
+
+    assert sorted(widgets.__all__) == sorted(pages.__all__)
+    assert all(getattr(widgets, name) is getattr(pages, name) for name in pages.__all__)
+    assert widgets.PAGES["needs_analysis"] is pages.NeedsPage

@@ -1,4 +1,4 @@
-"""Per-locality report generation: `stpkit reports PACK --out DIR` (the command is in stpkit.reports).
+"""Per-locality report generation: `stpkit reports PACK --out DIR` (the command is in `command`).
 
 How a run goes (`build.build_reports`): the pack is validated and loaded; one job per locality and
 notebook is planned with a hash of everything it depends on (`jobs`); jobs whose record in
@@ -29,10 +29,11 @@ One module per concept:
 - workbook: the footprint's tables as one Excel workbook for finance teams;
 - progress: the terminal progress bar;
 - build: the run itself;
-- cluster: the same run on a Dask cluster, and how to set one up.
+- cluster: the same run on a Dask cluster, and how to set one up;
+- command: `stpkit reports`, its options and what it prints.
 
 What a notebook needs from here: `disclosure.table(frame)` (or `disclosure.suppress`) for every
-table it shows and `disclosure.format_count(n)` for counts in sentences (stpkit.widgets does both).
+table it shows and `disclosure.format_count(n)` for counts in sentences (stpkit.pages does both).
 """
 
 import os

@@ -96,7 +96,7 @@ _CARD = re.compile(r"""<div class=['"]stpkit-card['"]>\s*(?:<div class=['"]whose
 
 
 def _cards(page: str) -> list[dict]:
-    """Figure cards drawn by stpkit.widgets (whose, label, value as shown, detail) read back from their HTML."""
+    """Figure cards drawn by stpkit.pages (whose, label, value as shown, detail) read back from their HTML."""
     return [{"label": html.unescape(label), "value": None, "kind": "text", "text": html.unescape(value),
              "note": html.unescape(detail) if detail else None, "whose": html.unescape(whose) if whose else None,
              **({"flag": html.unescape(flag)} if flag else {})}
@@ -106,7 +106,7 @@ def _cards(page: str) -> list[dict]:
 def extract(nb) -> list[dict]:
     """Every headline figure an executed notebook displayed, in order.
 
-    Read from `show`'s JSON, or from the figure cards of stpkit.widgets' headline output (marked
+    Read from `show`'s JSON, or from the figure cards of stpkit.pages' headline output (marked
     by {"stpkit": {"figures": ...}} in its output metadata), as they are shown: after disclosure control.
     """
     found = []

@@ -11,7 +11,7 @@ teams. A rerun redoes only what is missing, failed or out of date (pack, noteboo
 parameters changed), unless --force. Exit code 0 when every report succeeded, 1 when any failed
 (the others are still published), 130 when interrupted (what finished is kept).
 
-How it works: `stpkit.report` (engine, export, build, cluster ...).
+How it works: the other modules of `stpkit.report` (engine, export, build, cluster ...).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _workers(text: str) -> int:
 
 def add_command(subparsers) -> None:
     """Add `stpkit reports` to the stpkit command line."""
-    from .report import cores
+    from . import cores
 
     parser = subparsers.add_parser(
         "reports", help="run every notebook for every locality and publish the reports",
@@ -63,13 +63,13 @@ def add_command(subparsers) -> None:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from .cli import EXIT_OK, EXIT_PROBLEMS, UserError
-    from .report.build import RunError, build_reports
-    from .report.publish import Busy
-    from .report.progress import Progress
+    from ..cli import EXIT_OK, EXIT_PROBLEMS, UserError
+    from .build import RunError, build_reports
+    from .publish import Busy
+    from .progress import Progress
 
     if args.scheduler:
-        from .report.cluster import check_address
+        from .cluster import check_address
 
         try:
             check_address(args.scheduler)
