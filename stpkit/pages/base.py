@@ -441,3 +441,21 @@ def _setting_source(pack: Pack, setting: str, what: str) -> str:
     """A control's "where it comes from": what it is, and the pack's source for the setting (or stpkit's default)."""
     return f"{what}; " + sources.line(pack, "pack.toml", setting,
                                       default="the pack's setting, or stpkit's default where it sets none")
+
+
+def care_coordination_controls(pack: Pack, eligible_share: float | None = None,
+                               caseload_per_coordinator: float | None = None) -> list[Control]:
+    """The care coordination what-ifs (people eligible, a coordinator's caseload) that two pages share."""
+    cc = pack.settings["care_coordination"]
+    return [
+        Control("eligible_share", "People eligible for care coordination",
+                float(cc["eligible_share"] if eligible_share is None else eligible_share), min=0.002, max=0.05,
+                step=0.001, fmt=".1%", group="Care coordination",
+                help=_setting_source(pack, "care_coordination.eligible_share", "share of the population")),
+        Control("caseload_per_coordinator", "Patients a coordinator manages a year",
+                float(cc["caseload_per_coordinator"] if caseload_per_coordinator is None
+                      else caseload_per_coordinator), min=50, max=400, step=10, fmt=",.0f",
+                group="Care coordination",
+                help=_setting_source(pack, "care_coordination.caseload_per_coordinator",
+                                     "caseload of a full-time coordinator")),
+    ]

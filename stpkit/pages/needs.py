@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import charts, needs, sources
 from ..years import format_fy
-from .base import Control, Page, Result, _setting_source
+from .base import Control, Page, Result, _setting_source, care_coordination_controls
 from .display import ILLUSTRATIVE, Card, Table, count, fte, gbp, pct
 from .packs import ALL, _highlight, _labelled, _place, _scope
 
@@ -33,16 +33,7 @@ class NeedsPage(Page):
         return [
             Control("rose_cut", "Cut in all emergency admissions", float(rose_cut), min=0.01, max=0.30, step=0.01,
                     fmt=".0%", group="Rose calculator", help="a what-if: the cut to test for the whole population"),
-            Control("eligible_share", "People eligible for care coordination",
-                    float(cc["eligible_share"] if eligible_share is None else eligible_share), min=0.002, max=0.05,
-                    step=0.001, fmt=".1%", group="Care coordination",
-                    help=_setting_source(self.pack, "care_coordination.eligible_share", "share of the population")),
-            Control("caseload_per_coordinator", "Patients a coordinator manages a year",
-                    float(cc["caseload_per_coordinator"] if caseload_per_coordinator is None
-                          else caseload_per_coordinator), min=50, max=400, step=10, fmt=",.0f",
-                    group="Care coordination",
-                    help=_setting_source(self.pack, "care_coordination.caseload_per_coordinator",
-                                         "caseload of a full-time coordinator")),
+            *care_coordination_controls(self.pack, eligible_share, caseload_per_coordinator),
             Control("net_saving_per_patient_gbp", "Net saving a patient a year (£)",
                     float(cc["net_saving_per_patient_gbp"] if net_saving_per_patient_gbp is None
                           else net_saving_per_patient_gbp), min=0, max=3000, step=50, fmt=",.0f",

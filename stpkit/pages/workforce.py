@@ -11,7 +11,7 @@ from .. import charts, needs, sources, workforce
 from .. import figures as figures_style
 from ..pack import Pack
 from ..years import format_fy
-from .base import Control, Page, Result, _fy, _missing_file, _setting_source
+from .base import Control, Page, Result, _fy, _missing_file, care_coordination_controls
 from .display import ILLUSTRATIVE, Card, Note, Table, _missing, count, fte, gbp, interval, pct
 from .packs import ALL, _highlight, _labelled, _place, _scope, population_share
 
@@ -30,22 +30,12 @@ class WorkforcePage(Page):
     def _controls(self, gp_released_share: float = workforce.GP_ACTIVITY_OTHERS_SHARE,
                   eligible_share: float | None = None, caseload_per_coordinator: float | None = None,
                   uncertainty: bool = True) -> list[Control]:
-        cc = self.pack.settings["care_coordination"]
         self._uncertainty = bool(uncertainty) and _has_intervals(self.pack)
         return [
             Control("gp_released_share", "Share of GP activity others could manage", float(gp_released_share),
                     min=0.0, max=0.5, step=0.01, fmt=".0%", group="GP capacity",
                     help="stpkit's default, 25%: the share of GP activity other staff or virtual channels could manage"),
-            Control("eligible_share", "People eligible for care coordination",
-                    float(cc["eligible_share"] if eligible_share is None else eligible_share), min=0.002, max=0.05,
-                    step=0.001, fmt=".1%", group="Care coordination",
-                    help=_setting_source(self.pack, "care_coordination.eligible_share", "share of the population")),
-            Control("caseload_per_coordinator", "Patients a coordinator manages a year",
-                    float(cc["caseload_per_coordinator"] if caseload_per_coordinator is None
-                          else caseload_per_coordinator), min=50, max=400, step=10, fmt=",.0f",
-                    group="Care coordination",
-                    help=_setting_source(self.pack, "care_coordination.caseload_per_coordinator",
-                                         "caseload of a full-time coordinator")),
+            *care_coordination_controls(self.pack, eligible_share, caseload_per_coordinator),
         ]
 
     def compute(self, v: dict) -> Result:
