@@ -30,6 +30,7 @@ should set STPKIT_DISPLAY=static, since kernels inherit their parent's environme
 from __future__ import annotations
 
 import hashlib
+import html as _html
 import os
 import sys
 from pathlib import Path
@@ -45,6 +46,8 @@ if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
 import altair as alt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from . import figures as figures_style  # noqa: E402
 
 STATIC, INTERACTIVE = "static", "interactive"
 MODES = (STATIC, INTERACTIVE)
@@ -183,8 +186,106 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
 
 
 def html(chart: alt.TopLevelMixin) -> str:
-    """The chart as an inline SVG inside a div: a self-contained HTML fragment with no script."""
-    return f'<div class="stpkit-chart" style="overflow-x:auto">{to_svg(chart)}</div>'
+    """The chart as an inline SVG inside a figure: a self-contained HTML fragment with no script.
+
+    A screen reader hears the chart's text alternative (its title and main finding, `describe`)
+    instead of the drawing's marks, and the figures it draws follow in a table that opens on demand.
+    """
+    text = _html.escape(describe(chart))
+    return (f'<figure class="stpkit-chart" role="figure" aria-label="{text}" style="margin:0">'
+            f'<div aria-hidden="true" style="overflow-x:auto">{to_svg(chart)}</div>'
+            f'<figcaption class="stpkit-sr">{text}</figcaption>{figures_html(chart)}</figure>')
+
+
+def describe(chart) -> str:
+    """The chart's text alternative: its title and its main finding in a sentence (set by the builders)."""
+    text = getattr(chart, "description", alt.Undefined)
+    if text is alt.Undefined or not text:
+        title = getattr(chart, "title", alt.Undefined)
+        text = getattr(title, "text", title) if title is not alt.Undefined else "A chart"
+    return str(text)
+
+
+SR_ONLY = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
+           "clip:rect(0,0,0,0);white-space:nowrap;border:0")
+_FIGURES_STYLE = (f"<style>.stpkit-sr{{{SR_ONLY}}}"
+                  ".stpkit-figures{font-size:13px;margin:2px 0 12px 0;color:#212b32}"
+                  ".stpkit-figures summary{cursor:pointer;color:#005EB8;text-decoration:underline}"
+                  ".stpkit-figures summary:focus{outline:3px solid #FFEB3B;box-shadow:0 0 0 5px #212b32}"
+                  ".stpkit-figures table{border-collapse:collapse;margin:4px 0}"
+                  ".stpkit-figures th,.stpkit-figures td{padding:2px 8px;border-bottom:1px solid #E8EDEE}"
+                  ".stpkit-figures th{background:#E8EDEE;text-align:left}</style>")
+
+
+def figures_frame(chart) -> pd.DataFrame:
+    """The figures a chart draws, with readable column names, as the table beside it."""
+    data = getattr(chart, "data", alt.Undefined)
+    meta = getattr(chart, "usermeta", alt.Undefined)
+    fields = meta.get("stpkit_figures", []) if isinstance(meta, dict) else []
+    if not isinstance(data, pd.DataFrame) or not fields:
+        return pd.DataFrame()
+    out = pd.DataFrame(index=data.index)
+    for field, label, kind in fields:
+        if field not in data.columns or label in out.columns:
+            continue
+        values = data[field]
+        if kind == "percent":
+            out[label] = [figures_style.percent(v) if not figures_style.missing(v) else "" for v in values]
+        elif kind == "number":
+            out[label] = [figures_style.number(v, 1 if abs(float(v)) < 100 else 0)
+                          if not figures_style.missing(v) else "" for v in values]
+        else:
+            out[label] = values.astype(str).map(figures_style.words)
+    return out.reset_index(drop=True)
+
+
+def figures_html(chart, limit: int = 200) -> str:
+    """The chart's figures as a table in a closed <details>: reachable next to the chart, out of the way."""
+    frame = figures_frame(chart)
+    if frame.empty:
+        return ""
+    more = f"<p>First {limit} of {len(frame):,} rows shown.</p>" if len(frame) > limit else ""
+    frame = frame.head(limit)
+    head = "".join(f'<th scope="col">{_html.escape(str(c))}</th>' for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{_html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f"{_FIGURES_STYLE}<details class='stpkit-figures'><summary>The figures in this chart</summary>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</details>")
+
+
+def _trend(data: pd.DataFrame, x: str, value: str, xs: list, series: str | None, percent: bool) -> str:
+    """"Demand: from 120.0 in 2016/17 to 140.0 in 2020/21." for up to four series of a line chart."""
+    parts = []
+    groups = data.groupby(series, sort=False) if series else [("", data)]
+    for name, group in list(groups)[:4]:
+        ordered = group.assign(_at=group[x].map({v: i for i, v in enumerate(xs)})).sort_values("_at")
+        ordered = ordered[pd.to_numeric(ordered[value], errors="coerce").notna()]
+        if ordered.empty:
+            continue
+        first, last = ordered.iloc[0], ordered.iloc[-1]
+        lead = f"{name}: " if series else ""
+        parts.append(f"{lead}from {_value_text(first[value], percent)} in {first[x]} "
+                     f"to {_value_text(last[value], percent)} in {last[x]}")
+    more = " (and more series in the table)" if series and data[series].nunique() > 4 else ""
+    return ("; ".join(parts) + more + ".") if parts else "No figures to show."
+
+
+def _value_text(value, percent: bool = False) -> str:
+    if figures_style.missing(value):
+        return "no value"
+    return figures_style.percent(value) if percent else figures_style.number(value, 1 if abs(float(value)) < 100 else 0)
+
+
+def _extremes(data: pd.DataFrame, label: pd.Series, value: str, percent: bool) -> str:
+    """"Highest: X (12.0); lowest: Y (3.0)." over the rows of a chart."""
+    values = pd.to_numeric(data[value], errors="coerce")
+    if values.notna().sum() == 0:
+        return "No figures to show."
+    top, bottom = values.idxmax(), values.idxmin()
+    if len(values.dropna()) == 1 or top == bottom:
+        return f"{label[top]}: {_value_text(values[top], percent)}."
+    return (f"Highest: {label[top]} ({_value_text(values[top], percent)}); "
+            f"lowest: {label[bottom]} ({_value_text(values[bottom], percent)}).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,12 +345,20 @@ CONFIG = alt.Config(
     axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12, labelLimit=260, grid=True, gridColor="#E8EDEE"),
     axisQuantitative=alt.AxisConfig(labelOverlap=True),  # numbers may thin out; category labels never do
     legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=320, orient="bottom", columns=3),
+    mark=alt.MarkConfig(aria=False),  # the chart's text alternative and figures table speak for its marks
 )
 
 
-def _finish(chart, title: str, subtitle=None, **size):
-    """Title, size and the shared look, set in place (Altair's .properties() copies and validates each time)."""
+def _finish(chart, title: str, subtitle=None, *, finding: str = "", figures=(), **size):
+    """Title, size and the shared look, set in place (Altair's .properties() copies and validates each time).
+
+    finding: the main finding in a sentence, which with the title is the chart's text alternative;
+    figures: (field, label, kind) for the table of the chart's figures beside it (kind: text,
+    number or percent).
+    """
     chart.title = _title(title, subtitle)
+    chart.description = f"{title}. {finding}".strip() if finding else title
+    chart.usermeta = {"stpkit_figures": [list(f) for f in figures]}
     for key, value in size.items():
         setattr(chart, key, value)
     chart.config = CONFIG
@@ -359,6 +468,21 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
                 **({"x": alt.X("_reference:Q"), "y": alt.YValue(0)} if horizontal
                    else {"y": alt.Y("_reference:Q"), "x": alt.XValue(0)}), text="_label:N"))
     subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])), note]
+    label = data[category].astype(str)
+    for part in (series, facet):
+        if part and part != category:
+            label = label + ", " + data[part].astype(str)
+    finding = _extremes(data, label, value, percent)
+    if highlight is not None and not series:
+        chosen = data["_highlight"] == SELECTED
+        if chosen.any() and chosen.sum() <= 3:
+            finding = "; ".join(f"{label[i]}: {_value_text(data.loc[i, value], percent)}"
+                                for i in data.index[chosen]) + " (highlighted). " + finding
+    described = dict(finding=f"{finding} Figures are {value_title}.", figures=[
+        (category, category_title or "Category", "text"),
+        *([(series, series_title or "Series", "text")] if series and series != category else []),
+        *([(facet, facet_title or "Panel", "text")] if facet else []),
+        (value, value_title, "percent" if percent else "number")])
     if facet:
         if len(layers) > 1:
             raise ValueError("a faceted bar chart cannot carry a reference line")
@@ -377,9 +501,9 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
         if independent:
             chart = chart.resolve_scale(**({"x": "independent", "y": "independent"} if horizontal
                                            else {"y": "independent"}))
-        return _finish(chart, title, subtitle)
+        return _finish(chart, title, subtitle, **described)
     chart = alt.layer(*layers, data=data) if len(layers) > 1 else layers[0]
-    return _finish(chart, title, subtitle, **size)
+    return _finish(chart, title, subtitle, **described, **size)
 
 
 def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: str, x_title: str = "Financial year",
@@ -442,6 +566,11 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
     if band:
         subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])),
                     f"Shaded: {band_label}"]
+    described = dict(finding=f"{_trend(data, x, value, xs, series or facet, percent)} Figures are {value_title}.", figures=[
+        (x, x_title, "text"), *([(series, series_title or "Series", "text")] if series else []),
+        *([(facet, "Panel", "text")] if facet else []), (value, value_title, "percent" if percent else "number"),
+        *([(band[0], f"{band_label}: low", "percent" if percent else "number"),
+           (band[1], f"{band_label}: high", "percent" if percent else "number")] if band else [])])
     if facet:
         panels = _order(data[facet], None)
         chart = alt.layer(*layers)  # the facet carries the data
@@ -450,8 +579,8 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
                                             header=alt.Header(labelFontSize=12, labelFontWeight="bold",
                                                               labelLimit=300)),
                             columns=facet_columns, data=data).resolve_scale(y="independent")
-        return _finish(chart, title, subtitle)
-    return _finish(alt.layer(*layers, data=data), title, subtitle, width=width, height=height)
+        return _finish(chart, title, subtitle, **described)
+    return _finish(alt.layer(*layers, data=data), title, subtitle, width=width, height=height, **described)
 
 
 def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=None, width: int = WIDTH) -> alt.Chart:
@@ -496,7 +625,17 @@ def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=Non
                  alt.Tooltip("end", format=",.0f", title="Running total")])
     text = base.mark_text(dy=-6, fontSize=11, color="#231f20").encode(x=x, y=alt.Y("high", type="quantitative"),
                                                                        text="label")
-    return _finish(alt.layer(bars_, text, data=data), title, subtitle, width=max(min(width, 80 * len(steps)), 320), height=300)
+    ordered = data.sort_values("order")
+    moving_steps = ordered[~ordered["kind"].isin(["base", "target"])]
+    finding = f"From {_value_text(ordered['start'].iloc[0] if ordered['kind'].iloc[0] != 'base' else ordered['end'].iloc[0])}"
+    finding += f" to {_value_text(ordered['end'].iloc[-1])}"
+    if len(moving_steps):
+        biggest = moving_steps.loc[moving_steps["change"].abs().idxmax()]
+        finding += f"; the largest step is {biggest['step']} ({biggest['change']:+,.0f})"
+    described = dict(finding=finding + ".", figures=[("step", "Step", "text"), ("change", "Change", "number"),
+                                                     ("end", "Running total", "number")])
+    return _finish(alt.layer(bars_, text, data=data), title, subtitle, width=max(min(width, 80 * len(steps)), 320),
+                   height=300, **described)
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, value_title: str,
@@ -556,5 +695,11 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, valu
                 tooltip=[alt.Tooltip(y, type="nominal", title=y_title or y),
                          alt.Tooltip(x, type="ordinal", title=marker_label)]))
     subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])), note]
+    present = [v for v in levels if v in set(data[value].dropna())]
+    finding = (f"{len(rows)} rows by {len(xs)} columns; {value_title} from {present[0]} to {present[-1]}."
+               if present else "No values to show.")
+    described = dict(finding=finding, figures=[(y, y_title or "Row", "text"), (x, x_title or "Column", "text"),
+                                               (value, value_title, "text"),
+                                               *([(marker, marker_label, "text")] if marker else [])])
     return _finish(alt.layer(*layers, data=data), title, subtitle, width=max(min(width, 26 * len(xs)), 240),
-                   height=max(18 * len(rows), 40))
+                   height=max(18 * len(rows), 40), **described)
