@@ -211,10 +211,11 @@ SR_ONLY = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflo
 _FIGURES_STYLE = (f"<style>.stpkit-sr{{{SR_ONLY}}}"
                   ".stpkit-figures{font-size:13px;margin:2px 0 12px 0;color:#212b32}"
                   ".stpkit-figures summary{cursor:pointer;color:#005EB8;text-decoration:underline}"
-                  ".stpkit-figures summary:focus{outline:3px solid #FFEB3B;box-shadow:0 0 0 5px #212b32}"
+                  ".stpkit-figures summary:focus-visible{outline:3px solid #FFEB3B;box-shadow:0 0 0 5px #212b32}"
                   ".stpkit-figures table{border-collapse:collapse;margin:4px 0}"
                   ".stpkit-figures th,.stpkit-figures td{padding:2px 8px;border-bottom:1px solid #E8EDEE}"
-                  ".stpkit-figures th{background:#E8EDEE;text-align:left}</style>")
+                  ".stpkit-figures th,.stpkit-figures td{text-align:left}"
+                  ".stpkit-figures th{background:#E8EDEE}</style>")
 
 
 def figures_frame(chart) -> pd.DataFrame:
@@ -226,6 +227,7 @@ def figures_frame(chart) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.DataFrame(index=data.index)
     for field, label, kind in fields:
+        label = label or _FIELD_WORDS.get(field, str(field).replace("_", " ").capitalize())
         if field not in data.columns or label in out.columns:
             continue
         values = data[field]
@@ -237,6 +239,9 @@ def figures_frame(chart) -> pd.DataFrame:
         else:
             out[label] = values.astype(str).map(figures_style.words)
     return out.reset_index(drop=True)
+
+
+_FIELD_WORDS = {"label": "Locality", "locality": "Locality", "locality_id": "Locality"}
 
 
 def figures_html(chart, limit: int = 200) -> str:
@@ -305,6 +310,21 @@ def _highlight(values: pd.Series, selected) -> np.ndarray:
         return np.full(len(values), EVERY, dtype=object)
     chosen = {selected} if isinstance(selected, str) or not isinstance(selected, Iterable) else set(selected)
     return np.where(values.isin(chosen), SELECTED, PEER).astype(object)
+
+
+def _bold_selected(data: pd.DataFrame, category: str) -> dict:
+    """The highlighted categories' axis labels in bold, so that colour is not the only way they stand out."""
+    chosen = data.loc[data["_highlight"] == SELECTED, category].astype(str).unique().tolist()
+    if not chosen or len(chosen) > 5:
+        return {}
+    test = " || ".join(f"datum.label === {_js_string(c)}" for c in chosen)
+    return {"labelFontWeight": alt.ExprRef(expr=f"({test}) ? 'bold' : 'normal'")}
+
+
+def _js_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
 
 
 def _order(values: pd.Series, order: Sequence | None) -> list:
@@ -423,7 +443,8 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
     cat_enc = dict(field=category, type="nominal", title=category_title if category_title is not None else None,
                    sort=cats)
     if horizontal:
-        enc = dict(y=alt.Y(**cat_enc, axis=alt.Axis(labelLimit=260)), x=alt.X(**value_enc))
+        enc = dict(y=alt.Y(**cat_enc, axis=alt.Axis(labelLimit=260, **_bold_selected(data, category))),
+                   x=alt.X(**value_enc))
     else:
         enc = dict(x=alt.X(**cat_enc, axis=alt.Axis(labelAngle=0 if len(cats) <= 8 else -40, labelLimit=160)),
                    y=alt.Y(**value_enc))
@@ -479,9 +500,9 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
             finding = "; ".join(f"{label[i]}: {_value_text(data.loc[i, value], percent)}"
                                 for i in data.index[chosen]) + " (highlighted). " + finding
     described = dict(finding=f"{finding} Figures are {value_title}.", figures=[
-        (category, category_title or "Category", "text"),
-        *([(series, series_title or "Series", "text")] if series and series != category else []),
-        *([(facet, facet_title or "Panel", "text")] if facet else []),
+        (category, category_title, "text"),
+        *([(series, series_title, "text")] if series and series != category else []),
+        *([(facet, facet_title, "text")] if facet else []),
         (value, value_title, "percent" if percent else "number")])
     if facet:
         if len(layers) > 1:

@@ -24,8 +24,8 @@ from stpkit.synthetic import write_synthetic_pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps_fixtures.harness import (  # noqa: E402
-    ARTIFACTS, AppsServer, Offline, chart_screenshots, chart_stats, chromium, figures_text, fixture_notebooks,
-    open_app, page_problems, screenshot, sliders, wait_ready, what_if)
+    ARTIFACTS, FIGURES_TEXT_JS, AppsServer, Offline, axe_violations, chart_screenshots, chart_stats, chromium, figures_text,
+    fixture_notebooks, focused, open_app, page_problems, screenshot, sliders, tab_to, wait_ready, what_if)
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +113,7 @@ def test_app_draws_follows_a_slider_and_names_its_locality(server, offline, app)
     assert offline.console_errors == []
     _check_charts(chart_stats(page))
     assert name in before, f"{name} ({locality}) is not named on the page"
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
 
     latency = _what_if(page)
     after = figures_text(page)
@@ -132,7 +133,61 @@ def test_awkward_locality_name_from_another_pack(server, offline):
     assert "Synthetic footprint" in text
     assert page_problems(page) == [] and offline.blocked == []
     _check_charts(chart_stats(page))
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
     _what_if(page)
+
+
+def test_landing_page_is_accessible(server, offline):
+    """The front page a manager starts from: no WCAG 2.2 AA failure, and it reflows at 400% zoom."""
+    page = offline.new_page()
+    page.goto(server.url)
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
+    page.set_viewport_size({"width": 320, "height": 800})  # 1280 CSS pixels at 400%
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 321, "the front page scrolls sideways"
+
+
+@pytest.mark.parametrize("app", list(apps.APPS))
+def test_app_works_by_keyboard_alone(server, offline, app):
+    """Tab reaches the locality picker and the first slider in page order, each named, with a visible
+    focus ring; an arrow key on the slider changes the figures, and one on the picker changes the locality."""
+    locality = APP_LOCALITIES[app]
+    names = dict(zip(*load_pack(DEFAULT_PACK).localities[["locality_id", "locality"]].T.values))
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/{app}?locality={locality}")
+    page.locator("body").click(position={"x": 2, "y": 2})  # the keyboard starts at the top of the page
+    picker = tab_to(page, lambda f: f["tag"] == "select")
+    assert picker["ring"], f"no visible focus ring on the locality picker: {picker}"
+    handle = tab_to(page, lambda f: "noUi-handle" in f["cls"])
+    assert handle["ring"], f"no visible focus ring on the slider: {handle}"
+    assert handle["label"] and handle["valuetext"], f"the slider has no spoken name or value: {handle}"
+    assert not handle["valuetext"].replace(".", "").isdigit() or float(handle["valuetext"]) >= 1, \
+        f"the slider's value is read as a bare fraction: {handle}"
+    before = figures_text(page)
+    at_end = handle["valuenow"] is not None and page.evaluate(
+        "() => document.activeElement.getAttribute('aria-valuenow') === "
+        "document.activeElement.getAttribute('aria-valuemax')")
+    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+    page.wait_for_function(f"(before) => ({FIGURES_TEXT_JS})() !== before", arg=before, timeout=30_000)
+    wait_ready(page)
+    assert figures_text(page) != before, "a slider moved by keyboard changed nothing"
+    assert focused(page) and "noUi-handle" in focused(page)["cls"], "the focus left the slider"
+    # back to the picker with Shift+Tab, and the next locality with the down arrow
+    for _ in range(80):
+        page.keyboard.press("Shift+Tab")
+        if (focused(page) or {}).get("tag") == "select":
+            break
+    assert (focused(page) or {}).get("tag") == "select", "Shift+Tab did not lead back to the locality picker"
+    chosen, shown = page.evaluate("() => document.activeElement.value"), figures_text(page)
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(v) => document.activeElement && document.activeElement.value !== v", arg=chosen,
+                           timeout=10_000)
+    page.wait_for_function(f"(before) => ({FIGURES_TEXT_JS})() !== before", arg=shown, timeout=90_000)
+    wait_ready(page)
+    label = page.evaluate("() => document.activeElement.options[document.activeElement.selectedIndex].text")
+    label = label.replace("\xa0", " ").split(" (")[0]
+    assert label != names[locality] and label in figures_text(page).replace("\xa0", " "), \
+        f"the page does not name {label}, the locality picked by keyboard"
+    assert page_problems(page) == []
 
 
 @pytest.mark.parametrize("app, missing", [("investment_phasing", "the planned investment"),

@@ -117,6 +117,8 @@ header a { color: #fff; }
 header p { margin: 0.25em 0; }
 main { padding: 1em 1.5em; }
 table { border-collapse: collapse; width: 100%; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+a:focus-visible, summary:focus-visible { outline: 3px solid #FFEB3B; box-shadow: 0 0 0 5px #212b32; }
 th, td { border-bottom: 1px solid #d8dde0; padding: 0.45em 0.6em; vertical-align: top; text-align: left; }
 thead th { background: #f0f4f5; position: sticky; top: 0; }
 tbody th { font-weight: 600; min-width: 11em; }
@@ -226,18 +228,21 @@ def index_html(manifest: dict) -> str:
                          f"{_e(record.get('notebook_title'))}: "
                          f"{_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
         lines.append("</ul></section>")
-    header = "".join(f"<th>{_e(n.get('title'))}</th>" for n in notebooks)
-    lines += ["<table>", f"<thead><tr><th>Place</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]
+    header = "".join(f'<th scope="col">{_e(n.get("title"))}</th>' for n in notebooks)
+    # the table scrolls on its own on a narrow screen (or at 400% zoom); the page's text reflows
+    lines += ['<div class="table-scroll">', "<table>",
+              f'<thead><tr><th scope="col">Place</th><th scope="col">Headline figures</th>{header}</tr></thead>',
+              "<tbody>"]
     for place in places:
         cells = "".join(_cell(records.get(f"{place['locality_id']}/{n['name']}")) for n in notebooks)
         footprint = place.get("locality_id") == "all"
         where = ("all localities together" if footprint else
                  f"{_e(place.get('locality_id'))}{' &middot; ' + _e(place['group']) if place.get('group') else ''}")
         row_class = ' class="footprint"' if footprint else ""
-        lines.append(f"<tr{row_class}><th>{_e(place.get('locality'))}<br>"
+        lines.append(f"<tr{row_class}><th scope=\"row\">{_e(place.get('locality'))}<br>"
                      f"<small>{where}</small></th>"
                      f"<td>{_figures(place.get('headlines'), limit=6)}</td>{cells}</tr>")
-    lines += ["</tbody>", "</table>"]
+    lines += ["</tbody>", "</table>", "</div>"]
     # for analysts, out of the managers' way: run times and executed notebooks are in the manifest
     lines += ['<details class="technical"><summary>Technical details</summary>',
               f"<p>Run took {_seconds(run.get('wall_seconds'))} ({_e(run.get('executor'))}). Each report's time, "
