@@ -63,6 +63,7 @@ NHS_WARM_YELLOW = "#FFB81C"
 PALETTE = [NHS_BLUE, NHS_WARM_YELLOW, NHS_GREEN, "#AE2573", "#00A9CE", NHS_DARK_BLUE, "#ED8B00",
            "#330072", NHS_MID_GREY, "#78BE20", NHS_RED, "#41B6E6", "#8A1538", "#006747", "#425563",
            "#FAE100"]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-left", "triangle-right"]
 SELECTED, PEER, EVERY = "Selected", "Peers", "All"
 WIDTH = 560
 BAR_STEP = 20  # pixels per bar on a horizontal bar chart
@@ -558,7 +559,7 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
         colors = [(series_colors or {}).get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(names)]
         enc["color"] = alt.Color(series, type="nominal", title=series_title, sort=names,
                                  scale=alt.Scale(domain=names, range=colors),
-                                 legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1))
+                                 legend=alt.Legend(symbolStrokeWidth=2, symbolOpacity=1, symbolSize=90))
         if dashed:
             enc["strokeDash"] = alt.StrokeDash(series, type="nominal", sort=names, title=series_title,
                                                scale=alt.Scale(domain=names,
@@ -580,7 +581,12 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
                                alt.Tooltip(high, type="quantitative", title=f"{band_label}: high", format=fmt)]
         layers.append(base.mark_area(opacity=0.2).encode(**band_enc))
     layers.append(base.mark_line(strokeWidth=2.5).encode(**enc))
-    layers.append(base.mark_point(filled=True, size=45).encode(**enc, tooltip=tips))
+    points = dict(enc)
+    if series:  # each series' points have their own shape too: colour is not the only way to tell lines apart
+        points["shape"] = alt.Shape(series, type="nominal", sort=names, title=series_title,
+                                    scale=alt.Scale(domain=names, range=[SHAPES[i % len(SHAPES)]
+                                                                         for i in range(len(names))]))
+    layers.append(base.mark_point(filled=True, size=45).encode(**points, tooltip=tips))
     if zero and not facet:  # a rule with its own data cannot sit inside a facet
         layers.append(alt.Chart(pd.DataFrame({"_zero": [0.0]})).mark_rule(color=NHS_MID_GREY, strokeWidth=1)
                       .encode(y="_zero:Q"))

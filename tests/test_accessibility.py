@@ -135,3 +135,53 @@ def test_line_and_waterfall_findings_read_as_sentences():
     walk = charts.waterfall(steps, title="From base to target", value_title="Admissions")
     assert charts.describe(walk) == ("From base to target. From 3,849 to 3,973; "
                                      "the largest step is Momentum growth (+415).")
+
+
+# Colour-blind simulation (Machado, Oliveira and Fernandes 2009, severity 1), in linear RGB
+_CVD = {"protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                       [-0.003882, -0.048116, 1.051998]],
+        "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                         [-0.011820, 0.042940, 0.968881]],
+        "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                       [0.004733, 0.691367, 0.303900]]}
+
+
+def _lab(hex_colour: str, matrix=None):
+    import numpy as np
+
+    srgb = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    rgb = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    if matrix is not None:
+        rgb = np.clip(np.array(matrix) @ rgb, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", list(_CVD))
+def test_series_colours_stay_apart_for_the_common_colour_blindness_types(kind):
+    """The first six series colours, and the pairs the pages set side by side, differ by at least
+    15 (CIE76 colour difference) as people with protanopia, deuteranopia or tritanopia see them."""
+    import itertools
+
+    import numpy as np
+
+    pairs = list(itertools.combinations(charts.PALETTE[:6], 2)) + [
+        (charts.NHS_RED, charts.NHS_GREEN), (charts.NHS_RED, charts.NHS_MID_GREY),
+        (charts.NHS_BLUE, charts.NHS_MID_GREY), (charts.NHS_RED, charts.NHS_WARM_YELLOW),
+        (charts.NHS_BLUE, charts.NHS_PALE_GREY), (charts.NHS_GREEN, charts.NHS_MID_GREY)]
+    close = [(a, b, round(float(np.linalg.norm(_lab(a, _CVD[kind]) - _lab(b, _CVD[kind]))), 1)) for a, b in pairs]
+    assert [c for c in close if c[2] < 15] == []
+
+
+@pytest.mark.unit
+def test_line_series_differ_by_shape_as_well_as_colour():
+    import pandas as pd
+
+    frame = pd.DataFrame({"year": ["2016/17", "2017/18"] * 2, "fte": [1.0, 2.0, 3.0, 4.0],
+                          "series": ["Demand"] * 2 + ["Supply"] * 2})
+    spec = charts.lines(frame, "year", "fte", series="series", title="T", value_title="FTE").to_dict()
+    shapes = [layer["encoding"]["shape"] for layer in spec["layer"] if "shape" in layer.get("encoding", {})]
+    assert shapes and shapes[0]["scale"]["range"][:2] == ["circle", "square"]
