@@ -258,7 +258,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
     workforce = (out / "MSE05" / "workforce_gap.html").read_text(encoding="utf-8")
     assert "<div class='whose'>Mid and South Essex footprint</div><div class='label'>Workforce gap in 2020/21" in workforce
     index = (out / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r"<tr[^>]*><th>(.*?)<br>", index)
+    rows = re.findall(r"<tr[^>]*><th[^>]*>(.*?)<br>", index)
     assert rows == ["Mid and South Essex footprint", "Colne Valley"]
     footprint, colne = index.split("<tr", 3)[2:4]
     assert "£112m" in footprint and "1,200,000" in footprint
