@@ -274,3 +274,20 @@ def test_length_of_stay_interval_carries_through(tmp_path):
     frame = pack.table("length_of_stay.csv")
     assert frame[["los_days_low", "los_days_high"]].iloc[0].tolist() == [4, 6]
     assert isinstance(frame, pd.DataFrame)
+
+
+@pytest.mark.integration
+def test_default_pack_beds_are_illustrative_and_add_up():
+    from stpkit import sources
+    pack = load_pack()
+    assert beds.has_bed_data(pack)
+    result = beds.beds_for(pack)
+    base = result["footprint_totals"].set_index("stage").loc["base"]
+    admissions = pack.activity.query("pod == 'non_elective'")["activity"].sum()  # 100,885 emergency admissions
+    assert base["bed_days"] == pytest.approx(admissions * 5.5)
+    assert base["beds_occupancy"] == pytest.approx(admissions * 5.5 / 365 / 0.92)
+    # today every bed is staffed as acute; the plan moves a third of the bed days to sub-acute and step-down
+    plan = result["footprint"].query("stage == 'target'")
+    assert plan.loc[~plan["acute"], "share"].sum() == pytest.approx(1 / 3, abs=1e-3)
+    assert result["footprint"].query("stage == 'base' and not acute")["beds_occupancy"].sum() == 0
+    assert sources.illustrative(pack, [("length_of_stay.csv", "los_days")])
