@@ -83,14 +83,23 @@ def beds_for_risk(load, risk: float) -> np.ndarray:
     a = flat[idx]
     b = np.ones(idx.shape)
     n = 0
-    while idx.size:
+    while idx.size > _SCALAR_TAIL:  # many pools at once; the few largest finish one by one below
         n += 1
         b = a * b / (n + a * b)
         done = b <= risk
         out[idx[done]] = n
         keep = ~done
         idx, a, b = idx[keep], a[keep], b[keep]
+    for i, load_i, b_i in zip(idx.tolist(), a.tolist(), b.tolist()):
+        k = n
+        while b_i > risk:
+            k += 1
+            b_i = load_i * b_i / (k + load_i * b_i)
+        out[i] = k
     return out.reshape(load_arr.shape) if load_arr.ndim else int(out[0])
+
+
+_SCALAR_TAIL = 16  # below this many pools left, plain Python steps are quicker than array steps
 
 
 def occupancy_at(beds, load) -> np.ndarray:
@@ -156,6 +165,28 @@ def levels(pack, shares: dict | None = None) -> pd.DataFrame:
         table["share"] = table["share"] / total if total > 0 else table["share"]
     table["cost_per_bed_day_gbp"] = table["cost_per_bed_day"].astype(float)
     return table[["level", "acute", "share", "base_share", "cost_per_bed_day_gbp"]].reset_index(drop=True)
+
+
+def with_acute_share(level_table: pd.DataFrame, acute_share: float) -> pd.DataFrame:
+    """The levels with the plan's acute share (tertiary and secondary acute together) set to `acute_share`.
+
+    Acute levels keep their proportions among themselves, as do the others; a pack with only acute (or
+    only other) levels is returned as it is.
+    """
+    table = level_table.copy()
+    acute = table["acute"].to_numpy(dtype=bool)
+    now_acute, now_other = table.loc[acute, "share"].sum(), table.loc[~acute, "share"].sum()
+    if now_acute <= 0 or now_other <= 0:
+        return table
+    share = min(max(float(acute_share), 0.0), 1.0)
+    table.loc[acute, "share"] = table.loc[acute, "share"] * share / now_acute
+    table.loc[~acute, "share"] = table.loc[~acute, "share"] * (1.0 - share) / now_other
+    return table
+
+
+def acute_share(level_table: pd.DataFrame) -> float:
+    """The plan's share of bed days at the acute levels (seed 000: two-thirds)."""
+    return float(level_table.loc[level_table["acute"].to_numpy(dtype=bool), "share"].sum())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,11 +378,82 @@ def redesignate(beds: float, level_table: pd.DataFrame, bed_change: float) -> pd
 
 
 def beds_for(pack, projection: pd.DataFrame | None = None, occupancy: float | None = None, risk: float | None = None,
-             los_change: float = 0.0, shares: dict | None = None) -> dict[str, pd.DataFrame]:
-    """Everything the bed capacity page shows: bed days, beds by locality and for the footprint, and totals."""
+             los_change: float = 0.0, shares: dict | None = None,
+             acute: float | None = None) -> dict[str, pd.DataFrame]:
+    """Everything the bed capacity page shows: bed days, beds by locality and for the footprint, and totals.
+
+    What-ifs: ``occupancy``, ``risk``, ``los_change`` (see `bed_days`), ``shares`` (see `levels`) and
+    ``acute``, the plan's share of bed days at the acute levels (see `with_acute_share`).
+    """
     days = bed_days(pack, projection, los_change=los_change)
     level_table = levels(pack, shares)
+    if acute is not None:
+        level_table = with_acute_share(level_table, acute)
     by_locality = capacity(days, pack, occupancy, risk, level_table)
     footprint = capacity(days, pack, occupancy, risk, level_table, pooled=True)
     return {"days": days, "levels": level_table, "localities": by_locality, "footprint": footprint,
             "locality_totals": totals(by_locality), "footprint_totals": totals(footprint)}
+
+
+# ---------------------------------------------------------------------------------------------
+# uncertainty: beds where length of stay or occupancy carry 80% intervals
+
+
+def has_intervals(pack) -> bool:
+    """Whether length_of_stay.csv or pack.toml [beds] occupancy carry an 80% interval."""
+    if not has_bed_data(pack):
+        return False
+    stays = pack.table("length_of_stay.csv")
+    given = settings(pack)
+    return bool(stays["los_days_low"].notna().any()) or given.get("occupancy_low") is not None
+
+
+def simulate(pack, draws: int = 1000, seed: int = 2016, occupancy: float | None = None, risk: float | None = None,
+             days: pd.DataFrame | None = None, level_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """P10, P50 and P90 of the plan's horizon-year bed days and beds, by locality and for the footprint ("all").
+
+    Read as `stpkit.uncertainty` reads intervals: low and high are the 10th and 90th percentiles of a
+    normal. Length of stay is drawn once per point of delivery, shared by every locality (a locality
+    with its own interval takes the same quantile of it); occupancy once per draw, centred on the
+    ``occupancy`` what-if moved by the interval's offset from the pack's point. Beds for the risk
+    target rise with the load, so their percentiles are the beds at the load's percentiles.
+    Measures: bed_days, beds_occupancy, beds_risk.
+    """
+    from .uncertainty import interval_parameters, percentiles
+
+    given = settings(pack)
+    occupancy = float(given["occupancy"] if occupancy is None else occupancy)
+    risk = float(given["risk"] if risk is None else risk)
+    days = bed_days(pack) if days is None else days
+    level_table = levels(pack) if level_table is None else level_table
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)]
+    point = days["los_days"].to_numpy(dtype=float)
+    low = los_for_rows(pack, days["locality_id"], days["pod"], "los_days_low")
+    high = los_for_rows(pack, days["locality_id"], days["pod"], "los_days_high")
+    centre, spread = interval_parameters(point, low, high)
+    pods = list(BED_PODS)
+    z = streams[0].standard_normal((draws, len(pods)))
+    z_rows = z[:, [pods.index(p) for p in days["pod"]]]
+    stay = np.maximum(centre + z_rows * spread, 0.0) / np.where(point > 0, point, 1.0)
+    row_days = days["bed_days_target"].to_numpy(dtype=float) * stay  # draws x rows
+    codes, ids = pd.factorize(days["locality_id"], sort=False)
+    by_locality = np.zeros((draws, len(ids)))
+    np.add.at(by_locality.T, codes, row_days.T)
+    footprint = by_locality.sum(axis=1, keepdims=True)
+    occ_low, occ_high = given.get("occupancy_low"), given.get("occupancy_high")
+    occ_centre, occ_spread = interval_parameters(given["occupancy"], np.nan if occ_low is None else occ_low,
+                                                 np.nan if occ_high is None else occ_high)
+    occ = occupancy + (float(occ_centre) - float(given["occupancy"])) \
+        + streams[1].standard_normal(draws) * float(occ_spread)
+    occ = np.clip(occ, 0.3, 0.999)[:, None]
+    all_days = np.concatenate([by_locality, footprint], axis=1)
+    bed_days_q = percentiles(all_days)
+    beds_q = percentiles(all_days / DAYS_PER_YEAR / occ)
+    shares = level_table["share"].to_numpy(dtype=float)
+    loads = bed_days_q[:, :, None] / DAYS_PER_YEAR * shares[None, None, :]
+    risk_q = beds_for_risk(loads, risk).sum(axis=2)
+    names = list(ids) + ["all"]
+    frames = [pd.DataFrame({"locality_id": names, "measure": measure, "p10": q[0], "p50": q[1], "p90": q[2]})
+              for measure, q in (("bed_days", bed_days_q), ("beds_occupancy", beds_q), ("beds_risk", risk_q))]
+    return pd.concat(frames, ignore_index=True)
+
