@@ -291,3 +291,91 @@ def test_default_pack_beds_are_illustrative_and_add_up():
     assert plan.loc[~plan["acute"], "share"].sum() == pytest.approx(1 / 3, abs=1e-3)
     assert result["footprint"].query("stage == 'base' and not acute")["beds_occupancy"].sum() == 0
     assert sources.illustrative(pack, [("length_of_stay.csv", "los_days")])
+
+
+# ---------------------------------------------------------------------------------------------
+# the page and the ranges
+
+
+@pytest.mark.integration
+def test_bed_page_follows_its_controls():
+    from stpkit import pages
+    page = pages.BedsPage(None, "all", mode="static")
+    planned = page.figures["beds_target"]
+    page.set(occupancy=0.85)
+    assert page.figures["beds_target"] == pytest.approx(planned * 0.92 / 0.85)
+    page.set(los_change=-0.1)
+    assert page.figures["beds_target"] < planned * 0.92 / 0.85
+    risk_beds = page.figures["beds_risk_target"]
+    page.set(risk=0.01)
+    assert page.figures["beds_risk_target"] > risk_beds
+    cost = page.figures["cost_gbp_target"]
+    page.set(acute_share=0.9)  # more bed days needing acute care: dearer beds
+    assert page.figures["cost_gbp_target"] > cost
+    page.set(locality="MSE06")
+    assert page.figures["beds_target"] < 100
+    for name in ("levels", "waterfall", "risk_vs_occupancy", "compare", "cost"):
+        assert not isinstance(page.chart(name), pages.Note), name
+
+
+@pytest.mark.integration
+def test_bed_page_without_bed_data_says_so(tmp_path):
+    from stpkit import pages
+    page = pages.BedsPage(str(write_pack(tmp_path / "plain")), "all", mode="static")
+    assert isinstance(page.chart("levels"), pages.Note)
+    assert "the pack does not give lengths of stay" in page.chart("levels").html()
+    assert page.result.cards[0].value == "not known"
+
+
+@pytest.mark.integration
+def test_bed_ranges_where_length_of_stay_and_occupancy_vary(tmp_path):
+    from stpkit import uncertainty
+    from stpkit.synthetic import write_synthetic_pack
+    pack = load_pack(write_synthetic_pack(tmp_path / "ranges", localities=8, seed=3, intervals=True))
+    assert uncertainty.bed_intervals(pack)
+    bands = uncertainty.bed_percentiles(pack, draws=2000, seed=1).set_index(["locality_id", "measure"])
+    days = beds.bed_days(pack)
+    point = days["bed_days_target"].sum()
+    footprint = bands.loc[("all", "bed_days")]
+    assert footprint["p10"] < point < footprint["p90"]
+    assert footprint["p50"] == pytest.approx(point, rel=0.03)  # intervals centred on the points
+    occupancy_beds = bands.loc[("all", "beds_occupancy")]
+    assert occupancy_beds["p10"] < point / 365 / 0.92 < occupancy_beds["p90"]
+    risk_beds = bands.loc[("all", "beds_risk")]
+    assert risk_beds["p10"] < risk_beds["p50"] < risk_beds["p90"]
+    # the same seed gives the same ranges; a pack without ranges has none
+    again = uncertainty.bed_percentiles(pack, draws=2000, seed=1).set_index(["locality_id", "measure"])
+    assert again.equals(bands)
+    assert not uncertainty.bed_intervals(load_pack(bed_pack(tmp_path)))
+
+
+@pytest.mark.integration
+def test_locality_deep_dive_headline_shows_beds_where_the_pack_has_bed_data(tmp_path):
+    from stpkit import pages
+    page = pages.LocalityPage(None, "MSE06", mode="static")
+    card = next(c for c in page.result.cards if c.label == "Beds needed in 2020/21")
+    days = beds.bed_days(load_pack()).query("locality_id == 'MSE06'")["bed_days_target"].sum()
+    assert page.figures["beds_target"] == pytest.approx(days / 365 / 0.92)
+    assert card.value == f"{days / 365 / 0.92:,.0f}" and card.illustrative
+    plain = pages.LocalityPage(str(write_pack(tmp_path / "plain")), "A1", mode="static")
+    assert not any(c.label.startswith("Beds") for c in plain.result.cards) and "beds_target" not in plain.figures
+
+
+@pytest.mark.integration
+def test_workbook_has_a_beds_sheet():
+    import io
+
+    import openpyxl
+
+    from stpkit.report import workbook
+    pack = load_pack()
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build(pack, disclosure_on=True)))
+    sheet = book["Beds"]
+    header = [c.value for c in sheet[3]]
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    plan = [r for r in rows if r["Locality id"] == "all" and r["Stage"] == "Plan 2020/21"]
+    assert len(plan) == 4  # the four levels of care
+    expected = beds.beds_for(pack)["footprint_totals"].set_index("stage").loc["target"]
+    assert sum(r["Beds at the occupancy target"] for r in plan) == pytest.approx(expected["beds_occupancy"])
+    assert sum(r["Cost a year, gross (£)"] for r in plan) == pytest.approx(expected["cost_gbp"])
+    assert len(rows) == (26 + 1) * 4 * 3  # localities and the footprint x levels x stages
