@@ -58,11 +58,23 @@ def erlang_b(beds, load) -> np.ndarray:
     if np.any(load_arr < 0):
         raise ValueError("the load (erlangs) must be 0 or more")
     beds_arr = beds_arr.astype(int)
-    result = np.ones(load_arr.shape)
-    top = int(beds_arr.max()) if beds_arr.size else 0
-    for n in range(1, top + 1):
-        step = load_arr * result / (n + load_arr * result)
-        result = np.where(n <= beds_arr, step, result)
+    flat_beds, flat_load = beds_arr.ravel(), load_arr.ravel()
+    result = np.ones(flat_load.shape)
+    idx = np.flatnonzero(flat_beds > 0)
+    a, b, top = flat_load[idx], np.ones(idx.shape), flat_beds[idx]
+    n = 0
+    while idx.size > _SCALAR_TAIL:  # many pools at once; the few largest finish one by one below
+        n += 1
+        b = a * b / (n + a * b)
+        done = top == n
+        result[idx[done]] = b[done]
+        keep = ~done
+        idx, a, b, top = idx[keep], a[keep], b[keep], top[keep]
+    for i, load_i, b_i, top_i in zip(idx.tolist(), a.tolist(), b.tolist(), top.tolist()):
+        for k in range(n + 1, top_i + 1):
+            b_i = load_i * b_i / (k + load_i * b_i)
+        result[i] = b_i
+    result = result.reshape(load_arr.shape)
     return result if result.ndim else float(result)
 
 
@@ -419,7 +431,7 @@ def simulate(pack, draws: int = 1000, seed: int = 2016, occupancy: float | None 
     target rise with the load, so their percentiles are the beds at the load's percentiles.
     Measures: bed_days, beds_occupancy, beds_risk.
     """
-    from .uncertainty import interval_parameters, percentiles
+    from .uncertainty import QUANTILES, interval_parameters
 
     given = settings(pack)
     occupancy = float(given["occupancy"] if occupancy is None else occupancy)
@@ -437,8 +449,9 @@ def simulate(pack, draws: int = 1000, seed: int = 2016, occupancy: float | None 
     stay = np.maximum(centre + z_rows * spread, 0.0) / np.where(point > 0, point, 1.0)
     row_days = days["bed_days_target"].to_numpy(dtype=float) * stay  # draws x rows
     codes, ids = pd.factorize(days["locality_id"], sort=False)
-    by_locality = np.zeros((draws, len(ids)))
-    np.add.at(by_locality.T, codes, row_days.T)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    by_locality = np.add.reduceat(row_days[:, order], starts, axis=1)  # draws x localities
     footprint = by_locality.sum(axis=1, keepdims=True)
     occ_low, occ_high = given.get("occupancy_low"), given.get("occupancy_high")
     occ_centre, occ_spread = interval_parameters(given["occupancy"], np.nan if occ_low is None else occ_low,
@@ -446,9 +459,9 @@ def simulate(pack, draws: int = 1000, seed: int = 2016, occupancy: float | None 
     occ = occupancy + (float(occ_centre) - float(given["occupancy"])) \
         + streams[1].standard_normal(draws) * float(occ_spread)
     occ = np.clip(occ, 0.3, 0.999)[:, None]
-    all_days = np.concatenate([by_locality, footprint], axis=1)
-    bed_days_q = percentiles(all_days)
-    beds_q = percentiles(all_days / DAYS_PER_YEAR / occ)
+    all_days = np.concatenate([by_locality, footprint], axis=1).T  # localities x draws: each row's draws together
+    bed_days_q = np.quantile(all_days, QUANTILES, axis=1)
+    beds_q = np.quantile(all_days / DAYS_PER_YEAR / occ.T, QUANTILES, axis=1)
     shares = level_table["share"].to_numpy(dtype=float)
     loads = bed_days_q[:, :, None] / DAYS_PER_YEAR * shares[None, None, :]
     risk_q = beds_for_risk(loads, risk).sum(axis=2)
