@@ -265,7 +265,7 @@ def test_bed_capacity_occupancy_slider_changes_the_beds_shown(server, offline):
     after = figures_text(page)
 
     def beds_needed(text: str) -> int:
-        found = re.search(r"Beds needed in 2020/21\s+([\d,]+)", text)
+        found = re.search(r"Beds needed in 2020/21\s*([\d,]+)", text)  # label and figure: adjacent elements
         assert found, "no beds in the headline"
         return int(found.group(1).replace(",", ""))
 
