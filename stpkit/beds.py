@@ -389,6 +389,26 @@ def redesignate(beds: float, level_table: pd.DataFrame, bed_change: float) -> pd
     return frame
 
 
+SEED_000_SITES = (400, 400, 400, 400, 400, 400, 900)  # six local acute hospitals and a tertiary centre (illustrative)
+SEED_000_COSTS = (450.0, 300.0)  # acute, and sub-acute at two-thirds of it: the assumption behind the 20%
+
+
+def seed_000_example(bed_change: float = -0.10) -> pd.DataFrame:
+    """Seed 000's worked example as a scenario: every bed of seven hospitals staffed as acute, re-designated
+    two-thirds acute and one third sub-acute, rehabilitation and step-down with 10% fewer beds.
+
+    The seed gives neither bed numbers nor costs: the sites' beds (3,300 in all) and a sub-acute bed day
+    at two-thirds of an acute one are assumptions; with them the cost falls by 1 - 0.9 x 8/9 = 20%, the
+    seed's "acute hospital costs fall by 20%" (on 15% fewer beds, ``bed_change=-0.15``: 24.4%).
+    """
+    from .schema import SEED_000_LEVELS_OF_CARE
+
+    table = pd.DataFrame(SEED_000_LEVELS_OF_CARE)
+    level_table = pd.DataFrame({"level": table["level"], "acute": table["acute"], "share": table["share"],
+                                "base_share": table["base_share"], "cost_per_bed_day_gbp": list(SEED_000_COSTS)})
+    return redesignate(float(sum(SEED_000_SITES)), level_table, bed_change)
+
+
 def beds_for(pack, projection: pd.DataFrame | None = None, occupancy: float | None = None, risk: float | None = None,
              los_change: float = 0.0, shares: dict | None = None,
              acute: float | None = None) -> dict[str, pd.DataFrame]:

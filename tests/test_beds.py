@@ -216,6 +216,12 @@ def test_seed_000_redesignation_cuts_acute_cost_by_a_fifth(tmp_path):
     # an integrated delivery system on 15% fewer beds than the NHS, with the same two-thirds split
     ids = beds.redesignate(sum(sites), level_table, -0.15).set_index("level").loc["All levels"]
     assert ids["cost_change"] == pytest.approx(0.85 * 8 / 9 - 1)  # 24.4% less
+    # the same as the shipped scenario
+    scenario = beds.seed_000_example().set_index("level")
+    assert scenario.loc["All levels", "cost_change"] == pytest.approx(-0.20)
+    assert scenario.loc["All levels", "beds_plan"] == pytest.approx(2970)
+    assert beds.seed_000_example(-0.15).set_index("level").loc["All levels", "cost_change"] == pytest.approx(-0.2444,
+                                                                                                         abs=1e-4)
 
 
 # ---------------------------------------------------------------------------------------------
