@@ -385,3 +385,13 @@ def test_workbook_has_a_beds_sheet():
     assert sum(r["Beds at the occupancy target"] for r in plan) == pytest.approx(expected["beds_occupancy"])
     assert sum(r["Cost a year, gross (£)"] for r in plan) == pytest.approx(expected["cost_gbp"])
     assert len(rows) == (26 + 1) * 4 * 3  # localities and the footprint x levels x stages
+
+
+@pytest.mark.integration
+def test_bed_page_without_costs_shows_beds_and_says_the_cost_is_missing(tmp_path):
+    from stpkit import pages
+    page = pages.BedsPage(str(bed_pack(tmp_path, levels_of_care_csv=None)), "all", mode="static")
+    assert not any(c.label.startswith("Cost") for c in page.result.cards)
+    assert isinstance(page.chart("cost"), pages.Note)
+    assert not any(label.startswith("Cost") for label in page.table("levels").labels())
+    assert page.table("levels").frame["share"].tolist() == pytest.approx([2 / 3, 1 / 3])  # seed 000's default

@@ -180,14 +180,17 @@ class BedsPage(Page):
         now_rows = scope[scope["stage"] == "base"].set_index("level")
         rows = plan_levels.set_index("level").assign(
             beds_now=now_rows["beds_occupancy"], cost_now=now_rows["cost_gbp"]).reset_index()
-        table_levels = Table(rows, {
+        level_columns = {
             "level": ("Level of care", "text"), "share": ("Share of bed days", "pct"),
             "bed_days": ("Bed days a year", "count"), "beds_now": (f"Beds {base}", "number"),
             "beds_occupancy": (f"Beds {horizon}", "number"), "beds_risk": (f"Beds for a {risk_words} risk", "number"),
             "risk_at_occupancy_beds": ("Chance of no bed at the occupancy target", "pct"),
-            "occupancy_at_risk_beds": ("Occupancy at the risk target's beds", "pct"),
-            "cost_now": (f"Cost {base} (gross)", "gbp"), "cost_gbp": (f"Cost {horizon} (gross)", "gbp")},
-            caption=f"Levels of care in {horizon}: {place['whose']}" + (f" ({ILLUSTRATIVE})" if illustrative else ""))
+            "occupancy_at_risk_beds": ("Occupancy at the risk target's beds", "pct")}
+        if has_cost:
+            level_columns.update({"cost_now": (f"Cost {base} (gross)", "gbp"),
+                                  "cost_gbp": (f"Cost {horizon} (gross)", "gbp")})
+        table_levels = Table(rows, level_columns, caption=f"Levels of care in {horizon}: {place['whose']}"
+                             + (f" ({ILLUSTRATIVE})" if illustrative else ""))
         totals = result["locality_totals"]
         wide = totals.pivot_table(index=["locality_id", "locality"], columns="stage",
                                   values=["beds_occupancy", "beds_risk"], sort=False)
