@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import html as _html
+import json
 import os
 import sys
 from pathlib import Path
@@ -224,6 +225,8 @@ def figures_frame(chart) -> pd.DataFrame:
     data = getattr(chart, "data", alt.Undefined)
     meta = getattr(chart, "usermeta", alt.Undefined)
     fields = meta.get("stpkit_figures", []) if isinstance(meta, dict) else []
+    if isinstance(meta, dict) and meta.get("stpkit_rows") is not None:
+        data = pd.DataFrame(meta["stpkit_rows"])
     if not isinstance(data, pd.DataFrame) or not fields:
         return pd.DataFrame()
     out = pd.DataFrame(index=data.index)
@@ -323,8 +326,6 @@ def _bold_selected(data: pd.DataFrame, category: str) -> dict:
 
 
 def _js_string(text: str) -> str:
-    import json
-
     return json.dumps(text)
 
 
@@ -370,7 +371,8 @@ CONFIG = alt.Config(
 )
 
 
-def _finish(chart, title: str, subtitle=None, *, finding: str = "", figures=(), **size):
+def _finish(chart, title: str, subtitle=None, *, finding: str = "", figures=(), rows: pd.DataFrame | None = None,
+            **size):
     """Title, size and the shared look, set in place (Altair's .properties() copies and validates each time).
 
     finding: the main finding in a sentence, which with the title is the chart's text alternative;
@@ -380,6 +382,8 @@ def _finish(chart, title: str, subtitle=None, *, finding: str = "", figures=(), 
     chart.title = _title(title, subtitle)
     chart.description = f"{title}. {finding}".strip() if finding else title
     chart.usermeta = {"stpkit_figures": [list(f) for f in figures]}
+    if rows is not None:  # a chart whose layers each carry their own data: the rows its table shows
+        chart.usermeta["stpkit_rows"] = json.loads(rows.to_json(orient="records"))
     for key, value in size.items():
         setattr(chart, key, value)
     chart.config = CONFIG
@@ -622,14 +626,14 @@ def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=Non
     data["low"] = data[["start", "end"]].min(axis=1)
     data["high"] = data[["start", "end"]].max(axis=1)
     kinds = {"base": "Base year", "growth": "Momentum growth", "scheme": "Avoided by a scheme",
-             "target": "Horizon target"}
+             "los": "Shorter stays", "target": "Horizon target"}
     data["kind_label"] = data["kind"].map(kinds).fillna(data["kind"])
     data["label"] = np.where(data["kind"].isin(["base", "target"]), data["end"].map("{:,.0f}".format),
                              data["change"].map("{:+,.0f}".format))
     steps = data.sort_values("order")["step"].tolist()
     domain = [k for k in kinds.values() if k in set(data["kind_label"])]
     colors = {"Base year": NHS_MID_GREY, "Momentum growth": NHS_WARM_YELLOW, "Avoided by a scheme": NHS_GREEN,
-              "Horizon target": NHS_BLUE}
+              "Shorter stays": "#00A9CE", "Horizon target": NHS_BLUE}
     x = alt.X("step", type="nominal", sort=steps, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=180))
     # The steps are small beside the totals, so the value axis starts near the lowest running total
     # rather than at zero (the subtitle says so); the totals' bars are cut at the bottom of the axis.
@@ -730,3 +734,48 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, valu
                                                *([(marker, marker_label, "text")] if marker else [])])
     return _finish(alt.layer(*layers, data=data), title, subtitle, width=max(min(width, 26 * len(xs)), 240),
                    height=max(18 * len(rows), 40), **described)
+
+
+def occupancy_curve(curve: pd.DataFrame, pools: pd.DataFrame, *, occupancy: float, title: str, subtitle=None,
+                    pool_label: str = "A locality's level of care", width: int = WIDTH) -> alt.Chart:
+    """The occupancy that a risk target allows, against the size of the pool of beds (`stpkit.beds.occupancy_curve`).
+
+    A line over pool sizes (beds, log scale), the pools themselves as points (`pools`: beds_risk,
+    occupancy_at_risk_beds, name) and a dashed rule at the fixed `occupancy` target: where the line runs
+    below the rule, beds planned at that occupancy turn patients away more often than the risk target allows.
+    """
+    if curve.empty:
+        raise ValueError(f"no data to chart for {title!r}")
+    x = alt.X("beds_risk", type="quantitative", title="Beds in the pool (log scale)",
+              scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format=",~f"))
+    y = alt.Y("occupancy_at_risk_beds", type="quantitative", title="Average occupancy",
+              scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%"))
+    line = alt.Chart(_columns(curve, "beds_risk", "occupancy_at_risk_beds").assign(what="Occupancy the risk target allows")
+                     ).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
+        x=x, y=y, color=alt.Color("what", type="nominal", title=None,
+                                  scale=alt.Scale(range=[NHS_BLUE])))
+    layers = [line]
+    points = pools[pools["beds_risk"] > 0]
+    if len(points):
+        layers.append(alt.Chart(_columns(points, "beds_risk", "occupancy_at_risk_beds", "name").assign(what=pool_label))
+                      .mark_point(filled=True, size=55, color=NHS_DARK_BLUE, opacity=0.8).encode(
+            x=x, y=y, shape=alt.Shape("what", type="nominal", title=None),
+            tooltip=[alt.Tooltip("name", title="Pool"), alt.Tooltip("beds_risk", format=",", title="Beds"),
+                     alt.Tooltip("occupancy_at_risk_beds", format=".1%", title="Occupancy")]))
+    rule = pd.DataFrame({"occupancy": [float(occupancy)], "label": [f"Fixed target: {occupancy:.0%}"]})
+    layers.append(alt.Chart(rule).mark_rule(color=NHS_RED, strokeDash=[6, 3], strokeWidth=2).encode(
+        y=alt.Y("occupancy", type="quantitative"), strokeDash=alt.StrokeDash("label", type="nominal", title=None,
+                                                                            scale=alt.Scale(range=[[6, 3]]))))
+    ordered = curve.sort_values("beds_risk")
+    first, last = ordered.iloc[0], ordered.iloc[-1]
+    finding = (f"The occupancy the risk target allows rises from {first['occupancy_at_risk_beds']:.0%} in a pool of "
+               f"{first['beds_risk']:,.0f} beds to {last['occupancy_at_risk_beds']:.0%} in one of "
+               f"{last['beds_risk']:,.0f}, against a fixed target of {occupancy:.0%}.")
+    return _finish(alt.layer(*layers).resolve_scale(color="independent", shape="independent",
+                                                    strokeDash="independent"),
+                   title, subtitle, width=width, height=300, finding=finding,
+                   rows=_columns(points if len(points) else curve.assign(name=""), "name", "beds_risk",
+                                 "occupancy_at_risk_beds"),
+                   figures=[("name", "Pool", "text"), ("beds_risk", "Beds", "number"),
+                            ("occupancy_at_risk_beds", "Occupancy the risk target allows", "percent")])
+

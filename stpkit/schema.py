@@ -44,6 +44,7 @@ class Column:
     fraction: bool = False
     choices: tuple[str, ...] = ()
     description: str = ""
+    percent_min: float = 0.0  # a fraction read as a percentage only from this value up (occupancy: 1.2 is not 1.2%)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ SEED_001_RISK_PYRAMID = (
     {"segment": "High risk (next 4.5%)", "share": 0.045, "relative_rate": 5.5},
     {"segment": "Moderate risk (next 15%)", "share": 0.15, "relative_rate": 1.7},
     {"segment": "Low risk (remaining 80%)", "share": 0.80, "relative_rate": 0.5},
+)
+
+# Seed 000's levels of care: two-thirds of beds tertiary and secondary acute, the rest sub-acute,
+# rehabilitation and step-down; today every bed is designated and staffed as acute.
+SEED_000_LEVELS_OF_CARE = (
+    {"level": "Tertiary and secondary acute", "acute": True, "share": 2 / 3, "base_share": 1.0,
+     "cost_per_bed_day": None},
+    {"level": "Sub-acute, rehabilitation and step-down", "acute": False, "share": 1 / 3, "base_share": 0.0,
+     "cost_per_bed_day": None},
 )
 
 FILES: dict[str, FileSchema] = {
@@ -281,6 +291,53 @@ FILES: dict[str, FileSchema] = {
                                "blank: true when `source` starts with \"illustrative\""),
         ),
     ),
+    "length_of_stay.csv": FileSchema(
+        "length_of_stay.csv",
+        key=("locality_id", "pod"),
+        low_high=("los_days",),
+        description="mean length of stay of an admission, in days, by point of delivery: a row for every locality "
+                    "(`locality_id` `*`) and, where a locality differs, its own row",
+        default_note="no bed days: the bed capacity page says which file would enable it",
+        columns=(
+            Column("locality_id", "text", description="a locality_id, or * for every locality without its own row"),
+            Column("pod", "choice", choices=("elective_ip", "day_case", "non_elective")),
+            Column("los_days", min=0, min_exclusive=True, description="mean length of stay, days (more than 0)"),
+        ),
+    ),
+    "los_changes.csv": FileSchema(
+        "los_changes.csv",
+        key=("scheme", "pod"),
+        low_high=("reduction",),
+        description="schemes that shorten stays (discharge to assess, utilisation review): the share of the "
+                    "target's bed days each saves on a point of delivery; on one pod they add up",
+        default_note="lengths of stay stay as they are",
+        columns=(
+            Column("scheme", "text"),
+            Column("pod", "choice", choices=("elective_ip", "day_case", "non_elective")),
+            Column("reduction", min=0, max=1, max_exclusive=True, fraction=True,
+                   description="share of the target's bed days saved (0.05 for 5%)"),
+        ),
+    ),
+    "levels_of_care.csv": FileSchema(
+        "levels_of_care.csv",
+        key=("level",),
+        description="levels of care (seed 000): the share of bed days needing each level in the plan and today, "
+                    "and the cost of a staffed bed for a day at each level",
+        default_note="seed 000's two levels: two-thirds of bed days tertiary and secondary acute, one third "
+                     "sub-acute, rehabilitation and step-down, with every bed staffed as acute today; no cost",
+        default_rows=SEED_000_LEVELS_OF_CARE,
+        columns=(
+            Column("level", "text", description="the level of care, e.g. Secondary acute"),
+            Column("acute", "bool", required=False, blank_ok=True,
+                   description="true for tertiary and secondary acute levels"),
+            Column("share", min=0, max=1, fraction=True,
+                   description="share of the plan's bed days needing this level; shares add up to 1"),
+            Column("base_share", required=False, blank_ok=True, min=0, max=1, fraction=True,
+                   description="share of today's beds designated at this level; blank: as `share`; add up to 1"),
+            Column("cost_per_bed_day", required=False, blank_ok=True, min=0,
+                   description="GBP for a staffed bed for a day (occupied or not) at this level"),
+        ),
+    ),
 }
 
 REQUIRED_FILES = tuple(name for name, schema in FILES.items() if schema.required)
@@ -346,6 +403,23 @@ SETTINGS: dict[str, dict[str, dict]] = {
     "uncertainty": {
         "draws": {"kind": "integer", "default": 1000, "min": 1, "max": 1_000_000},
         "seed": {"kind": "integer", "default": 2016, "min": 0},
+    },
+    "beds": {
+        "occupancy": {"kind": "number", "default": 0.92, "min": 0, "min_exclusive": True, "max": 1, "fraction": True,
+                      "percent_min": 0.3,
+                      "description": "target bed occupancy, a fraction (NHS planning convention for general and acute "
+                                     "beds: 0.92)"},
+        "occupancy_low": {"kind": "number", "default": None, "optional": True, "min": 0, "min_exclusive": True,
+                          "max": 1, "fraction": True, "default_text": "none",
+                          "description": "10th percentile of the occupancy in the Monte Carlo (give with occupancy_high)"},
+        "occupancy_high": {"kind": "number", "default": None, "optional": True, "min": 0, "min_exclusive": True,
+                           "max": 1, "fraction": True, "default_text": "none",
+                           "description": "90th percentile of the occupancy"},
+        "strict_occupancy": {"kind": "number", "default": 0.85, "min": 0, "min_exclusive": True, "max": 1,
+                             "fraction": True, "percent_min": 0.3, "description": "the stricter occupancy benchmark, a fraction"},
+        "risk": {"kind": "number", "default": 0.05, "min": 0, "min_exclusive": True, "max": 0.5, "fraction": True,
+                 "description": "the largest chance that a patient arriving at random finds no bed free (Erlang "
+                                "loss), a fraction"},
     },
 }
 

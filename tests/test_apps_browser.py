@@ -12,6 +12,7 @@ failure even when every assertion passes).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.e2e
 
 # one locality per app, and the locality picked for the load test's sessions
 APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-                  "workforce_gap": "MSE08"}
+                  "workforce_gap": "MSE08", "bed_capacity": "MSE06"}
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +192,8 @@ def test_app_works_by_keyboard_alone(server, offline, app):
 
 
 @pytest.mark.parametrize("app, missing", [("investment_phasing", "the planned investment"),
-                                          ("workforce_gap", "the staff in post (workforce supply)")])
+                                          ("workforce_gap", "the staff in post (workforce supply)"),
+                                          ("bed_capacity", "lengths of stay")])
 def test_pack_with_only_the_required_files_says_what_is_missing(server, offline, app, missing):
     page = offline.new_page()
     open_app(page, f"{server.url}apps/{app}?pack=minimal&locality=L0002", min_charts=0)
@@ -305,3 +307,24 @@ def test_closing_the_page_stops_its_kernel(broken_server, offline):
         time.sleep(0.2)
     assert broken_server.kernel(kernel_id) is None, "the closed page's kernel is still running after 20 s"
     assert "403 POST /voila/api/shutdown" not in broken_server.log()
+
+
+def test_bed_capacity_occupancy_slider_changes_the_beds_shown(server, offline):
+    """The bed capacity app: its charts draw, and the occupancy target moves the beds in the headline."""
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/bed_capacity?locality=all")
+    _check_charts(chart_stats(page))
+    before = figures_text(page)
+    assert "Beds needed in 2020/21" in before and "Erlang" in before
+    _what_if(page)  # the first slider: the occupancy target, one step up (fewer beds) or down (more)
+    after = figures_text(page)
+
+    def beds_needed(text: str) -> int:
+        found = re.search(r"Beds needed in 2020/21\s*([\d,]+)", text)  # label and figure: adjacent elements
+        assert found, "no beds in the headline"
+        return int(found.group(1).replace(",", ""))
+
+    assert beds_needed(after) != beds_needed(before)
+    assert page_problems(page) == [] and offline.blocked == []
+    screenshot(page, ARTIFACTS / "bed_capacity-slider.png")
+

@@ -26,7 +26,7 @@ from stpkit.synthetic import write_synthetic_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "bed_capacity")
 AWKWARD = "St Mary's & St John's (North)"  # L0001 of a synthetic pack
 
 # Words every run's headline shows (the first words of the headline cards).
@@ -35,6 +35,7 @@ HEADLINES = {
     "locality_deep_dive": ["Gross savings in 2020/21"],
     "investment_phasing": ["Investment made", "Net present value", "Payback"],
     "workforce_gap": ["Care coordinators needed", "GP time released"],
+    "bed_capacity": ["Beds"],
 }
 # What a pack with only the four required files must say instead of failing (in words, not file names).
 MISSING = {
@@ -42,6 +43,7 @@ MISSING = {
     "locality_deep_dive": ["the localities' phasing"],
     "investment_phasing": ["the planned investment", "the localities' phasing"],
     "workforce_gap": ["the staff in post (workforce supply)"],
+    "bed_capacity": ["lengths of stay"],
 }
 
 
@@ -177,7 +179,8 @@ def test_notebook_runs_headless_and_shows_its_figures(runs, packs, name, pack, l
     assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert "<script" not in text
     # charts drawn (a pack with nothing invested and nothing avoided has no investment charts, only notes)
-    assert text.count("<svg") >= (0 if (name, pack) == ("investment_phasing", "required_only") else 3)
+    no_charts = {("investment_phasing", "required_only"), ("bed_capacity", "required_only")}  # no beds: notes
+    assert text.count("<svg") >= (0 if (name, pack) in no_charts else 3)
     if pack == "synthetic":
         assert html.escape(AWKWARD) in text  # the title and the highlighted table row
     if pack == "default":

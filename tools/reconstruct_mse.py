@@ -959,10 +959,14 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
             f"than the leavers, so without the plan supply drifts down by {LEAVER_RATE - JOINER_RATE:.0%} of the baseline a year; "
             "to 0.1 FTE")
 
+    beds_files = illustrative_beds(src)
+
     toml = ('[footprint]\nname = "Mid and South Essex"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
             '[finance]\ndiscount_rate = 0.035\n\n'
             '[investment]\nfirst_year = "2016/17"\nappraisal_years = 5\nsteady_state_years = 0\n\n'
-            '[delivery]\nfactor = 1.0\nfactor_low = 0.5\nfactor_high = 1.5\n')
+            '[delivery]\nfactor = 1.0\nfactor_low = 0.5\nfactor_high = 1.5\n'
+            '\n[beds]\noccupancy = 0.92\noccupancy_low = 0.9\noccupancy_high = 0.94\nstrict_occupancy = 0.85\n'
+            'risk = 0.05\n')
     src.add("pack.toml", "footprint.name", f"{SEED}: Mid and South Essex Success Regime")
     src.add("pack.toml", ["footprint.base_year", "footprint.horizon_year"], f"{NEL_TABLE} and {OP_TABLE}: 2015/16 and 2020/21 columns")
     src.add("pack.toml", "finance.discount_rate", "illustrative assumption: HM Treasury Green Book rate 3.5% (not in the seeds)")
@@ -991,8 +995,68 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
              "phasing.csv": phasing, "risk_segments.csv": risk, "workforce.csv": workforce}
+    files.update(beds_files)
     files["sources.csv"] = src.frame()
     return files, toml
+
+
+# Illustrative bed data (the seeds give none for Mid and South Essex): stpkit.beds.
+NEL_LOS_DAYS = (5.5, 4.5, 6.5)  # mean length of stay of an emergency admission, days, with an 80% interval
+LOS_CHANGES = (  # scheme, reduction of the target's bed days, low, high
+    ("Discharge to assess", 0.05, 0.02, 0.08),
+    ("Concurrent utilisation review", 0.03, 0.01, 0.05),
+)
+# Seed 000's levels of care: two-thirds of beds tertiary and secondary acute (0.1 + 0.5667), the rest sub-acute,
+# rehabilitation (0.2333) and step-down (0.1); today every bed is staffed as acute (tertiary 10%, the rest
+# secondary acute). Costs per available bed day: round illustrative figures, with sub-acute and step-down
+# well below acute, as seed 000 says the four levels are "differently staffed".
+LEVELS_OF_CARE = (
+    ("Tertiary", True, 0.1, 0.1, 600),
+    ("Secondary acute", True, 0.5667, 0.9, 400),
+    ("Sub-acute and rehabilitation", False, 0.2333, 0.0, 280),
+    ("Step-down", False, 0.1, 0.0, 200),
+)
+
+
+def illustrative_beds(src: Sources) -> dict[str, pd.DataFrame]:
+    """length_of_stay.csv, los_changes.csv and levels_of_care.csv, every value an illustrative assumption."""
+    los, low, high = NEL_LOS_DAYS
+    stays = pd.DataFrame([{"locality_id": "*", "pod": "non_elective", "los_days": los, "los_days_low": low,
+                           "los_days_high": high}])
+    src.add("length_of_stay.csv", ["locality_id", "pod"], "illustrative assumption: one length of stay for every "
+            "locality's emergency admissions (the pack has no elective inpatient or day case activity)")
+    src.add("length_of_stay.csv", "los_days", f"illustrative assumption: {los:g} days, a round figure of the order of "
+            "the mean stay of an emergency admission in English hospitals in 2015/16 (not a seed or local figure)")
+    src.add("length_of_stay.csv", ["los_days_low", "los_days_high"], f"illustrative assumption: an 80% interval of "
+            f"{low:g} to {high:g} days around the {los:g}")
+    changes = pd.DataFrame([{"scheme": name, "pod": "non_elective", "reduction": r, "reduction_low": lo,
+                             "reduction_high": hi} for name, r, lo, hi in LOS_CHANGES])
+    src.add("los_changes.csv", ["scheme", "pod"], "illustrative assumption: seed 000's concurrent utilisation review "
+            "and a discharge to assess scheme shorten emergency stays (seed 000: hospitals retain patients beyond "
+            "their need for acute care due to delayed discharge)")
+    src.add("los_changes.csv", "reduction", "illustrative assumption: discharge to assess saves 5% of the target's "
+            "emergency bed days, utilisation review 3% (not seed figures)")
+    src.add("los_changes.csv", ["reduction_low", "reduction_high"], "illustrative assumption: 80% intervals of 2% to "
+            "8% and 1% to 5%")
+    levels = pd.DataFrame([{"level": name, "acute": "true" if acute else "false", "share": share,
+                            "base_share": base, "cost_per_bed_day": cost}
+                           for name, acute, share, base, cost in LEVELS_OF_CARE])
+    src.add("levels_of_care.csv", ["level", "acute", "share"], "illustrative assumption after seed 000, levels of "
+            "care: two-thirds of beds designated tertiary and secondary acute (0.1 + 0.5667), the remainder sub-acute, "
+            "rehabilitation (0.2333) and step-down (0.1); the split between the acute levels and between the others "
+            "is not in the seed")
+    src.add("levels_of_care.csv", "base_share", "illustrative assumption after seed 000's worked example: today every "
+            "bed is designated and staffed as acute (10% tertiary, 90% secondary acute)")
+    src.add("levels_of_care.csv", "cost_per_bed_day", "illustrative assumption: GBP 600, 400, 280 and 200 for a staffed "
+            "bed a day at the four levels, round figures (not seed figures) with sub-acute and step-down beds well "
+            "below acute ones, as seed 000 says the levels are differently staffed and costed")
+    src.add("pack.toml", ["beds.occupancy", "beds.strict_occupancy"], "illustrative assumption: the NHS planning "
+            "convention of 92% occupancy for general and acute beds, and 85% as the stricter benchmark")
+    src.add("pack.toml", ["beds.occupancy_low", "beds.occupancy_high"], "illustrative assumption: an 80% interval of "
+            "90% to 94% around the 92% occupancy")
+    src.add("pack.toml", "beds.risk", "illustrative assumption: at most a 5% chance that an emergency patient finds "
+            "no bed free (Erlang loss)")
+    return {"length_of_stay.csv": stays, "los_changes.csv": changes, "levels_of_care.csv": levels}
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

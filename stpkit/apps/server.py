@@ -43,6 +43,10 @@ APPS: dict[str, tuple[str, str]] = {
         "Workforce gap",
         "The staff the plan needs: demand, supply and gap by staff group and year, the cost, GP time "
         "released and care coordinators needed."),
+    "bed_capacity": (
+        "Bed capacity",
+        "The beds the plan needs by level of care: bed days from admissions and length of stay, beds at an "
+        "occupancy target against the beds a risk target needs, and what the beds cost."),
 }
 
 #: the page template for the apps (Voila's lab page without its CDN links)

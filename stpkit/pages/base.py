@@ -424,7 +424,8 @@ def _display_html(content: str, metadata: dict | None = None) -> None:
 
 FILE_WORDS = {"phasing.csv": "the localities' phasing", "investments.csv": "the planned investment",
               "workforce.csv": "the staff in post (workforce supply)", "enablers.csv": "enabler scores",
-              "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles"}
+              "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles",
+              "length_of_stay.csv": "lengths of stay"}
 
 
 def _missing_file(name: str, what: str) -> Note:

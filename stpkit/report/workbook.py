@@ -7,7 +7,7 @@ locality (gross savings, localities down and points of delivery across, with tot
 and the totals by year); Cash flow (the appraisal year by year, from gross savings through stranded
 cost, reinvestment and running costs to the cash released, the investment, and the discounted net
 behind the NPV); Workforce (demand, supply, shortfall and surplus by staff group and year, and the
-cost of the shortfall).
+cost of the shortfall); Beds (bed days, beds and their cost by locality, level of care and stage).
 A sheet whose pack file is missing says which file would fill it.
 
 Numbers are stored unrounded with a display format (whole pounds, counts whole numbers, rates
@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from .. import activity, investment, workforce
+from .. import activity, beds, investment, workforce
 from ..schema import POD_LABELS
 from ..years import format_fy
 from . import disclosure
@@ -115,6 +115,10 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         ("Workforce", "FTE demand, supply and demand less supply by staff group and financial year; the shortfall "
                       "and surplus apart (the footprint's gap adds up shortfalls, never nets a surplus against them), "
                       "and the cost of the shortfall."),
+        ("Beds", f"Every locality and the footprint as one pool, by level of care: bed days a year (admissions x mean "
+                 f"length of stay) in {base}, {horizon} with no change and {horizon} in the plan; beds at the pack's "
+                 "occupancy target, the fewest beds for its risk target (Erlang loss), and the gross cost a year of "
+                 "the beds at the occupancy target."),
     ]
     from openpyxl.styles import Font
 
@@ -210,6 +214,23 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
     else:
         _sheet(book, "Workforce", None, [],
                note="No workforce.csv or roles.csv in this pack: add them to fill this sheet.")
+
+    if beds.has_bed_data(pack):
+        bed_table = beds.beds_for(pack, projection=projection)
+        rows = pd.concat([bed_table["localities"], bed_table["footprint"]], ignore_index=True)
+        rows = rows.assign(stage=rows["stage"].map({"base": f"Base {base}", "momentum": f"Momentum {horizon}",
+                                                    "target": f"Plan {horizon}"}))
+        _sheet(book, "Beds", rows, [
+            ("locality_id", "Locality id", "text"), ("locality", "Locality", "text"), ("level", "Level of care", "text"),
+            ("stage", "Stage", "text"), ("share", "Share of bed days", "rate"), ("bed_days", "Bed days a year", "count"),
+            ("load_erlangs", "Beds busy on average", "number"), ("beds_occupancy", "Beds at the occupancy target", "number"),
+            ("beds_strict", "Beds at the strict occupancy", "number"), ("beds_risk", "Beds for the risk target", "count"),
+            ("risk_at_occupancy_beds", "Chance of no bed at the occupancy target", "rate"),
+            ("cost_per_bed_day_gbp", "Cost per bed day (£)", "gbp"), ("cost_gbp", "Cost a year, gross (£)", "gbp")],
+            note=f"Occupancy target {beds.settings(pack)['occupancy']:.0%}, risk target {beds.settings(pack)['risk']:.1%}; "
+                 "locality_id 'all': the footprint as one pool of beds for each level of care.")
+    else:
+        _sheet(book, "Beds", None, [], note="No length_of_stay.csv in this pack: add it to fill this sheet.")
 
     buffer = io.BytesIO()
     book.save(buffer)
