@@ -1,0 +1,145 @@
+"""The plan on a page: its figures are stpkit.plan's and stpkit.initiatives', the seed's inconsistencies are in
+plain view, and every optional file the pack lacks gives a note naming it."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stpkit import activity, charts, initiatives, investment, pages, plan
+from stpkit.pack import DEFAULT_PACK
+
+from packs import write_pack
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "docs" / "example-pack"
+OPTIONAL = ("priorities.csv", "milestones.csv", "dependencies.csv", "risks.csv")
+
+
+@pytest.fixture(autouse=True)
+def altair_as_it_was():
+    import altair as alt
+    saved = (alt.renderers.active, dict(alt.renderers.options), alt.data_transformers.active,
+             dict(alt.data_transformers.options), charts._mode, charts._interactive_charts)
+    yield
+    alt.renderers.enable(saved[0], **saved[1])
+    alt.data_transformers.enable(saved[2], **saved[3])
+    charts._mode, charts._interactive_charts = saved[4], saved[5]
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    return pages.PlanPage(None, "all", mode=charts.STATIC)
+
+
+def _page_html(page) -> str:
+    parts = [t.html() for t in page.result.tables.values()]
+    parts += [c.html() if isinstance(c, pages.Note) else "" for c in page.result.charts.values()]
+    parts.append(pages.cards_html(page.result.cards))
+    return html.unescape("".join(parts))
+
+
+@pytest.mark.parametrize("pack", [DEFAULT_PACK, EXAMPLE_PACK], ids=["default", "example"])
+def test_figures_equal_plan_summary(pack):
+    page = pages.PlanPage(pack, "all", mode=charts.STATIC)
+    loaded = pages.open_pack(pack)
+    horizon = plan.summary(loaded).set_index("line").loc["position"]
+    whole = plan.summary(loaded, period="plan").set_index("line").loc["position"]
+    f = page.result.figures
+    assert f["do_nothing_gbp"] == pytest.approx(horizon["do_nothing_gbp"])
+    assert f["solutions_gbp"] == pytest.approx(horizon["solutions_gbp"])
+    assert f["do_something_gbp"] == pytest.approx(horizon["do_something_gbp"])
+    assert f["plan_do_something_gbp"] == pytest.approx(whole["do_something_gbp"])
+    assert f["headline"] == plan.headline(plan.summary(loaded))
+    # the summary table on the page is plan.summary's, line by line
+    shown = page.result.tables["summary"].frame
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), plan.summary(loaded).reset_index(drop=True))
+    # the horizon year of the year-by-year gap is the horizon-year position
+    years = page.result.tables["by_year"].frame.set_index("year")
+    assert years.iloc[-1]["do_something_gbp"] == pytest.approx(horizon["do_something_gbp"])
+
+
+def test_default_pack_reconciliation_is_reconcile_and_flags_show(default_page):
+    loaded = pages.open_pack(None)
+    checks = initiatives.reconcile(loaded.initiatives)
+    shown = default_page.result.tables["reconciliation"].frame
+    pd.testing.assert_frame_equal(shown[checks.columns].reset_index(drop=True), checks.reset_index(drop=True))
+    assert default_page.result.figures["reconciliation_flags"] == int(checks["flagged"].sum()) == 3
+    text = _page_html(default_page)
+    # the seed's 23.3 against 23.8, the stranded cost 34.2 against 34.5 and the totals' 30.3 against 31.1
+    assert "65.4 - 21.6 - 20.5 = 23.3m; published 23.8m" in text
+    assert "6.9 + 6.8 + 20.5 = 34.2m; published 34.5m" in text
+    assert "111.7 - 46.9 - 34.5 = 30.3m; published 31.1m" in text
+    assert text.count("DOES NOT ADD UP") == 3
+    finance = default_page.result.tables["finance"]
+    row = finance.shown().set_index("Initiative").loc["Specialty pathway redesign"]
+    assert row.filter(like="published").iloc[0] == "23.8" and row.filter(like="recomputed").iloc[0] == "23.3"
+    assert row["Check"] == "does not add up"
+
+
+def test_what_ifs_move_do_something(default_page):
+    page = pages.PlanPage(None, "all", mode=charts.STATIC)
+    before = page.result.figures["do_something_gbp"]
+    page.set(funding_gbp=10e6)
+    assert page.result.figures["do_something_gbp"] == pytest.approx(before + 10e6)
+    assert page.result.figures["do_nothing_gbp"] == pytest.approx(default_page.result.figures["do_nothing_gbp"] + 10e6)
+    page.set(funding_gbp=0.0, investment_share=0.5)
+    loaded = pages.open_pack(None)
+    expected = plan.summary(loaded, scenario=investment.Scenario("Plan", investment_share=0.5))
+    assert page.result.figures["do_something_gbp"] == pytest.approx(
+        expected.set_index("line").loc["position", "do_something_gbp"])
+    assert page.result.figures["do_something_gbp"] != pytest.approx(before)
+
+
+def test_a_locality_shows_its_contribution_beside_the_footprints():
+    page = pages.PlanPage(None, "MSE05", mode=charts.STATIC)
+    loaded = pages.open_pack(None)
+    projection = activity.project(loaded)
+    mine = plan.pressures(projection[projection["locality_id"] == "MSE05"])
+    assert page.result.figures["locality_gross_savings_gbp"] == pytest.approx(mine["gross_savings_gbp"].sum())
+    assert page.result.figures["locality_cost_growth_gbp"] == pytest.approx(-mine["cost_growth_gbp"].sum())
+    table = page.result.tables["contribution"]
+    assert isinstance(table, pages.Table) and "Colne Valley (£m)" in table.labels()
+    # the plan's finance stays the footprint's
+    assert page.result.figures["do_something_gbp"] == pytest.approx(
+        plan.summary(loaded).set_index("line").loc["position", "do_something_gbp"])
+
+
+def test_every_absent_optional_file_gives_a_note_naming_it(tmp_path):
+    page = pages.PlanPage(write_pack(tmp_path / "bare"), "all", mode=charts.STATIC)
+    text = _page_html(page)
+    for name in (*OPTIONAL, "initiatives.csv"):
+        assert re.search(rf"Not shown:</strong> the pack has no {re.escape(name)}", text), name
+    assert page.result.figures["reconciliation_flags"] == 0
+
+
+def test_optional_files_fill_their_sections(tmp_path):
+    folder = write_pack(
+        tmp_path / "full",
+        **{"initiatives.csv": "initiative,gross_savings,investment,stranded_cost,net_savings,owner,organisations,"
+                              "priority\nFrailty,10000000,4000000,2000000,4000000,Ann Lee,CCG; Trust,Care closer to home\n"
+                              "Pathways,5000000,1000000,1000000,3500000,,Trust,Productivity\n",
+           "priorities.csv": "priority,description\nProductivity,Less waste\nCare closer to home,Out of hospital\n",
+           "milestones.csv": "initiative,quarter,milestone\nFrailty,2016/17 Q3,Hub open\nPathways,2017/18 Q1,Go live\n",
+           "dependencies.csv": "initiative,depends_on,note\nPathways,Frailty,shared beds\n",
+           "risks.csv": "risk,owner,likelihood,impact,mitigation\nStaff shortage,HR,4,5,Recruit\nIT late,CIO,2,3,Plan B\n"})
+    page = pages.PlanPage(folder, "all", mode=charts.STATIC)
+    text = _page_html(page)
+    for name in (*OPTIONAL, "initiatives.csv"):
+        assert f"the pack has no {name}" not in text, name
+    initiatives_table = page.result.tables["initiatives"].shown()
+    assert list(initiatives_table["Initiative"]) == ["Pathways", "Frailty"]  # the order of priorities.csv
+    assert "Ann Lee" in text and "CCG, Trust" in text
+    assert "Hub open" in text and "shared beds" in text
+    risks = page.result.tables["risks"].shown()
+    assert risks["Risk"].iloc[0] == "Staff shortage" and risks["Score"].iloc[0].startswith("20 (likely x severe)")
+    assert page.result.figures["reconciliation_flags"] == 1  # 10 - 4 - 2 = 4 adds up; 5 - 1 - 1 = 3, not 3.5
+    assert "5.0 - 1.0 - 1.0 = 3.0m; published 3.5m" in text
+    for name in ("milestones", "dependencies", "risks", "gap", "finance"):
+        assert not isinstance(page.result.charts[name], pages.Note), name
+        assert "<svg" in charts.html(page.result.charts[name])
