@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import investment
+from . import figures, investment
 from .years import format_fy
 
 LINES = ("cost_growth", "savings", "stranded_cost", "reinvestment", "running_cost", "investment", "funding",
@@ -157,13 +157,13 @@ def by_year(pack, projection: pd.DataFrame | None = None, funding_gbp: float = 0
 
 
 def headline(table: pd.DataFrame) -> str:
-    """One sentence for the top of the page, from a ``summary`` table."""
+    """One sentence for the top of the page, from a ``summary`` table, money in the house style (£103m, £28.1m)."""
     position = table.set_index("line").loc["position"]
-    gap, after = position["do_nothing_gbp"], position["do_something_gbp"]
+    gap, solutions, after = position["do_nothing_gbp"], position["solutions_gbp"], position["do_something_gbp"]
 
-    def money(value: float) -> str:
-        text = f"GBP {abs(value) / 1e6:,.1f}m"
-        return f"a deficit of {text}" if value < 0 else f"a surplus of {text}"
+    def balance(value: float) -> str:
+        return f"a deficit of {figures.money(abs(value))}" if value < 0 else f"a surplus of {figures.money(value)}"
 
-    return (f"{position['period']}: doing nothing leaves {money(gap)}; the solutions contribute "
-            f"GBP {position['solutions_gbp'] / 1e6:+,.1f}m, leaving {money(after)}.")
+    contribute = (f"the solutions add {figures.money(solutions)}" if solutions >= 0
+                  else f"the solutions cost {figures.money(-solutions)} net")
+    return f"{position['period']}: doing nothing leaves {balance(gap)}; {contribute}, leaving {balance(after)}."

@@ -1,10 +1,9 @@
 """The plan on a page: its figures are stpkit.plan's and stpkit.initiatives', the seed's inconsistencies are in
-plain view, and every optional file the pack lacks gives a note naming it."""
+plain view, and every optional file the pack lacks gives a note saying what it would give."""
 
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -85,10 +84,10 @@ def test_default_pack_reconciliation_is_reconcile_and_flags_show(default_page):
 def test_what_ifs_move_do_something(default_page):
     page = pages.PlanPage(None, "all", mode=charts.STATIC)
     before = page.result.figures["do_something_gbp"]
-    page.set(funding_gbp=10e6)
+    page.set(funding_gbp_m=10.0)
     assert page.result.figures["do_something_gbp"] == pytest.approx(before + 10e6)
     assert page.result.figures["do_nothing_gbp"] == pytest.approx(default_page.result.figures["do_nothing_gbp"] + 10e6)
-    page.set(funding_gbp=0.0, investment_share=0.5)
+    page.set(funding_gbp_m=0.0, investment_share=0.5)
     loaded = pages.open_pack(None)
     expected = plan.summary(loaded, scenario=investment.Scenario("Plan", investment_share=0.5))
     assert page.result.figures["do_something_gbp"] == pytest.approx(
@@ -113,8 +112,8 @@ def test_a_locality_shows_its_contribution_beside_the_footprints():
 def test_every_absent_optional_file_gives_a_note_naming_it(tmp_path):
     page = pages.PlanPage(write_pack(tmp_path / "bare"), "all", mode=charts.STATIC)
     text = _page_html(page)
-    for name in (*OPTIONAL, "initiatives.csv"):
-        assert re.search(rf"Not shown:</strong> the pack has no {re.escape(name)}", text), name
+    for name in (*OPTIONAL, "initiatives.csv"):  # named in words, as on the other pages
+        assert f"Not shown:</strong> the pack does not give {pages.FILE_WORDS[name]}" in text, name
     assert page.result.figures["reconciliation_flags"] == 0
 
 
@@ -131,7 +130,7 @@ def test_optional_files_fill_their_sections(tmp_path):
     page = pages.PlanPage(folder, "all", mode=charts.STATIC)
     text = _page_html(page)
     for name in (*OPTIONAL, "initiatives.csv"):
-        assert f"the pack has no {name}" not in text, name
+        assert f"the pack does not give {pages.FILE_WORDS[name]}" not in text, name
     initiatives_table = page.result.tables["initiatives"].shown()
     assert list(initiatives_table["Initiative"]) == ["Pathways", "Frailty"]  # the order of priorities.csv
     assert "Ann Lee" in text and "CCG, Trust" in text

@@ -4,7 +4,7 @@ closes the gap, in the shape of NHS England's Annex C (seed 002) with seed 003's
 Figures come from `stpkit.plan` (do nothing / solutions / do something) and `stpkit.initiatives`
 (the initiative finance, with every published figure that does not add up shown beside the recomputed
 one). The priorities, owners, milestones, interdependencies and risks come from optional pack files;
-each one the pack lacks gives a note naming the file that would fill its section.
+each one the pack lacks gives a note naming what would fill its section (in words, as the other pages do).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import activity, charts, initiatives, investment, plan
 from ..years import format_fy, format_quarter
-from .base import Control, Page, Result, _setting_source
+from .base import Control, Page, Result, _missing_file, _setting_source
 from .display import _STYLE, Card, Note, Table, gbp, pct
 from .packs import ALL, _place
 
@@ -39,9 +39,8 @@ class Text:
 
 
 def missing(file: str, what: str) -> Note:
-    """The note for an optional section whose file the pack does not hold, naming the file."""
-    return Note(f"the pack has no {file}, which {what}; add it to the pack (docs/data-pack.md) and this section "
-                "fills in.")
+    """The note for an optional section whose file the pack does not hold, naming what it would give (FILE_WORDS)."""
+    return _missing_file(file, what)
 
 
 def _given(pack, file: str) -> bool:
@@ -71,10 +70,10 @@ class PlanPage(Page):
         self._inputs = investment.inputs(self.pack, self._projection)
         base = self._inputs
         return [
-            Control("funding_gbp", "Additional funding a year (allocation growth, STF)",
-                    float(funding_gbp or 0.0), min=0.0, max=100e6, step=1e6, fmt=",.0f",
-                    help="GBP a year, counted in do nothing and do something alike; a pack carries no allocations, "
-                         "so it is 0 unless you enter it"),
+            Control("funding_gbp_m", "Additional funding a year, £m (allocation growth, STF)",
+                    float(funding_gbp or 0.0) / 1e6, min=0.0, max=100.0, step=1.0, fmt=",.0f",
+                    help="counted in do nothing and do something alike; a pack carries no allocations, so it is "
+                         "£0 unless you enter it"),
             Control("investment_share", "Share of the planned investment made",
                     float(base.investment_share if investment_share is None else investment_share), min=0.0,
                     max=1.0, step=0.05, fmt=".0%",
@@ -109,7 +108,7 @@ class PlanPage(Page):
     def _priorities(self):
         rows = self._initiative_rows()
         if not len(rows):
-            return missing("initiatives.csv", "lists the plan's initiatives and their finance")
+            return missing("initiatives.csv", "list what the plan will do")
         frame = pd.DataFrame({"initiative": rows["initiative"].astype(str).to_numpy(),
                               "priority": [_text(v) for v in rows["priority"]],
                               "owner": [_text(v) for v in rows["owner"]],
@@ -123,7 +122,7 @@ class PlanPage(Page):
 
     def _priority_list(self):
         if not _given(self.pack, "priorities.csv"):
-            return missing("priorities.csv", "lists the plan's priorities, each initiative serving one")
+            return missing("priorities.csv", "name what each initiative serves")
         frame = self.pack.table("priorities.csv").copy()
         frame["description"] = [_text(v) for v in frame["description"]]
         return Table(frame, {"priority": ("Priority", "text"), "description": ("What it means", "text")},
@@ -132,7 +131,7 @@ class PlanPage(Page):
     def _finance(self) -> tuple:
         rows = self.pack.initiatives
         if not len(rows):
-            note = missing("initiatives.csv", "gives each initiative's gross savings, investment, stranded cost "
+            note = missing("initiatives.csv", "give each initiative's gross savings, investment, stranded cost "
                                               "and net savings")
             return note, note, note, []
         fin = initiatives.finance(rows)
@@ -193,7 +192,7 @@ class PlanPage(Page):
             table = Table(frame, {"quarter": ("Quarter", "text"), "initiative": ("Initiative", "text"),
                                   "milestone": ("Milestone", "text")}, caption="Milestones by quarter")
             return chart, table
-        note = missing("milestones.csv", "gives each initiative's milestones by quarter")
+        note = missing("milestones.csv", "say what each initiative does by each quarter")
         if self.pack.has("phasing.csv") and len(self.pack.phasing):
             chart = self.timeline_chart(loc, "Milestones: the localities' transformation levels by quarter",
                                         "No milestones file: the localities' phasing instead (triangles: the "
@@ -203,8 +202,7 @@ class PlanPage(Page):
 
     def _dependencies(self):
         if not _given(self.pack, "dependencies.csv"):
-            note = missing("dependencies.csv", "says which initiatives depend on which (the workstream "
-                                               "interdependencies)")
+            note = missing("dependencies.csv", "say which initiatives depend on which")
             return note, note
         deps = self.pack.table("dependencies.csv")
         frame = pd.DataFrame({"initiative": deps["initiative"].astype(str).to_numpy(),
@@ -226,7 +224,7 @@ class PlanPage(Page):
 
     def _risks(self):
         if not _given(self.pack, "risks.csv"):
-            note = missing("risks.csv", "is the plan's risk register (risk, owner, likelihood, impact, mitigation)")
+            note = missing("risks.csv", "lists each risk with its owner, likelihood, impact and mitigation")
             return note, note
         risks = self.pack.table("risks.csv")
         frame = pd.DataFrame({"risk": risks["risk"].astype(str).to_numpy(),
@@ -264,7 +262,7 @@ class PlanPage(Page):
     def compute(self, v: dict) -> Result:
         pack, loc = self.pack, v["locality"]
         place = _place(pack, loc)
-        funding = float(v["funding_gbp"])
+        funding = float(v["funding_gbp_m"]) * 1e6
         data = investment.with_assumptions(self._inputs, elasticity=float(v["savings_elasticity"]))
         scenario = investment.Scenario("Plan", investment_share=float(v["investment_share"]))
         horizon = plan.summary(pack, self._projection, "horizon", funding, scenario, data)
