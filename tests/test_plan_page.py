@@ -142,3 +142,35 @@ def test_optional_files_fill_their_sections(tmp_path):
     for name in ("milestones", "dependencies", "risks", "gap", "finance"):
         assert not isinstance(page.result.charts[name], pages.Note), name
         assert "<svg" in charts.html(page.result.charts[name])
+
+
+@pytest.mark.unit
+def test_plan_files_name_initiatives_and_priorities_that_exist(tmp_path):
+    from stpkit.validate import validate
+
+    folder = write_pack(
+        tmp_path / "refs",
+        **{"initiatives.csv": "initiative,gross_savings,priority\nFrailty,1000000,Care closer to home\n"
+                              "Pathways,2000000,Productivty\n",
+           "priorities.csv": "priority\nProductivity\nCare closer to home\n",
+           "milestones.csv": "initiative,quarter,milestone\nFrailty,2016/17 Q3,Hub open\nFrailtey,2017/18 Q1,Go live\n",
+           "dependencies.csv": "initiative,depends_on\nPathway,Frailty\n",
+           "risks.csv": "risk,likelihood,impact\nStaff shortage,6,2\n"})
+    lines = [str(p) for p in validate(folder)]
+    assert 'milestones.csv row 3, initiative: "Frailtey" has no row in initiatives.csv; did you mean Frailty?' in lines
+    assert any(line.startswith('dependencies.csv row 2, initiative: "Pathway" has no row in initiatives.csv')
+               for line in lines)
+    assert ('initiatives.csv row 3, priority: "Productivty" has no row in priorities.csv; did you mean Productivity?'
+            in lines)
+    assert any(line.startswith("risks.csv row 2, likelihood:") for line in lines)
+    assert len(lines) == 4
+
+
+@pytest.mark.unit
+def test_the_default_pack_marks_its_plan_files_illustrative():
+    sources = pd.read_csv(DEFAULT_PACK / "sources.csv", dtype=str, keep_default_na=False)
+    for name in ("milestones.csv", "dependencies.csv", "risks.csv"):
+        rows = sources[sources["file"] == name]
+        assert len(rows) and (rows["illustrative"] == "true").all(), name
+    priorities = sources[sources["file"] == "priorities.csv"]
+    assert len(priorities) and (priorities["illustrative"] == "false").all()
