@@ -174,3 +174,82 @@ def test_the_default_pack_marks_its_plan_files_illustrative():
         assert len(rows) and (rows["illustrative"] == "true").all(), name
     priorities = sources[sources["file"] == "priorities.csv"]
     assert len(priorities) and (priorities["illustrative"] == "false").all()
+
+
+@pytest.mark.unit
+def test_index_opens_with_the_footprints_plan_on_a_page():
+    from stpkit.report import publish
+
+    front = {"notebook": "plan_on_a_page", "headline": "2020/21: doing nothing leaves a deficit of £103m <&>",
+             "figures": [{"label": "Do nothing, 2020/21", "text": "-£103m"}]}
+    manifest = {"run": {}, "inputs": {"pack": {"name": "Test"}}, "plan": front,
+                "notebooks": [{"name": "plan_on_a_page", "title": "Plan on a page"}],
+                "localities": [{"locality_id": "all", "locality": "Test footprint", "group": ""}],
+                "reports": [{"locality_id": "all", "notebook": "plan_on_a_page", "status": "ok",
+                             "html": "all/plan_on_a_page.html"}]}
+    page = publish.index_html(manifest)
+    section = page.index('id="plan-on-a-page"')
+    assert section < page.index("<table>")  # the front page opens with it, before the reports' table
+    assert "deficit of £103m &lt;&amp;&gt;" in page
+    assert page.index('href="all/plan_on_a_page.html">Open the plan on a page') > section
+    # without the footprint's report the headline still shows, and says the report was not run
+    manifest["reports"] = []
+    page = publish.index_html(manifest)
+    assert "deficit of £103m" in page and "was not run" in page and "Open the plan on a page" not in page
+    # a manifest of an earlier release, without a plan, keeps its old front
+    del manifest["plan"]
+    assert 'id="plan-on-a-page"' not in publish.index_html(manifest)
+
+
+@pytest.mark.unit
+def test_build_gives_the_index_the_plans_headline_from_the_model():
+    from stpkit.report import build
+
+    loaded = pages.open_pack(None)
+    front = build._plan_front(loaded, True)
+    table = plan.summary(loaded)
+    assert front["headline"] == plan.headline(table)
+    position = table.set_index("line").loc["position"]
+    assert [f["value"] for f in front["figures"]] == pytest.approx(
+        [position["do_nothing_gbp"], position["solutions_gbp"], position["do_something_gbp"]])
+
+
+@pytest.mark.integration
+def test_workbook_has_the_plan_on_a_page_and_the_initiative_finance():
+    import io
+
+    import openpyxl
+
+    from stpkit.report import workbook
+
+    loaded = pages.open_pack(None)
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build(loaded, disclosure_on=True)))
+    sheet = book["Plan on a page"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    expected = pd.concat([plan.summary(loaded), plan.summary(loaded, period="plan")], ignore_index=True)
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected.itertuples()):
+        assert row[:2] == (want.period, want.label)
+        assert row[2:5] == pytest.approx((want.do_nothing_gbp, want.solutions_gbp, want.do_something_gbp))
+    assert plan.headline(plan.summary(loaded)) in sheet["A1"].value
+    finance = [r for r in book["Initiative finance"].iter_rows(values_only=True) if any(v is not None for v in r)]
+    spr = next(r for r in finance if r[0] == "Specialty pathway redesign")
+    assert spr[4:6] == (23800000, 23300000)  # published beside recomputed
+    flagged = [r for r in finance if "DOES NOT ADD UP" in r]
+    checks = initiatives.reconcile(loaded.initiatives)
+    assert len(flagged) == int(checks["flagged"].sum()) == 3
+    assert any(r[-1] == "65.4 - 21.6 - 20.5 = 23.3m; published 23.8m" for r in flagged)
+
+
+@pytest.mark.unit
+def test_workbook_without_initiatives_says_which_file_fills_the_sheet(tmp_path):
+    import io
+
+    import openpyxl
+
+    from stpkit.report import workbook
+
+    loaded = pages.open_pack(write_pack(tmp_path / "bare"))
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build(loaded, disclosure_on=False)))
+    assert "No initiatives.csv" in book["Initiative finance"]["A1"].value
+    assert book["Plan on a page"]["A3"].value == "Period"

@@ -299,8 +299,7 @@ class PlanPage(Page):
                    "plan_do_something_gbp": float(over_plan["do_something_gbp"]),
                    "reconciliation_flags": len(gaps)}
 
-        contribution = Note("the footprint is shown: pick a locality to see its own contribution beside the "
-                            "footprint's.")
+        contribution = Text([])  # the footprint's page: the tables above are its own
         if loc != ALL:
             mine = plan.pressures(self._projection[self._projection["locality_id"] == loc])
             every = plan.pressures(self._projection)
