@@ -246,3 +246,21 @@ def test_exported_report_has_charts_and_no_script_from_the_network(runs, tmp_pat
         assert page.count("<svg") >= 4 and 'class="marks"' in page  # Vega's SVG, drawn by vl-convert
         assert "page.show" not in page and "charts.setup()" not in page  # no code in a report
     assert "Net present value" in (tmp_path / "investment_phasing.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.integration
+def test_pytest_also_runs_every_notebook_as_written_with_nbval():
+    """`make test` collects each notebook of notebooks/ with nbval (--nbval-lax): every cell a test, marked e2e;
+    the fixture notebooks under tests/ are left to the tests that use them."""
+    import subprocess
+    import sys
+
+    found = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "e2e"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert found.returncode == 0, found.stdout[-2000:] + found.stderr[-2000:]
+    cells = [line.split("::")[0] for line in found.stdout.splitlines() if ".ipynb::Cell" in line]
+    assert sorted(set(cells)) == sorted(f"notebooks/{path.name}" for path in NOTEBOOKS.glob("*.ipynb"))
+    assert {f"notebooks/{name}.ipynb" for name in NAMES} <= set(cells)
+    for name in NAMES:  # one test per code cell
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        assert cells.count(f"notebooks/{name}.ipynb") == sum(c.cell_type == "code" for c in nb.cells), name
