@@ -253,3 +253,16 @@ def test_workbook_without_initiatives_says_which_file_fills_the_sheet(tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(workbook.build(loaded, disclosure_on=False)))
     assert "No initiatives.csv" in book["Initiative finance"]["A1"].value
     assert book["Plan on a page"]["A3"].value == "Period"
+
+
+@pytest.mark.integration
+def test_illustrative_plan_files_say_so_next_to_them(default_page):
+    """The default pack's milestones, interdependencies, risks and each initiative's priority and organisations
+    are illustrative (sources.csv): their sections say so; the priorities themselves are the seed's."""
+    tables = default_page.result.tables
+    assert tables["initiatives"].labels() == ["Initiative", "Priority it serves (illustrative)", "Owner",
+                                              "Organisations involved (illustrative)"]
+    for name in ("milestones", "dependencies", "risks"):
+        assert tables[name].caption.endswith("(illustrative)"), name
+        assert "(illustrative)" in charts.html(default_page.result.charts[name]), name
+    assert "illustrative" not in tables["priorities"].html()

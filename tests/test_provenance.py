@@ -242,7 +242,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
 
     out = tmp_path / "out"
     result = build_reports(DEFAULT_PACK, out, localities=["MSE05"], workers=0)
-    assert result.manifest["summary"]["ok"] == 8  # the footprint's four pages and the locality's four
+    assert result.manifest["summary"]["ok"] == 10  # the footprint's five pages and the locality's five
     pages = sorted(out.glob("*/*.html"))
     assert {p.parent.name for p in pages} == {"all", "MSE05"}
     for path in pages:

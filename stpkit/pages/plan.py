@@ -15,10 +15,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import activity, charts, initiatives, investment, plan
+from .. import activity, charts, initiatives, investment, plan, sources
 from ..years import format_fy, format_quarter
 from .base import Control, Page, Result, _missing_file, _setting_source
 from .display import _STYLE, Card, Note, Table, gbp, pct
+from .locality import LocalityPage
 from .packs import ALL, _place
 
 LEVEL_WORDS = {1: "rare", 2: "unlikely", 3: "possible", 4: "likely", 5: "almost certain"}
@@ -56,8 +57,8 @@ class PlanPage(Page):
 
     notebook = "plan_on_a_page"
     heading = "Plan on a page"
-    inputs = (("activity.csv", "base"), ("pods.csv", "growth"), ("activity.csv", "unit_cost"), ("pods.csv", "unit_cost"),
-              ("schemes.csv", "reduction"), ("targets.csv", "target"), ("investments.csv", "amount"),
+    inputs = (("activity.csv", "base"), ("pods.csv", "growth"), ("activity.csv", "unit_cost"),
+              ("pods.csv", "unit_cost"), ("schemes.csv", "reduction"), ("targets.csv", "target"), ("investments.csv", "amount"),
               ("initiatives.csv", "gross_savings"), ("initiatives.csv", "net_savings"),
               ("initiatives.csv", "owner"), ("initiatives.csv", "priority"), ("priorities.csv", "priority"),
               ("milestones.csv", "milestone"), ("dependencies.csv", "depends_on"), ("risks.csv", "risk"),
@@ -86,6 +87,19 @@ class PlanPage(Page):
         ]
 
     # -- the parts that depend on the pack only ---------------------------------------------------
+
+    def _illustrative(self, file: str, *columns: str) -> bool:
+        """Whether a section's file rests on an illustrative assumption (the pack's sources say so)."""
+        return _given(self.pack, file) and sources.illustrative(self.pack, [(file, c) for c in columns])
+
+    def _money_illustrative(self) -> tuple[bool, bool]:
+        """Whether the cost of growth, and the savings, rest on an illustrative unit cost (or growth rate)."""
+        def work():
+            growth = self._projection.assign(avoided=self._projection["momentum"] - self._projection["base"])
+            grown = LocalityPage._costs_illustrative(self, growth, ALL) or sources.illustrative(
+                self.pack, [("pods.csv", "growth", pod) for pod in growth.loc[growth["avoided"] != 0, "pod"].unique()])
+            return grown, LocalityPage._costs_illustrative(self, self._projection, ALL)
+        return self.once("money_illustrative", work)
 
     def _introduction(self) -> Text:
         pack = self.pack
@@ -116,8 +130,12 @@ class PlanPage(Page):
         if _given(self.pack, "priorities.csv"):
             order = {p: i for i, p in enumerate(self.pack.table("priorities.csv")["priority"].astype(str))}
             frame = frame.iloc[np.argsort([order.get(p, len(order)) for p in frame["priority"]], kind="stable")]
-        return Table(frame, {"initiative": ("Initiative", "text"), "priority": ("Priority it serves", "text"),
-                             "owner": ("Owner", "text"), "organisations": ("Organisations involved", "text")},
+        flag = {c: " (illustrative)" if self._illustrative("initiatives.csv", c) else ""
+                for c in ("priority", "owner", "organisations")}
+        return Table(frame, {"initiative": ("Initiative", "text"),
+                             "priority": ("Priority it serves" + flag["priority"], "text"),
+                             "owner": ("Owner" + flag["owner"], "text"),
+                             "organisations": ("Organisations involved" + flag["organisations"], "text")},
                      caption="What the plan will do: the initiatives")
 
     def _priority_list(self):
@@ -186,11 +204,12 @@ class PlanPage(Page):
                 base.mark_rule(color=charts.NHS_PALE_GREY).encode(y=y),
                 base.mark_point(filled=True, size=120, shape="diamond", color=charts.NHS_BLUE).encode(
                     x=x, y=y, tooltip=["initiative:N", "quarter:N", "milestone:N"]))
-            chart = charts._finish(chart, "Milestones by quarter", "Each diamond is a milestone (the table below "
-                                                                   "says what)", width=charts.WIDTH,
+            note = " (illustrative)" if self._illustrative("milestones.csv", "milestone", "quarter") else ""
+            chart = charts._finish(chart, "Milestones by quarter" + note, "Each diamond is a milestone (the table "
+                                                                          "below says what)", width=charts.WIDTH,
                                    height=max(120, 34 * frame["initiative"].nunique()))
             table = Table(frame, {"quarter": ("Quarter", "text"), "initiative": ("Initiative", "text"),
-                                  "milestone": ("Milestone", "text")}, caption="Milestones by quarter")
+                                  "milestone": ("Milestone", "text")}, caption="Milestones by quarter" + note)
             return chart, table
         note = missing("milestones.csv", "say what each initiative does by each quarter")
         if self.pack.has("phasing.csv") and len(self.pack.phasing):
@@ -215,11 +234,13 @@ class PlanPage(Page):
         y = alt.Y("initiative:N", title="Initiative", sort=names, scale=alt.Scale(domain=names))
         chart = alt.Chart(data).mark_square(size=260, color=charts.NHS_BLUE).encode(
             x=x, y=y, tooltip=["initiative:N", "depends_on:N", "note:N"])
-        chart = charts._finish(chart, "Workstream interdependencies", "A square: the row's initiative depends "
-                                                                      "on the column's", width=charts.WIDTH,
+        note = " (illustrative)" if self._illustrative("dependencies.csv", "initiative", "depends_on") else ""
+        chart = charts._finish(chart, "Workstream interdependencies" + note, "A square: the row's initiative "
+                                                                             "depends on the column's",
+                               width=charts.WIDTH,
                                height=max(160, 30 * len(names)))
         table = Table(frame, {"initiative": ("Initiative", "text"), "depends_on": ("Depends on", "text"),
-                              "note": ("Why", "text")}, caption="Workstream interdependencies")
+                              "note": ("Why", "text")}, caption="Workstream interdependencies" + note)
         return chart, table
 
     def _risks(self):
@@ -251,10 +272,11 @@ class PlanPage(Page):
                                           scale=alt.Scale(domain=[1, 25], range=RISK_COLOURS)),
                 tooltip=["likelihood:O", "impact:O", "risks:Q"]),
             base.mark_text(fontSize=16, fontWeight="bold", color="#212b32").encode(x=x, y=y, text="label:N"))
-        chart = charts._finish(chart, "Risks: likelihood by impact", "The number of risks in each cell",
+        note = " (illustrative)" if self._illustrative("risks.csv", "risk", "likelihood", "impact") else ""
+        chart = charts._finish(chart, "Risks: likelihood by impact" + note, "The number of risks in each cell",
                                width=320, height=280)
         table = Table(frame, {"risk": ("Risk", "text"), "owner": ("Owner", "text"), "rating": ("Score", "text"),
-                              "mitigation": ("Mitigation", "text")}, caption="Risk register, highest score first")
+                              "mitigation": ("Mitigation", "text")}, caption="Risk register, highest score first" + note)
         return chart, table
 
     # -- the figures that follow the controls ------------------------------------------------------
@@ -276,17 +298,19 @@ class PlanPage(Page):
         footprint = place["footprint"]
         hy = format_fy(pack.horizon_year)
 
+        grown, saved = self._money_illustrative()
         cards = [
             Card(f"Do nothing, {hy}", gbp(position["do_nothing_gbp"]),
                  "the cost of activity growth over the base year, plus any additional funding: the gap if services "
-                 "carry on as now", whose=footprint),
+                 "carry on as now", whose=footprint, illustrative=grown),
             Card(f"Solutions, {hy}", gbp(position["solutions_gbp"]),
                  "net: gross savings less stranded cost, reinvestment, running costs and that year's investment",
-                 whose=footprint),
+                 whose=footprint, illustrative=saved),
             Card(f"Do something, {hy}", gbp(position["do_something_gbp"]),
-                 "the position left after the plan (a negative figure is a deficit)", whose=footprint),
+                 "the position left after the plan (a negative figure is a deficit)", whose=footprint,
+                 illustrative=grown or saved),
             Card(f"Do something, {over_plan['period']}", gbp(over_plan["do_something_gbp"]),
-                 "every plan year added up, investment included", whose=footprint),
+                 "every plan year added up, investment included", whose=footprint, illustrative=grown or saved),
             Card("Published figures that do not add up", f"{len(gaps):,}",
                  "in the initiative finance (shown below beside the recomputed figure)" if gaps
                  else "the initiative finance adds up", whose=footprint),
