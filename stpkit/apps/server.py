@@ -139,7 +139,7 @@ class PackCatalogue:
     def __init__(self):
         self._cache: dict[Path, tuple[tuple, object]] = {}
         self._lock = threading.Lock()
-        self._headlines: dict[int, str] = {}
+        self._headlines: dict[tuple, str] = {}
 
     @staticmethod
     def _signature(path: Path) -> tuple:
@@ -169,13 +169,14 @@ class PackCatalogue:
         from .. import plan
 
         pack = self.load(path)
+        key = (Path(path).resolve(), self._signature(Path(path).resolve()))
         with self._lock:
-            cached = self._headlines.get(id(pack))
+            cached = self._headlines.get(key)
         if cached is None:
             cached = plan.headline(plan.summary(pack))
             with self._lock:
-                self._headlines = {id(pack): cached, **{k: v for k, v in self._headlines.items()
-                                                        if k in {id(c[1]) for c in self._cache.values()}}}
+                self._headlines = {k: v for k, v in self._headlines.items() if k[0] != key[0]}
+                self._headlines[key] = cached
         return cached
 
     def localities(self, path: Path) -> list[tuple[str, str, str]]:
