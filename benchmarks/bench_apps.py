@@ -41,7 +41,7 @@ BAR_READY_S = 2.0
 BAR_WHAT_IF_S = 0.5
 BAR_MODEL_S = 0.050
 LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-              "workforce_gap": "MSE08", "bed_capacity": "MSE06"}
+              "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03"}
 
 
 def machine() -> str:

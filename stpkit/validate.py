@@ -677,6 +677,31 @@ def _check_bed_settings(settings: dict, problems: list[Problem]) -> None:
                                 column="[beds] occupancy_low"))
 
 
+def _plan_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    """The plan on a page's files name initiatives of initiatives.csv, and priorities of priorities.csv."""
+    initiatives = tables["initiatives.csv"]
+    if initiatives.present:
+        names = {v for v in initiatives.columns.get("initiative", []) if v is not None}
+
+        def hint(value: str) -> str | None:
+            guess = did_you_mean(value, tuple(sorted(names)))
+            return f"did you mean {guess}?" if guess else None
+
+        for name in ("milestones.csv", "dependencies.csv"):
+            if tables[name].present:
+                _refs(tables[name], "initiative", names, "initiatives.csv", problems, what="has no row in",
+                      hint=hint)
+    priorities = tables["priorities.csv"]
+    if priorities.present and initiatives.present and "priority" in initiatives.columns:
+        known = {v for v in priorities.columns.get("priority", []) if v is not None}
+
+        def priority_hint(value: str) -> str | None:
+            guess = did_you_mean(value, tuple(sorted(known)))
+            return f"did you mean {guess}?" if guess else None
+
+        _refs(initiatives, "priority", known, "priorities.csv", problems, what="has no row in", hint=priority_hint)
+
+
 def check_pack(path: str | Path) -> CheckResult:
     """Read and check a whole pack; every problem found is returned, not only the first."""
     path = Path(path)
@@ -698,6 +723,7 @@ def check_pack(path: str | Path) -> CheckResult:
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     _cross_checks(tables, problems)
+    _plan_checks(tables, problems)
     if settings:
         _check_investment_years(settings, tables, problems)
         _check_bed_settings(settings, problems)

@@ -1,6 +1,6 @@
 """stpkit apps in a real browser (Playwright driving Debian's Chromium, no internet).
 
-For each of the four apps: the page loads with no error text, its charts are drawn (not blank, not
+For each of the apps: the page loads with no error text, its charts are drawn (not blank, not
 cut off), moving a slider changes the figures shown, and ?locality= selects the locality named on
 the page. Also: a locality with an awkward name from another pack (?pack=), a pack with only the
 four required files, ten sessions at once with each kernel's memory, and errors kept off the page.
@@ -25,14 +25,15 @@ from stpkit.synthetic import write_synthetic_pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps_fixtures.harness import (  # noqa: E402
-    ARTIFACTS, FIGURES_TEXT_JS, AppsServer, Offline, axe_violations, chart_screenshots, chart_stats, chromium, figures_text,
-    fixture_notebooks, focused, open_app, page_problems, screenshot, sliders, tab_to, wait_ready, what_if)
+    ARTIFACTS, FIGURES_TEXT_JS, AppsServer, Offline, axe_violations, chart_screenshots, chart_stats, chromium,
+    figures_text, first_visible_slider, fixture_notebooks, focused, move_slider, open_app, page_problems, screenshot,
+    sliders, tab_to, wait_ready, what_if)
 
 pytestmark = pytest.mark.e2e
 
 # one locality per app, and the locality picked for the load test's sessions
 APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-                  "workforce_gap": "MSE08", "bed_capacity": "MSE06"}
+                  "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03"}
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,75 @@ def test_app_draws_follows_a_slider_and_names_its_locality(server, offline, app)
     assert page_problems(page) == []
     screenshot(page, Path(f"{shots}-after.png"))
     _record(app, {"ready_s": round(ready, 3), "what_if_s": round(latency, 3)})
+
+
+DO_SOMETHING_JS = """() => {
+    const card = [...document.querySelectorAll('.stpkit-card')].find(
+        c => (c.querySelector('.label') || {}).textContent === 'Do something, 2020/21');
+    return card ? card.querySelector('.value').textContent : null;
+}"""
+
+
+def test_plan_app_funding_slider_moves_the_do_something_figure(server, offline):
+    """The plan on a page as an app: its figures are stpkit.plan's, and £5m more funding a year (five steps of
+    the first slider) moves do something by £5m, as stpkit.plan.summary says it should."""
+    from stpkit import pages, plan
+
+    position = plan.summary(load_pack(DEFAULT_PACK)).set_index("line").loc["position", "do_something_gbp"]
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/plan_on_a_page")
+    assert page.evaluate(DO_SOMETHING_JS) == pages.gbp(position) == "-£75.1m"
+    text = figures_text(page)
+    assert "65.4 - 21.6 - 20.5 = 23.3m; published 23.8m" in text and "DOES NOT ADD UP" in text
+    assert page_problems(page) == [] and offline.blocked == []
+    index = first_visible_slider(page)
+    assert "funding" in page.locator(".widget-slider").nth(index).inner_text().lower()
+    move_slider(page, index, steps=5)
+    expected = pages.gbp(position + 5e6)
+    page.wait_for_function(f"() => ({DO_SOMETHING_JS})() === {json.dumps(expected)}", timeout=30_000)
+    assert expected == "-£70.1m"
+    screenshot(page, ARTIFACTS / "plan_on_a_page-funding.png")
+
+
+def test_report_index_opens_with_the_plan_on_a_page(browser, tmp_path):
+    """`stpkit reports` for one locality and the plan: the index's first section is the footprint's plan on a
+    page (its headline and figures), and its link opens the footprint's report with its charts drawn."""
+    import subprocess
+
+    from stpkit import plan
+
+    out = tmp_path / "reports"
+    command = Path(sys.executable).parent / "stpkit"
+    run = subprocess.run([str(command), "reports", str(DEFAULT_PACK), "--out", str(out),
+                          "--localities", "MSE05", "--notebooks", "plan_on_a_page", "--workers", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    context = Offline(browser)
+    try:
+        page = context.new_page()
+        page.goto((out / "index.html").as_uri())
+        first = page.locator("main > *").first
+        assert first.get_attribute("id") == "plan-on-a-page"
+        assert first.locator("h2").inner_text() == "Plan on a page"
+        headline = plan.headline(plan.summary(load_pack(DEFAULT_PACK)))
+        assert first.locator(".headline").inner_text() == headline
+        assert "Do something, 2020/21: -£75.1m" in first.inner_text()
+        box = first.bounding_box()
+        assert box["y"] < 400 and box["height"] > 100  # at the top of the page, above the reports' table
+        screenshot(page, ARTIFACTS / "report-index.png")
+        first.get_by_role("link", name="Open the plan on a page").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/all/plan_on_a_page.html")
+        body = page.locator("body").inner_text()
+        assert headline in body and "DOES NOT ADD UP" in body and "published 23.8m" in body
+        drawn = page.evaluate("() => [...document.querySelectorAll('svg.marks')].filter(svg => {"
+                              " const box = svg.getBoundingClientRect(); return box.width > 150 && box.height > 80"
+                              " && svg.querySelectorAll('path, rect, text').length > 20; }).length")
+        assert drawn >= 5  # the gap, the initiative finance, milestones, interdependencies, risks
+        assert [url for url in context.blocked if not url.startswith("file:")] == []  # nothing from a network
+        screenshot(page, ARTIFACTS / "report-plan_on_a_page.png")
+    finally:
+        context.close()
 
 
 def test_awkward_locality_name_from_another_pack(server, offline):

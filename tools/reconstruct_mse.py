@@ -849,6 +849,7 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     src.add("initiatives.csv", ["gross_savings", "investment", "stranded_cost", "net_savings", "net_system_savings"],
             f"{FINANCE_TABLE}, Total column, and {NET_TABLE}, Total row: the published totals (GBP 111.7M, 46.9M, 34.5M, 31.1M; 53.3m), "
             "kept as printed even where the rows do not add up to them", key="Total")
+    initiatives, plan_files = plan_on_a_page(initiatives, src)
 
     # roles.csv
     roles = []
@@ -996,6 +997,7 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
              "phasing.csv": phasing, "risk_segments.csv": risk, "workforce.csv": workforce}
     files.update(beds_files)
+    files.update(plan_files)
     files["sources.csv"] = src.frame()
     return files, toml
 
@@ -1057,6 +1059,87 @@ def illustrative_beds(src: Sources) -> dict[str, pd.DataFrame]:
     src.add("pack.toml", "beds.risk", "illustrative assumption: at most a 5% chance that an emergency patient finds "
             "no bed free (Erlang loss)")
     return {"length_of_stay.csv": stays, "los_changes.csv": changes, "levels_of_care.csv": levels}
+
+ELEMENTS_TABLE = f"{SEED}, Executive Summary (1/2): the four key elements of the model"
+PRIORITIES = {  # seed 003's four key elements of the Local Health and Care model, in its order
+    "Prevention and self care": "Delivering a step change in Prevention, Early Intervention and Self Care",
+    "Releasing GP capacity": "Releasing General Practitioner capacity",
+    "Care around localities": "Organising care around natural communities (\"localities\")",
+    "Integrated pathways": "Developing integrated pathways for services that impact the acutes, especially Frail "
+                           "and End of Life patients",
+}
+INITIATIVE_PLAN = {  # initiative: (priority, organisations involved); no owner: seed 003 names none
+    "Frailty and EoL": ("Integrated pathways", "GP practices; community services; adult social care; acute hospitals"),
+    "Long-term conditions": ("Prevention and self care", "GP practices; community services"),
+    "Specialty pathway redesign": ("Integrated pathways", "acute hospitals; community services"),
+    "Complex care": ("Care around localities", "GP practices; community services; adult social care"),
+    "Common offer": ("Integrated pathways", "acute hospitals; CCGs"),
+    "System-wide transformation": (None, "CCGs; all providers"),  # estates and commissioner efficiencies: no element fits
+    "Urgent care": ("Integrated pathways", "NHS 111; ambulance service; acute hospitals"),
+}
+MILESTONES = [  # illustrative, after seed 003's "Initial view on phasing" (locality, pathway, system-wide)
+    ("Frailty and EoL", "2016/17 Q3", "Frail cohort identified and care planned in the first wave of localities"),
+    ("Frailty and EoL", "2017/18 Q3", "Frailty assessment unit and discharge to assess in place"),
+    ("Frailty and EoL", "2019/20 Q1", "Every locality at Level 4"),
+    ("Long-term conditions", "2017/18 Q1", "Single COPD pathway across the system"),
+    ("Long-term conditions", "2018/19 Q1", "Practice-based MDTs for long-term conditions in every locality"),
+    ("Specialty pathway redesign", "2017/18 Q1", "First wave of specialty pathways (no consultation needed)"),
+    ("Specialty pathway redesign", "2018/19 Q3", "Outpatient follow-ups moved to community and digital"),
+    ("Common offer", "2017/18 Q1", "Low value procedures restricted in every hospital"),
+    ("System-wide transformation", "2017/18 Q3", "Shared care record live"),
+    ("System-wide transformation", "2019/20 Q1", "Estates and commissioner efficiencies delivered"),
+    ("Urgent care", "2017/18 Q2", "Clinicians in the Clinical Support Desk and 111"),
+]
+DEPENDENCIES = [  # illustrative, after seed 003 (system-wide enablers such as the shared care record)
+    ("Frailty and EoL", "System-wide transformation", "care plans shared through the shared care record"),
+    ("Long-term conditions", "System-wide transformation", "shared care record and digital self-management"),
+    ("Specialty pathway redesign", "System-wide transformation", "common IT enablers for digital outpatients"),
+    ("Urgent care", "Frailty and EoL", "fewer conveyances need care plans for frail patients"),
+    ("Common offer", "Specialty pathway redesign", "restrictions sit in the redesigned pathways"),
+]
+RISKS = [  # illustrative register: risk, owner, likelihood, impact, mitigation
+    ("GP workforce too stretched to release capacity", "CCG primary care leads", 4, 4,
+     "new roles and alternative channels for GP appointments"),
+    ("Community schemes do not cut emergency admissions as planned", "Programme board", 3, 5,
+     "track admissions by locality each quarter; plan on a range, not a point"),
+    ("Hospital costs stay when the activity goes (stranded cost)", "Acute trust finance directors", 3, 4,
+     "plan bed and ward closures with the activity reductions"),
+    ("Pump priming not found, or savings not self-funding within 12 months", "STP finance group", 3, 4,
+     "phase investment by locality wave; release funding against milestones"),
+    ("Shared care record late", "Digital workstream", 2, 3, "start with the localities whose systems already link"),
+]
+
+
+def plan_on_a_page(initiatives: pd.DataFrame, src: Sources) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The plan on a page's inputs: each initiative's priority and organisations, the priorities, and
+    illustrative milestones, interdependencies and risks."""
+    names = initiatives["initiative"]
+    initiatives = initiatives.assign(
+        owner=pd.Series([None] * len(initiatives), dtype=object),
+        organisations=[INITIATIVE_PLAN.get(n, (None, None))[1] for n in names],
+        priority=[INITIATIVE_PLAN.get(n, (None, None))[0] for n in names])
+    src.add("initiatives.csv", "owner", "seed 003 names no owner for any initiative: left blank")
+    src.add("initiatives.csv", "organisations", "illustrative assumption: the organisations seed 003's description of "
+            f"each initiative names or implies ({NET_TABLE}: 111 and ambulance service for urgent care, hospitals "
+            "for the Common Offer, integrated neighbourhood hubs for complex care)")
+    src.add("initiatives.csv", "priority", "illustrative assumption: each initiative assigned to the one of seed 003's "
+            f"four key elements ({ELEMENTS_TABLE}) its description fits best")
+    priorities = pd.DataFrame({"priority": list(PRIORITIES), "description": list(PRIORITIES.values())})
+    src.add("priorities.csv", ["priority", "description"], f"{ELEMENTS_TABLE}; short names stpkit's")
+    milestones = pd.DataFrame(MILESTONES, columns=["initiative", "quarter", "milestone"])
+    src.add("milestones.csv", ["initiative", "quarter", "milestone"],
+            f"illustrative assumption: milestones after {SEED}, Initial view on phasing (locality waves, a single "
+            "LTC pathway and the first specialty pathways first, system-wide enablers such as the shared care record)")
+    dependencies = pd.DataFrame(DEPENDENCIES, columns=["initiative", "depends_on", "note"])
+    src.add("dependencies.csv", ["initiative", "depends_on", "note"],
+            "illustrative assumption: a first cut view of the workstream interdependencies in the shape of seed 002, "
+            "after seed 003's system-wide enablers")
+    risks = pd.DataFrame(RISKS, columns=["risk", "owner", "likelihood", "impact", "mitigation"])
+    src.add("risks.csv", ["risk", "owner", "likelihood", "impact", "mitigation"],
+            "illustrative assumption: a risk register after the risks seed 003 and seed 004 describe (GP capacity, "
+            "schemes that did not cut emergency admissions, stranded cost, self-funding investment)")
+    return initiatives, {"priorities.csv": priorities, "milestones.csv": milestones,
+                         "dependencies.csv": dependencies, "risks.csv": risks}
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -425,7 +425,10 @@ def _display_html(content: str, metadata: dict | None = None) -> None:
 FILE_WORDS = {"phasing.csv": "the localities' phasing", "investments.csv": "the planned investment",
               "workforce.csv": "the staff in post (workforce supply)", "enablers.csv": "enabler scores",
               "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles",
-              "length_of_stay.csv": "lengths of stay"}
+              "length_of_stay.csv": "lengths of stay",
+              "initiatives.csv": "the initiatives and their finance", "priorities.csv": "the plan's priorities",
+              "milestones.csv": "the initiatives' milestones", "dependencies.csv": "the workstream interdependencies",
+              "risks.csv": "a risk register"}
 
 
 def _missing_file(name: str, what: str) -> Note:

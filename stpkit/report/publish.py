@@ -137,6 +137,9 @@ td { min-width: 8em; max-width: 20em; }
 .note { color: #425563; font-size: 0.85em; }
 tr.footprint th, tr.footprint td { background: #f0f4f5; border-bottom: 2px solid #AEB7BD; }
 .technical { margin-top: 1.5em; color: #425563; font-size: 0.85em; }
+.plan { border-left: 6px solid #005EB8; background: #f0f4f5; padding: 0.4em 1.2em 0.8em; margin-bottom: 1.2em; }
+.plan h2 { margin: 0.3em 0; color: #003087; }
+.plan .headline { font-size: 1.2em; font-weight: 600; color: #003087; margin: 0.3em 0; }
 """
 
 
@@ -191,6 +194,21 @@ def _cell(record: dict | None) -> str:
     return '<td class="notrun"><span class="status">not run</span></td>'
 
 
+def _plan_front(manifest: dict, records: dict) -> list[str]:
+    """The index opens with the footprint's plan on a page: its headline sentence, figures and a link to it."""
+    front = manifest.get("plan") or {}
+    if not front.get("headline"):
+        return []
+    record = records.get(f"all/{front.get('notebook', 'plan_on_a_page')}")
+    link = (f'<p><a href="{_e(record["html"])}">Open the plan on a page</a>: what the plan will do, what it costs, '
+            "whether it closes the gap, and where the published figures do not add up.</p>"
+            if record and record.get("status") == "ok" and record.get("html") else
+            '<p class="note">The footprint&rsquo;s plan on a page was not run in this report pack.</p>')
+    return ['<section class="plan" id="plan-on-a-page"><h2>Plan on a page</h2>',
+            f'<p class="headline">{_e(front["headline"])}</p>', _figures(front.get("figures"), limit=3), link,
+            "</section>"]
+
+
 def index_html(manifest: dict) -> str:
     """The index page: every locality against every notebook, with links, status, headline figures and time."""
     run = manifest.get("run", {})
@@ -220,6 +238,7 @@ def index_html(manifest: dict) -> str:
     if run.get("interrupted"):
         lines.append("<p><b>This run was interrupted: reports marked &ldquo;not run&rdquo; are missing.</b></p>")
     lines += ["</header>", "<main>"]
+    lines += _plan_front(manifest, records)
     if failures:
         lines.append('<section class="failures"><h2>Failed</h2><ul>')
         for record in failures:
