@@ -207,7 +207,11 @@ class PlanPage(Page):
             note = " (illustrative)" if self._illustrative("milestones.csv", "milestone", "quarter") else ""
             chart = charts._finish(chart, "Milestones by quarter" + note, "Each diamond is a milestone (the table "
                                                                           "below says what)", width=charts.WIDTH,
-                                   height=max(120, 34 * frame["initiative"].nunique()))
+                                   height=max(120, 34 * frame["initiative"].nunique()),
+                                   finding=f"{len(frame)} milestones for {frame['initiative'].nunique()} initiatives, "
+                                           f"{quarters[0]} to {quarters[-1]}.", rows=frame,
+                                   figures=[("quarter", "Quarter", "text"), ("initiative", "Initiative", "text"),
+                                            ("milestone", "Milestone", "text")])
             table = Table(frame, {"quarter": ("Quarter", "text"), "initiative": ("Initiative", "text"),
                                   "milestone": ("Milestone", "text")}, caption="Milestones by quarter" + note)
             return chart, table
@@ -238,7 +242,10 @@ class PlanPage(Page):
         chart = charts._finish(chart, "Workstream interdependencies" + note, "A square: the row's initiative "
                                                                              "depends on the column's",
                                width=charts.WIDTH,
-                               height=max(160, 30 * len(names)))
+                               height=max(160, 30 * len(names)),
+                               finding=f"{len(frame)} dependencies between {len(names)} initiatives.", rows=frame,
+                               figures=[("initiative", "Initiative", "text"), ("depends_on", "Depends on", "text"),
+                                        ("note", "Why", "text")])
         table = Table(frame, {"initiative": ("Initiative", "text"), "depends_on": ("Depends on", "text"),
                               "note": ("Why", "text")}, caption="Workstream interdependencies" + note)
         return chart, table
@@ -274,7 +281,11 @@ class PlanPage(Page):
             base.mark_text(fontSize=16, fontWeight="bold", color="#212b32").encode(x=x, y=y, text="label:N"))
         note = " (illustrative)" if self._illustrative("risks.csv", "risk", "likelihood", "impact") else ""
         chart = charts._finish(chart, "Risks: likelihood by impact" + note, "The number of risks in each cell",
-                               width=320, height=280)
+                               width=320, height=280,
+                               finding=f"{len(frame)} risks; the highest scored is {frame['risk'].iloc[0]} "
+                                       f"({frame['rating'].iloc[0]}).", rows=frame,
+                               figures=[("risk", "Risk", "text"), ("likelihood", "Likelihood", "text"),
+                                        ("impact", "Impact", "text"), ("score", "Score", "text")])
         table = Table(frame, {"risk": ("Risk", "text"), "owner": ("Owner", "text"), "rating": ("Score", "text"),
                               "mitigation": ("Mitigation", "text")}, caption="Risk register, highest score first" + note)
         return chart, table
