@@ -654,6 +654,9 @@ def check_pack(path: str | Path) -> CheckResult:
     _cross_checks(tables, problems)
     if settings:
         _check_investment_years(settings, tables, problems)
+    from .population import check_population  # people by age: bands, years, localities
+
+    check_population(settings, tables, problems)
     return CheckResult(problems, settings, tables)
 
 
