@@ -31,6 +31,8 @@ from .schema import POINTS_OF_DELIVERY
 COST_WEIGHTS_SOURCE = ("illustrative: stpkit's default cost weights by age band, shaped like published age-cost "
                        "curves of NHS spending; not any grouper's weights")
 COST_WEIGHTS = (1.0, 0.45, 0.45, 0.55, 0.6, 0.65, 0.7, 0.7, 0.75, 0.8, 0.9, 1.05, 1.25, 1.5, 1.85, 2.3, 2.8, 3.4)
+SPEND_GIVEN = "the pack's spend figures"
+SPEND_ACTIVITY = "hospital activity at unit cost"
 PER_PERSON_GBP = 1000.0  # the illustrative budget a person when neither pack.toml nor spend.csv gives one
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
@@ -218,26 +220,26 @@ def practice_case_mix(pack, pod: str = "non_elective") -> pd.DataFrame:
 
 
 def spend(pack) -> tuple[pd.Series, str]:
-    """Base-year spend by locality, GBP, and what it is: spend.csv (its practices added up where the
-    locality has no row of its own), else hospital activity at unit cost."""
+    """Base-year spend by locality, GBP, and what it is in words: spend.csv (its practices added up where
+    the locality has no row of its own), else hospital activity at unit cost (activity.csv x unit cost)."""
     ids = pack.localities["locality_id"]
     if pack.has("spend.csv") and len(pack.table("spend.csv")):
         table = pack.table("spend.csv")
         own = table[table["practice_code"].isna()].groupby("locality_id")["spend_gbp"].sum()
         practices = table[table["practice_code"].notna()].groupby("locality_id")["spend_gbp"].sum()
-        return own.combine_first(practices).reindex(ids).fillna(0.0).rename("spend_gbp"), "spend.csv"
+        return own.combine_first(practices).reindex(ids).fillna(0.0).rename("spend_gbp"), SPEND_GIVEN
     from . import activity
 
     projection = activity.project(pack)
     cost = (projection["base"] * projection["unit_cost"]).groupby(projection["locality_id"]).sum()
-    return cost.reindex(ids).fillna(0.0).rename("spend_gbp"), "hospital activity at unit cost"
+    return cost.reindex(ids).fillna(0.0).rename("spend_gbp"), SPEND_ACTIVITY
 
 
 def total_budget(pack) -> tuple[float, str]:
     """The budget to share (pack.toml [budgets] total_gbp, else the spend total, else GBP 1,000 a person)."""
     given = (pack.settings.get("budgets") or {}).get("total_gbp")
     if given is not None:
-        return float(given), "pack.toml [budgets] total_gbp"
+        return float(given), "the pack's budget"
     amounts, what = spend(pack)
     if amounts.sum() > 0:
         return round(float(amounts.sum()), 2), f"the base-year total of {what}"

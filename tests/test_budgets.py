@@ -141,7 +141,7 @@ def test_practices_and_spend(tmp_path):
     pack = load_pack(folder)
     local = budgets.budgets(pack).set_index("locality_id")
     assert local.loc["A1", "spend_gbp"] == 550000  # its practices added up
-    assert budgets.total_budget(pack) == (2_700_000.0, "the base-year total of spend.csv")
+    assert budgets.total_budget(pack) == (2_700_000.0, "the base-year total of the pack's spend figures")
     by_practice = budgets.practice_budgets(pack).set_index("practice_code")
     a1 = by_practice.loc[["P1", "P2"]]
     assert round(a1["fair_share_gbp"].sum() * 100) == round(local.loc["A1", "fair_share_gbp"] * 100)
@@ -173,3 +173,31 @@ def test_default_pack_fair_shares_add_up():
     frame = budgets.budgets(pack, total_gbp=1_234_567_890.12)
     assert round(frame["fair_share_gbp"].sum() * 100) == 123_456_789_012
     assert len(frame) == 26
+
+
+@pytest.mark.integration
+def test_workbook_and_summary_carry_fair_shares():
+    import io
+
+    import openpyxl
+
+    from stpkit.report import workbook
+    from stpkit.summary import summarise
+
+    pack = load_pack()
+    book = openpyxl.load_workbook(io.BytesIO(workbook.build(pack, disclosure_on=True)))
+    sheet = book["Fair shares"]
+    header = [c.value for c in sheet[3]]
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert len(rows) == 26
+    dengie = next(r for r in rows if r["Locality ID"] == "MSE06")
+    assert dengie["Distance from target (£)"] == pytest.approx(dengie["Spend (£)"] - dengie["Fair share (£)"])
+    total = round(sum(r["Fair share (£)"] for r in rows) * 100)
+    assert total == round(budgets.total_budget(pack)[0] * 100)
+    one = summarise(pack, "MSE06")["budgets"]
+    assert one["scope"] == "locality"
+    assert one["fair_share_gbp"] == pytest.approx(dengie["Fair share (£)"])
+    assert one["distance_from_target_gbp"] == pytest.approx(dengie["Distance from target (£)"])
+    everyone = summarise(pack)["budgets"]
+    assert everyone["fair_share_gbp"] == pytest.approx(everyone["total_gbp"], abs=0.005)
+    assert set(everyone["localities"]) == set(pack.localities["locality_id"])

@@ -26,7 +26,7 @@ from stpkit.synthetic import write_synthetic_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "budgets")
 AWKWARD = "St Mary's & St John's (North)"  # L0001 of a synthetic pack
 
 # Words every run's headline shows (the first words of the headline cards).
@@ -35,6 +35,7 @@ HEADLINES = {
     "locality_deep_dive": ["Gross savings in 2020/21"],
     "investment_phasing": ["Investment made", "Net present value", "Payback"],
     "workforce_gap": ["Care coordinators needed", "GP time released"],
+    "budgets": ["Weighted population", "Fair share of", "Distance from target"],
 }
 # What a pack with only the four required files must say instead of failing (in words, not file names).
 MISSING = {
@@ -42,6 +43,7 @@ MISSING = {
     "locality_deep_dive": ["the localities' phasing"],
     "investment_phasing": ["the planned investment", "the localities' phasing"],
     "workforce_gap": ["the staff in post (workforce supply)"],
+    "budgets": ["people by age band"],
 }
 
 

@@ -116,7 +116,7 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     assert 'href="../index.html"' in page
     book = openpyxl.load_workbook(out / "footprint_tables.xlsx")
     assert book.sheetnames == ["About", "Activity", "Savings by locality", "Footprint", "Investment by year",
-                               "Cash flow", "Workforce"]
+                               "Cash flow", "Workforce", "Fair shares"]
     assert book["Activity"].max_row == 1 + 3 * 5  # localities x points of delivery
 
     # a rerun redoes nothing that is up to date

@@ -43,6 +43,10 @@ APPS: dict[str, tuple[str, str]] = {
         "Workforce gap",
         "The staff the plan needs: demand, supply and gap by staff group and year, the cost, GP time "
         "released and care coordinators needed."),
+    "budgets": (
+        "People and budgets",
+        "How much growth is people ageing, each locality's fair share of a budget weighted by need and its "
+        "distance from it, and emergency admissions against the age mix with their funnel plot."),
 }
 
 #: the page template for the apps (Voila's lab page without its CDN links)
