@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 # one locality per app, and the locality picked for the load test's sessions
 APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-                  "workforce_gap": "MSE08"}
+                  "workforce_gap": "MSE08", "budgets": "MSE06"}
 
 
 @pytest.fixture(scope="module")
