@@ -994,6 +994,12 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     files["population.csv"] = illustrative_population(loc, src)
     toml += POPULATION_TOML
     src.add("pack.toml", "population.momentum", POPULATION_MOMENTUM_NOTE)
+    src.add("pack.toml", "budgets.total_gbp", "illustrative assumption: the seeds give no budget to share; the base-year "
+            "hospital activity at unit cost is shared by need (stpkit's default; pack.toml does not set it), so the "
+            "fair shares show how the same money would be shared by weighted population")
+    src.add("pack.toml", "budgets.need_weight", "illustrative assumption: deprivation adds 0.3 x its distance from "
+            "the footprint average to need (stpkit's default; pack.toml does not set it); seeds 000 and 001 argue "
+            "for case-mix adjusted budgets but give no weight")
     files["sources.csv"] = src.frame()
     return files, toml
 
