@@ -112,6 +112,24 @@ def largest_remainder(weights, total_gbp: float) -> np.ndarray:
     return whole
 
 
+def largest_remainder_by_group(weights, groups, totals_gbp) -> np.ndarray:
+    """`largest_remainder` within each group at once: row i shares its group's total (`totals_gbp`, one a row)."""
+    weights = np.asarray(weights, dtype=float)
+    codes, _ = pd.factorize(np.asarray(groups))
+    pence = np.round(np.asarray(totals_gbp, dtype=float) * 100).astype(np.int64)
+    sums = np.bincount(codes, weights=weights)
+    exact = np.where(sums[codes] > 0, weights / np.where(sums[codes] > 0, sums[codes], 1.0), 0.0) * pence
+    whole = np.floor(exact).astype(np.int64)
+    first = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes] = pence  # each group's total (the same on every row of the group)
+    left = first - np.bincount(codes, weights=whole, minlength=len(first)).astype(np.int64)
+    order = np.lexsort((np.arange(len(weights)), -(exact - whole), codes))  # by group, largest remainder first
+    start = np.searchsorted(codes[order], np.arange(len(first)))
+    rank = np.empty(len(weights), dtype=np.int64)
+    rank[order] = np.arange(len(weights)) - start[codes[order]]
+    return whole + (rank < left[codes])
+
+
 def fair_shares(weights, total_gbp: float) -> np.ndarray:
     """Fair shares in GBP (whole pence that add up to `total_gbp`)."""
     return largest_remainder(weights, total_gbp) / 100.0
@@ -276,10 +294,8 @@ def practice_budgets(pack, total_gbp: float | None = None) -> pd.DataFrame:
                           "locality_id": practices["locality_id"].to_numpy(),
                           "list_size": practices["list_size"].to_numpy(dtype=float),
                           "need_index": need.to_numpy(dtype=float), "weighted_population": weighted})
-    shares = np.zeros(len(frame), dtype=np.int64)
-    for locality, rows in frame.groupby("locality_id").indices.items():
-        shares[rows] = largest_remainder(frame["weighted_population"].to_numpy()[rows],
-                                         local.loc[locality, "fair_share_gbp"])
+    shares = largest_remainder_by_group(frame["weighted_population"], frame["locality_id"],
+                                        frame["locality_id"].map(local["fair_share_gbp"]))
     frame["fair_share_gbp"] = shares / 100.0
     spend_table = pack.table("spend.csv")
     given = spend_table[spend_table["practice_code"].notna()].set_index("practice_code")["spend_gbp"] \

@@ -97,8 +97,10 @@ def lookup_by_band(bands: pd.DataFrame, source: pd.DataFrame, value: str) -> np.
     """
     if not len(source):
         return np.full(len(bands), np.nan)
-    src = band_table(source["age_band"]).merge(source.drop_duplicates("age_band")[["age_band", value]],
-                                               on="age_band", how="left")
+    given = source.drop_duplicates("age_band")
+    src = band_table(given["age_band"])
+    src[value] = pd.Series(given[value].to_numpy(dtype=float), index=given["age_band"].astype(str)).reindex(
+        src["age_band"]).to_numpy()
     overlap = ((src["low"].to_numpy()[None, :] <= bands["high"].to_numpy()[:, None])
                & (src["high"].to_numpy()[None, :] >= bands["low"].to_numpy()[:, None])).astype(float)
     count = overlap.sum(axis=1)
@@ -197,11 +199,23 @@ def has_population(pack) -> bool:
     return pack.has("population.csv") and len(pack.table("population.csv")) > 0
 
 
+_BANDS: dict = {}
+
+
 def bands(pack) -> pd.DataFrame:
     """The pack's age bands, youngest first (population.csv's; the five-year bands without it)."""
     if has_population(pack):
-        return band_table(pack.table("population.csv")["age_band"])
+        pop = pack.table("population.csv")
+        hit = _BANDS.get(id(pop))
+        if hit is None or hit[0] is not pop:
+            if len(_BANDS) > 16:
+                _BANDS.clear()
+            hit = _BANDS[id(pop)] = (pop, band_table(pd.unique(pop["age_band"].to_numpy())))
+        return hit[1].copy()
     return band_table(FIVE_YEAR_BANDS)
+
+
+_PEOPLE: dict = {}  # (table, localities, year) -> people by band: the same pack's people are read once
 
 
 def people(pack, year: int | None = None) -> pd.DataFrame:
@@ -213,25 +227,52 @@ def people(pack, year: int | None = None) -> pd.DataFrame:
         return None
     year = pack.base_year if year is None else int(year)
     pop = pack.table("population.csv")
-    rows = pop[pop["year"].astype("int64") == year]
-    table = rows.pivot_table(index="locality_id", columns="age_band", values="people", aggfunc="sum")
-    order = bands(pack)["age_band"].tolist()
-    return table.reindex(index=pack.localities["locality_id"], columns=order).fillna(0.0)
+    key = (id(pop), id(pack.localities), year)
+    hit = _PEOPLE.get(key)
+    if hit is not None and hit[0] is pop and hit[1] is pack.localities:
+        return hit[2].copy()
+    order = bands(pack)["age_band"]
+    ids = pd.Index(pack.localities["locality_id"])
+    rows = pop["year"].astype("int64").to_numpy() == year
+    li = ids.get_indexer(pop["locality_id"].to_numpy()[rows])
+    bi = pd.Index(order).get_indexer(pop["age_band"].to_numpy()[rows])
+    keep = (li >= 0) & (bi >= 0)
+    counts = np.zeros((len(ids), len(order)))
+    np.add.at(counts, (li[keep], bi[keep]), pop["people"].to_numpy(dtype=float)[rows][keep])
+    table = pd.DataFrame(counts, index=ids, columns=pd.Index(order.to_numpy(), name="age_band"))
+    if len(_PEOPLE) > 16:
+        _PEOPLE.clear()
+    _PEOPLE[key] = (pop, pack.localities, table)
+    return table.copy()
+
+
+_RATES: dict = {}
 
 
 def age_rates(pack, pods=POINTS_OF_DELIVERY) -> pd.DataFrame:
     """Activity a year per 1,000 people by point of delivery (rows) and the pack's age bands (columns)."""
     table = pack.table("age_rates.csv")
-    if not len(table):
-        table = pd.DataFrame(default_age_rates())
     bt = bands(pack)
+    key = (id(table), tuple(bt["age_band"]), tuple(pods))
+    hit = _RATES.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1].copy()
+    defaults = pd.DataFrame(default_age_rates())
+    if not len(table):
+        table_used = defaults
+    else:
+        table_used = table
     out = {}
     for pod in pods:
-        rows = table[table["pod"] == pod]
+        rows = table_used[table_used["pod"] == pod]
         if not len(rows):
-            rows = pd.DataFrame([r for r in default_age_rates() if r["pod"] == pod])
+            rows = defaults[defaults["pod"] == pod]
         out[pod] = np.nan_to_num(lookup_by_band(bt, rows, "rate_per_1000"), nan=0.0)
-    return pd.DataFrame(out, index=bt["age_band"]).T
+    frame = pd.DataFrame(out, index=bt["age_band"]).T
+    if len(_RATES) > 16:
+        _RATES.clear()
+    _RATES[key] = (table, frame)
+    return frame.copy()
 
 
 def activity_shares(pack) -> np.ndarray:

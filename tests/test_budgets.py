@@ -65,6 +65,18 @@ def test_fair_shares_add_up_to_the_penny():
 
 
 @pytest.mark.unit
+def test_largest_remainder_by_group_is_each_group_alone():
+    rng = np.random.default_rng(9)
+    groups = rng.integers(0, 30, 2000)
+    weights = rng.uniform(0.5, 50, 2000)
+    totals = {g: round(float(rng.uniform(1e3, 1e7)), 2) for g in range(30)}
+    together = budgets.largest_remainder_by_group(weights, groups, [totals[g] for g in groups])
+    for g in range(30):
+        rows = groups == g
+        assert together[rows].tolist() == budgets.largest_remainder(weights[rows], totals[g]).tolist()
+
+
+@pytest.mark.unit
 def test_distance_from_target_signs():
     gbp, pct = budgets.distance_from_target([110.0, 90.0, 100.0], [100.0, 100.0, 100.0])
     assert gbp.tolist() == [10.0, -10.0, 0.0]  # above 0: spending more than the fair share (over target)
