@@ -358,3 +358,19 @@ def age_profile(pack, locality: str = "all") -> pd.DataFrame:
     frame["change"] = frame["horizon_people"] - frame["base_people"]
     frame["change_pct"] = frame["change"] / frame["base_people"].where(frame["base_people"] > 0)
     return frame
+
+
+def growth_for_draws(pack, act: pd.DataFrame, point, low, high):
+    """The growth a year the Monte Carlo draws around, for each activity row.
+
+    Flat momentum: the pack's rates as they are. Demographic momentum: the yearly rate that gives the
+    row's momentum (demographic factor x non-demographic growth), with the pack's own interval about it
+    moved with it (the people's growth is taken as known; the uncertainty is in everything else).
+    """
+    if momentum_mode(pack) != "demographic":
+        return point, low, high
+    factor = factor_for_rows(pack, act["locality_id"], act["pod"].to_numpy())
+    years = max(pack.years, 1)
+    rate = (factor * (1.0 + non_demographic_growth(pack)) ** pack.years) ** (1.0 / years) - 1.0
+    shift = rate - point
+    return rate, low + shift, high + shift

@@ -145,3 +145,17 @@ def test_default_pack_targets_unchanged_by_its_population():
     again = activity.project(flat)
     pd.testing.assert_series_equal(projection["momentum"], again["momentum"])
     pd.testing.assert_series_equal(projection["target"], again["target"])
+
+
+@pytest.mark.integration
+def test_the_monte_carlo_draws_around_demographic_momentum(tmp_path):
+    from stpkit import uncertainty
+
+    toml = PACK_TOML + '\n[population]\nmomentum = "demographic"\nnon_demographic_growth = 0.01\n'
+    pods = "pod,growth,growth_low,growth_high,unit_cost\nnon_elective,0.023,0.013,0.033,3000\noutpatient,0.033,0.023,0.043,185\n"
+    pack = load_pack(write_pack(tmp_path, population_csv=_even(1.0, 1.4), pack_toml=toml, pods_csv=pods))
+    projection = activity.project(pack).set_index(["locality_id", "pod"])
+    table = uncertainty.uncertainty_for(pack, draws=400)["locality"]
+    momentum = table[table["measure"] == "momentum"].set_index(["locality_id", "pod"])
+    assert np.allclose(momentum["p50"], projection.loc[momentum.index, "momentum"], rtol=0.01)
+    assert (momentum["p10"] < momentum["p50"]).all() and (momentum["p50"] < momentum["p90"]).all()
