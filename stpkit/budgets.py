@@ -220,16 +220,37 @@ def case_mix(pack, pod: str = "non_elective") -> pd.DataFrame:
     return frame
 
 
+def practice_people(pack, practices: pd.DataFrame | None = None) -> pd.DataFrame:
+    """People by age band on each practice's list (rows: practices, columns: bands).
+
+    practice_population.csv where it gives a practice; else the list size shared by the locality's age mix.
+    """
+    practices = pack.table("practices.csv") if practices is None else practices
+    table = people_by_band(pack)
+    totals = table.sum(axis=1)
+    mix = table.div(totals.where(totals > 0, 1.0), axis=0)
+    people = mix.reindex(practices["locality_id"]).to_numpy() * practices["list_size"].to_numpy(dtype=float)[:, None]
+    given = pack.table("practice_population.csv")
+    if pack.has("practice_population.csv") and len(given):
+        pi = pd.Index(practices["practice_code"]).get_indexer(given["practice_code"])
+        bi = pd.Index(table.columns).get_indexer(given["age_band"])
+        keep = (pi >= 0) & (bi >= 0)
+        counts = np.zeros_like(people)
+        np.add.at(counts, (pi[keep], bi[keep]), given["people"].to_numpy(dtype=float)[keep])
+        known = np.zeros(len(practices), dtype=bool)
+        known[pi[keep]] = True
+        people = np.where(known[:, None], counts, people)
+    return pd.DataFrame(people, index=practices["practice_code"].to_numpy(), columns=table.columns)
+
+
 def practice_case_mix(pack, pod: str = "non_elective") -> pd.DataFrame:
     """Each practice's observed emergency admissions (practices.csv admissions) against the expected
-    for its list, shared between bands by its locality's age mix. Empty without practices.csv admissions."""
+    for its people by age band (`practice_people`). Empty without practices.csv admissions."""
     practices = pack.table("practices.csv")
     practices = practices[practices["admissions"].notna()] if len(practices) else practices
     if not len(practices):
         return pd.DataFrame(columns=["practice_code", "practice", "locality_id", "observed", "expected", "ratio"])
-    table = people_by_band(pack)
-    mix = table.div(table.sum(axis=1).where(table.sum(axis=1) > 0, 1.0), axis=0)
-    people = mix.reindex(practices["locality_id"]).to_numpy() * practices["list_size"].to_numpy(dtype=float)[:, None]
+    people = practice_people(pack, practices).to_numpy()
     frame = standardised_ratios(practices["admissions"].to_numpy(dtype=float), people, footprint_rates(pack, pod))
     frame.insert(0, "practice_code", practices["practice_code"].to_numpy())
     frame.insert(1, "practice", practices["practice"].fillna(practices["practice_code"]).to_numpy())
@@ -279,16 +300,19 @@ def budgets(pack, total_gbp: float | None = None) -> pd.DataFrame:
 
 
 def practice_budgets(pack, total_gbp: float | None = None) -> pd.DataFrame:
-    """Each practice's share of its locality's fair share, by list size x the locality's age weight a
-    person x need index (the practice's own, else its locality's), with its spend where spend.csv gives it."""
+    """Each practice's share of its locality's fair share, by its people by age band (`practice_people`)
+    x cost weights x need index (the practice's own, else its locality's), with its spend where spend.csv
+    gives it."""
     practices = pack.table("practices.csv")
     if not len(practices):
         return pd.DataFrame(columns=["practice_code", "locality_id", "weighted_population", "fair_share_gbp"])
     local = budgets(pack, total_gbp).set_index("locality_id")
-    per_person = (local["age_weighted"] / local["people"].where(local["people"] > 0)).fillna(1.0)
     need = practices["need_index"].fillna(practices["locality_id"].map(local["need_index"]))
-    weighted = practices["list_size"].to_numpy(dtype=float) * practices["locality_id"].map(per_person).to_numpy() \
-        * need.to_numpy(dtype=float)
+    if population.has_population(pack):
+        aged = practice_people(pack, practices).to_numpy() @ cost_weights(pack).to_numpy()
+    else:
+        aged = practices["list_size"].to_numpy(dtype=float)
+    weighted = aged * need.to_numpy(dtype=float)
     frame = pd.DataFrame({"practice_code": practices["practice_code"].to_numpy(),
                           "practice": practices["practice"].fillna(practices["practice_code"]).to_numpy(),
                           "locality_id": practices["locality_id"].to_numpy(),

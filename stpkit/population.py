@@ -182,6 +182,24 @@ def check_population(settings: dict, tables: dict, problems: list) -> None:
                     parse_band(band)
                 except ValueError as error:
                     problems.append(Problem(name, str(error), row=row, column=column))
+    by_practice = tables["practice_population.csv"]
+    if by_practice.present and by_practice.rows:
+        if not pop.present:
+            problems.append(Problem("practice_population.csv", "needs population.csv: the footprint's rates by age "
+                                    "band come from it"))
+        elif bands:
+            told = set()
+            for row, band in zip(by_practice.rows, by_practice.columns["age_band"]):
+                if band is not None and band not in bands and band not in told:
+                    told.add(band)
+                    problems.append(Problem("practice_population.csv", f'"{band}" is not an age band of '
+                                            f"population.csv ({', '.join(band_table(bands)['age_band'])})",
+                                            row=row, column="age_band"))
+        if tables["practices.csv"].present:
+            codes = {v for v in tables["practices.csv"].columns.get("practice_code", []) if v is not None}
+            _refs(by_practice, "practice_code", codes, "practices.csv", problems)
+        else:
+            problems.append(Problem("practice_population.csv", "needs practices.csv: it names practices"))
     practices, spend = tables["practices.csv"], tables["spend.csv"]
     if spend.present and practices.present:
         codes = {v for v in practices.columns.get("practice_code", []) if v is not None}

@@ -349,6 +349,17 @@ FILES: dict[str, FileSchema] = {
                    description="observed emergency admissions in the base year"),
         ),
     ),
+    "practice_population.csv": FileSchema(
+        "practice_population.csv",
+        key=("practice_code", "age_band"),
+        description="people on each GP practice's list by age band, where known (the bands of population.csv)",
+        default_note="a practice's people by age band follow its locality's age mix",
+        columns=(
+            Column("practice_code", "text", description="a practices.csv code"),
+            Column("age_band", "text", description="a band of population.csv"),
+            Column("people", min=0, description="registered patients in the band"),
+        ),
+    ),
     "spend.csv": FileSchema(
         "spend.csv",
         key=("locality_id", "practice_code"),

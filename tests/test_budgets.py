@@ -213,3 +213,26 @@ def test_workbook_and_summary_carry_fair_shares():
     everyone = summarise(pack)["budgets"]
     assert everyone["fair_share_gbp"] == pytest.approx(everyone["total_gbp"], abs=0.005)
     assert set(everyone["localities"]) == set(pack.localities["locality_id"])
+
+
+@pytest.mark.integration
+def test_a_practice_s_own_people_by_age(tmp_path):
+    practices = ("practice_code,practice,locality_id,list_size,admissions\n"
+                 "P1,Ashby Surgery,A1,6000,70\nP2,Ashby Green,A1,4000,20\n")
+    own = "practice_code,age_band,people\nP1,0-64,5000\nP1,65+,1000\n"
+    folder = write_pack(tmp_path, localities_csv=LOCALITIES_IMD, population_csv=POPULATION, practices_csv=practices,
+                        practice_population_csv=own, cost_weights_csv=WEIGHTS)
+    pack = load_pack(folder)
+    people = budgets.practice_people(pack)
+    assert people.loc["P1"].tolist() == [5000, 1000]
+    assert people.loc["P2"].tolist() == pytest.approx([4000 * 0.8, 4000 * 0.2])  # A1's mix: 8,000 and 2,000
+    shares = budgets.practice_budgets(pack).set_index("practice_code")
+    # P1: 5,000 x 0.8 + 1,000 x 2.5 = 6,500; P2: 3,200 x 0.8 + 800 x 2.5 = 4,560; same need index
+    assert shares.loc["P1", "weighted_population"] / shares.loc["P2", "weighted_population"] == pytest.approx(6500 / 4560)
+    rates = budgets.footprint_rates(pack, "non_elective")
+    ratios = budgets.practice_case_mix(pack).set_index("practice_code")
+    assert ratios.loc["P1", "expected"] == pytest.approx(5000 * rates[0] + 1000 * rates[1])
+    bad = write_pack(tmp_path / "bad", localities_csv=LOCALITIES_IMD, population_csv=POPULATION,
+                     practices_csv=practices, practice_population_csv="practice_code,age_band,people\nP9,0-64,1\n")
+    assert [str(p) for p in validate(bad)] == ['practice_population.csv row 2, practice_code: "P9" is not in '
+                                               "practices.csv"]
