@@ -181,7 +181,7 @@ def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_ye
     people = cells["demographic"] if "demographic" in cells else pd.Series(dtype=float)
     if len(people) and people.notna().all():
         demographic = people.sum()
-        steps += [("Demographic growth (people by age)", "growth", demographic),
+        steps += [("Demographic growth", "growth", demographic),
                   ("Non-demographic growth", "growth", momentum - base - demographic)]
     else:
         steps.append(("Momentum growth", "growth", momentum - base))

@@ -119,7 +119,7 @@ def test_flat_mode_splits_the_same_total(tmp_path):
     assert np.allclose(split["demographic"] + split["non_demographic"], after["momentum"] - after["base"])
     assert (split["demographic"] > 0).all()
     steps = activity.waterfall(after, with_people.schemes, "non_elective", 2015, 2020).set_index("step")
-    assert steps.loc["Demographic growth (people by age)", "change"] == pytest.approx(split.loc[
+    assert steps.loc["Demographic growth", "change"] == pytest.approx(split.loc[
         split["pod"] == "non_elective", "demographic"].sum())
     assert steps.loc["2020/21 target", "end"] == pytest.approx(after.loc[after["pod"] == "non_elective", "target"].sum())
 
