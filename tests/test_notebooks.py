@@ -35,7 +35,7 @@ HEADLINES = {
     "locality_deep_dive": ["Gross savings in 2020/21"],
     "investment_phasing": ["Investment made", "Net present value", "Payback"],
     "workforce_gap": ["Care coordinators needed", "GP time released"],
-    "budgets": ["Weighted population", "Fair share of", "Distance from target"],
+    "budgets": ["Weighted population", "Fair share of the budget", "Distance from target"],
 }
 # What a pack with only the four required files must say instead of failing (in words, not file names).
 MISSING = {

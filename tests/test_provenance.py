@@ -117,7 +117,10 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
                 assert re.search(rf"<div class='value'>{value}</div><div class='flag'>illustrative</div>", html)
     expected = {("workforce_gap", "Workforce gap in 2020/21"), ("workforce_gap", "Cost of the gap in 2020/21"),
                 ("workforce_gap", "GP time released"), ("locality_deep_dive", "Enabler maturity"),
-                ("investment_phasing", "Net present value")}
+                ("investment_phasing", "Net present value"),
+                # the default pack's population by age is illustrative, and so are stpkit's default cost weights
+                ("budgets", "Weighted population"), ("budgets", "Fair share of the budget"),
+                ("budgets", "Emergency admissions against the age mix"), ("budgets", "Growth from people ageing")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
     assert {key for key, flag in flagged.items() if flag} == expected
@@ -130,6 +133,10 @@ def test_nothing_is_flagged_when_the_packs_sources_mark_nothing_illustrative(tmp
     folder = tmp_path / "mse"
     shutil.copytree(DEFAULT_PACK, folder)
     table = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
+    # cost weights of the pack's own (stpkit's default weights are illustrative whatever the pack says)
+    (folder / "cost_weights.csv").write_text("age_band,cost_weight\n0-64,0.8\n65+,2.5\n", encoding="utf-8")
+    table = pd.concat([table, pd.DataFrame([{"file": "cost_weights.csv", "column": "cost_weight", "locality_id": "*",
+                                             "key": "*", "source": "a published table"}])], ignore_index=True)
     table["illustrative"] = "false"
     table["citation"] = "A published table"
     table.to_csv(folder / "sources.csv", index=False)
@@ -239,10 +246,11 @@ def test_the_apps_show_no_jupyterlab_how_to():
 @pytest.mark.engine_in_process
 def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_index_with_the_footprint(tmp_path):
     from stpkit.report.build import build_reports
+    from stpkit.report.jobs import DEFAULT_NOTEBOOKS
 
     out = tmp_path / "out"
     result = build_reports(DEFAULT_PACK, out, localities=["MSE05"], workers=0)
-    assert result.manifest["summary"]["ok"] == 8  # the footprint's four pages and the locality's four
+    assert result.manifest["summary"]["ok"] == 2 * len(DEFAULT_NOTEBOOKS)  # the footprint's pages and the locality's
     pages = sorted(out.glob("*/*.html"))
     assert {p.parent.name for p in pages} == {"all", "MSE05"}
     for path in pages:

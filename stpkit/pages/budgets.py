@@ -75,9 +75,9 @@ class BudgetsPage(Page):
                  f"{scope['need_index'].iloc[0]:.2f})" if loc != ALL else
                  f"{count(scope['people'].sum())} people weighted by age and need",
                  illustrative=weights_illustrative or people_illustrative),
-            Card(f"Fair share of {gbp(v['budget_gbp'])}", gbp(share),
-                 f"{pct(share / v['budget_gbp'] if v['budget_gbp'] else float('nan'))} of the budget, by weighted "
-                 "population", illustrative=weights_illustrative),
+            Card("Fair share of the budget", gbp(share),
+                 f"{pct(share / v['budget_gbp'] if v['budget_gbp'] else float('nan'))} of {gbp(v['budget_gbp'])}, by "
+                 "weighted population", illustrative=weights_illustrative),
             Card("Distance from target", f"{gbp(distance)} ({pct(distance_pct, change=True)})",
                  f"spend {gbp(spent)} ({spend_words}) against the fair share; above 0 is over target"),
             Card("Emergency admissions against the age mix", f"{ratio:.2f}",
