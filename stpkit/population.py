@@ -138,6 +138,17 @@ def check_population(settings: dict, tables: dict, problems: list) -> None:
         if len(bands) == len(first_row):
             for message in band_problems(band_table(bands)):
                 problems.append(Problem("population.csv", message, column="age_band"))
+        both: dict = {}
+        for row, locality, band, sex, year in zip(pop.rows, pop.columns["locality_id"], pop.columns["age_band"],
+                                                  pop.columns.get("sex", [None] * len(pop.rows)), pop.columns["year"]):
+            seen = both.setdefault((locality, band, year), [None, None])  # first row without sex, first with
+            seen[0 if sex is None else 1] = seen[0 if sex is None else 1] or row
+        mixed = next(((key, rows) for key, rows in both.items() if rows[0] and rows[1]), None)
+        if mixed:
+            (locality, band, year), rows = mixed
+            problems.append(Problem("population.csv", f"{locality} {band} {year}/{(year + 1) % 100:02d} is given both "
+                                    f"for both sexes together (row {rows[0]}) and by sex (row {rows[1]}); give one or "
+                                    "the other, or the people are counted twice", row=max(rows), column="sex"))
         footprint = settings.get("footprint", {})
         base, horizon = footprint.get("base_year"), footprint.get("horizon_year")
         if base is not None and horizon is not None:
@@ -152,6 +163,12 @@ def check_population(settings: dict, tables: dict, problems: list) -> None:
                                             f"{base}/{(base + 1) % 100:02d} to {horizon}/{(horizon + 1) % 100:02d} "
                                             "(pack.toml [footprint])", row=row, column="year"))
                 years_of.setdefault(locality, set()).add(year)
+            absent = [i for i in tables["localities.csv"].columns.get("locality_id", []) if i is not None
+                      and i not in years_of]
+            if absent:
+                shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5:,} more" if len(absent) > 5 else "")
+                problems.append(Problem("population.csv", f"has no people for {shown}; give every locality of "
+                                        "localities.csv, or leave the file out", column="locality_id"))
             for locality, years in years_of.items():
                 lacking = [y for y in (base, horizon) if y not in years]
                 if locality in ids and lacking:

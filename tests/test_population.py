@@ -65,7 +65,9 @@ def test_year_outside_plan_negative_people_and_unknown_locality(tmp_path):
 def test_a_locality_without_the_horizon_year(tmp_path):
     rows = [("A1", "0-64", "2015/16", 1), ("A1", "65+", "2015/16", 1)]
     lines = _lines(write_pack(tmp_path, population_csv=_population(rows)))
-    assert lines == ["population.csv, column year: A1 has no people for 2020/21; growth by age needs the base and "
+    assert lines == ["population.csv, column locality_id: has no people for B2, C3; give every locality of "
+                     "localities.csv, or leave the file out",
+                     "population.csv, column year: A1 has no people for 2020/21; growth by age needs the base and "
                      "horizon years"]
 
 
@@ -159,3 +161,17 @@ def test_the_monte_carlo_draws_around_demographic_momentum(tmp_path):
     momentum = table[table["measure"] == "momentum"].set_index(["locality_id", "pod"])
     assert np.allclose(momentum["p50"], projection.loc[momentum.index, "momentum"], rtol=0.01)
     assert (momentum["p10"] < momentum["p50"]).all() and (momentum["p50"] < momentum["p90"]).all()
+
+
+@pytest.mark.integration
+def test_people_by_sex_add_up_and_may_not_be_mixed_with_both_sexes(tmp_path):
+    text = ("locality_id,age_band,sex,year,people\n"
+            "A1,0-64,female,2015/16,4000\nA1,0-64,male,2015/16,4000\nA1,65+,,2015/16,2000\n"
+            "A1,0-64,,2020/21,8000\nA1,65+,,2020/21,2000\n"
+            + "".join(f"{i},0-64,,{y},100\n{i},65+,,{y},10\n" for i in ("B2", "C3") for y in ("2015/16", "2020/21")))
+    pack = load_pack(write_pack(tmp_path, population_csv=text))
+    assert population.people(pack).loc["A1"].tolist() == [8000, 2000]
+    mixed = text + "A1,65+,female,2015/16,1000\n"
+    lines = _lines(write_pack(tmp_path / "mixed", population_csv=mixed))
+    assert lines == ["population.csv row 15, sex: A1 65+ 2015/16 is given both for both sexes together (row 4) and by "
+                     "sex (row 15); give one or the other, or the people are counted twice"]
