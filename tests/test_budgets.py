@@ -236,3 +236,23 @@ def test_a_practice_s_own_people_by_age(tmp_path):
                      practices_csv=practices, practice_population_csv="practice_code,age_band,people\nP9,0-64,1\n")
     assert [str(p) for p in validate(bad)] == ['practice_population.csv row 2, practice_code: "P9" is not in '
                                                "practices.csv"]
+
+
+@pytest.mark.integration
+def test_the_page_shows_fair_shares_and_practices_on_their_funnel(tmp_path, monkeypatch):
+    from stpkit import pages
+    from stpkit.pages import budgets as budgets_page
+
+    practices = ("practice_code,practice,locality_id,list_size,admissions\n"
+                 "P1,Ashby Surgery,A1,6000,70\nP2,Ashby Green,A1,4000,20\nP3,Bank House,B2,50000,4000\n")
+    folder = write_pack(tmp_path, localities_csv=LOCALITIES_IMD, population_csv=POPULATION, practices_csv=practices)
+    page = pages.BudgetsPage(folder, "A1", mode="static")
+    frame = budgets.budgets(load_pack(folder)).set_index("locality_id")
+    assert page.figures["fair_share_gbp"] == pytest.approx(frame.loc["A1", "fair_share_gbp"])
+    assert page.figures["distance_from_target_gbp"] == pytest.approx(frame.loc["A1", "distance_gbp"])
+    points = page.chart("practice_funnel").layer[2].data
+    assert sorted(points["label"]) == ["Ashby Green", "Ashby Surgery"]  # A1's practices only
+    page.set(budget_gbp=2_000_000.0)
+    assert page.figures["fair_share_gbp"] == pytest.approx(2_000_000 * frame.loc["A1", "weighted_share"], abs=0.01)
+    monkeypatch.setattr(budgets_page, "MAX_FUNNEL_POINTS", 2)
+    assert "too many to show" in pages.BudgetsPage(folder, "all", mode="static").chart("practice_funnel").text

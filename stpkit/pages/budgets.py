@@ -13,6 +13,9 @@ from .display import ILLUSTRATIVE, Card, Note, Table, count, gbp, pct
 from .packs import ALL, _highlight, _labelled, _place, _scope
 
 
+MAX_FUNNEL_POINTS = 2000  # practices on one funnel plot; a bigger footprint shows a locality's practices
+
+
 class BudgetsPage(Page):
     """People and budgets: demographic growth, fair shares, distance from target, case-mix adjusted use."""
 
@@ -159,8 +162,19 @@ class BudgetsPage(Page):
             highlight=place["name"] if loc != ALL else None)
         tables = {"budgets": table_budgets, "ratios": table_ratios}
         practices = self.once("practices", lambda: budgets.practice_case_mix(pack))
+        chart_practices = Note("the pack does not give GP practices with their emergency admissions, which puts each "
+                               "practice on the funnel; with them this chart fills in.")
         if len(practices):
             shown = practices if loc == ALL else practices[practices["locality_id"] == loc]
+            if len(shown) > MAX_FUNNEL_POINTS:
+                chart_practices = Note(f"the footprint has {len(shown):,} practices, too many to show at once; pick "
+                                       "a locality to see its practices on the funnel.")
+            elif len(shown):
+                chart_practices = charts.funnel(
+                    shown.assign(label=shown["practice"]), title=f"GP practices' emergency admissions, {place['name']}",
+                    x_title="Expected admissions for the list by age (log scale)", y_title="Observed / expected",
+                    subtitle="Against the footprint's rates by age band; inside the lines is chance alone at that "
+                             "list size (95% dashed, 99.8% solid)")
             tables["practices"] = Table(shown, {
                 "practice": ("Practice", "text"), "observed": ("Observed admissions", "count"),
                 "expected": ("Expected for the age mix", "count"), "ratio": ("Ratio", "rate"),
@@ -173,7 +187,7 @@ class BudgetsPage(Page):
             title=f"{self.heading}: {place['name']}", subtitle=place["where"] + f"; plan {place['span']}",
             cards=cards, figures=figures,
             charts={"growth": chart_growth, "age": chart_age, "shares": chart_shares, "distance": chart_distance,
-                    "funnel": chart_funnel},
+                    "funnel": chart_funnel, "practice_funnel": chart_practices},
             tables=tables)
 
 
