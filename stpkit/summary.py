@@ -87,6 +87,11 @@ def summarise(pack, locality: str = "all", projection=None) -> dict:
                                                      if share else None)
     if locality == "all":
         result["budgets"]["localities"] = shares["localities"]
+    if cells["demographic"].notna().all() and len(cells):  # people by age: how much of the growth they explain
+        split = cells.groupby("pod")[["demographic"]].sum()["demographic"]
+        for pod, figures in result["activity"].items():
+            figures["demographic_growth"] = float(split.get(pod, 0.0))
+            figures["non_demographic_growth"] = figures["momentum"] - figures["base"] - figures["demographic_growth"]
     result["notes"] = notes(pack, result)
     return with_old_keys(result)
 

@@ -210,6 +210,9 @@ def test_workbook_and_summary_carry_fair_shares():
     assert one["scope"] == "locality"
     assert one["fair_share_gbp"] == pytest.approx(dengie["Fair share (£)"])
     assert one["distance_from_target_gbp"] == pytest.approx(dengie["Distance from target (£)"])
+    nel = summarise(pack)["activity"]["non_elective"]
+    assert nel["demographic_growth"] + nel["non_demographic_growth"] == pytest.approx(nel["momentum"] - nel["base"])
+    assert 0 < nel["demographic_growth"] < nel["momentum"] - nel["base"]
     everyone = summarise(pack)["budgets"]
     assert everyone["fair_share_gbp"] == pytest.approx(everyone["total_gbp"], abs=0.005)
     assert set(everyone["localities"]) == set(pack.localities["locality_id"])
