@@ -117,10 +117,14 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
                 assert re.search(rf"<div class='value'>{value}</div><div class='flag'>illustrative</div>", html)
     expected = {("workforce_gap", "Workforce gap in 2020/21"), ("workforce_gap", "Cost of the gap in 2020/21"),
                 ("workforce_gap", "GP time released"), ("locality_deep_dive", "Enabler maturity"),
-                ("investment_phasing", "Net present value"),
-                # the default pack's population by age is illustrative, and so are stpkit's default cost weights
-                ("budgets", "Weighted population"), ("budgets", "Fair share of the budget"),
-                ("budgets", "Emergency admissions against the age mix"), ("budgets", "Growth from people ageing")}
+                ("investment_phasing", "Net present value")}
+    # the default pack's bed data is illustrative (the seeds give none for it)
+    expected |= {("bed_capacity", "Beds needed in 2020/21"), ("bed_capacity", "Beds for a 5% risk"),
+                 ("bed_capacity", "Chance of finding no bed"), ("bed_capacity", "Cost of the beds in 2020/21"),
+                 ("locality_deep_dive", "Beds needed in 2020/21")}
+    # the default pack's population by age is illustrative, and so are stpkit's default cost weights
+    expected |= {("budgets", "Weighted population"), ("budgets", "Fair share of the budget"),
+                 ("budgets", "Emergency admissions against the age mix"), ("budgets", "Growth from people ageing")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
     assert {key for key, flag in flagged.items() if flag} == expected
@@ -266,7 +270,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
     workforce = (out / "MSE05" / "workforce_gap.html").read_text(encoding="utf-8")
     assert "<div class='whose'>Mid and South Essex footprint</div><div class='label'>Workforce gap in 2020/21" in workforce
     index = (out / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r"<tr[^>]*><th>(.*?)<br>", index)
+    rows = re.findall(r"<tr[^>]*><th[^>]*>(.*?)<br>", index)
     assert rows == ["Mid and South Essex footprint", "Colne Valley"]
     footprint, colne = index.split("<tr", 3)[2:4]
     assert "£112m" in footprint and "1,200,000" in footprint
