@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import activity, budgets, charts, population, sources
+from .. import activity, budgets, charts, funnel, population, sources
 from ..schema import POD_LABELS
 from ..years import format_fy
 from .base import Control, Page, Result, _setting_source
@@ -114,7 +114,7 @@ class BudgetsPage(Page):
             title="Fair share and spend in each locality", value_title="£m a year", value_format=",.1f",
             sort_by_value=True, series_colors={"Fair share": charts.NHS_BLUE, "Spend": charts.NHS_WARM_YELLOW},
             subtitle=f"Fair shares of {gbp(v['budget_gbp'])} by weighted population; spend: {spend_words}")
-        chart_funnel = charts.funnel(
+        chart_funnel = funnel.chart(
             _labelled(ratios, pack.localities), title="Emergency admissions against the age mix",
             x_title="Expected admissions for the people by age (log scale)",
             y_title="Observed / expected", highlight=_highlight(loc), highlight_field="locality_id",
@@ -170,7 +170,7 @@ class BudgetsPage(Page):
                 chart_practices = Note(f"the footprint has {len(shown):,} practices, too many to show at once; pick "
                                        "a locality to see its practices on the funnel.")
             elif len(shown):
-                chart_practices = charts.funnel(
+                chart_practices = funnel.chart(
                     shown.assign(label=shown["practice"]), title=f"GP practices' emergency admissions, {place['name']}",
                     x_title="Expected admissions for the list by age (log scale)", y_title="Observed / expected",
                     subtitle="Against the footprint's rates by age band; inside the lines is chance alone at that "
