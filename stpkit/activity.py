@@ -22,11 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import population
 from .schema import POD_LABELS, POINTS_OF_DELIVERY
 from .years import format_fy
 
 COLUMNS = ["locality_id", "locality", "group", "pod", "base", "growth", "momentum", "reduction", "target",
-           "target_source", "avoided", "unit_cost", "gross_savings_gbp"]
+           "target_source", "avoided", "unit_cost", "gross_savings_gbp", "demographic"]
 
 
 def pod_reductions(schemes: pd.DataFrame) -> pd.Series:
@@ -87,7 +88,19 @@ def project(pack, growth_change: pd.Series | float | None = None, growth_factor:
         delivery = (pack.settings.get("delivery") or {}).get("factor")
     factor = _by_pod(1.0 if delivery is None else delivery, pod, 1.0)
 
-    momentum = base * (1.0 + rate) ** pack.years
+    factor_people = population.factor_for_rows(pack, act["locality_id"], pod)
+    if factor_people is not None and population.momentum_mode(pack) == "demographic":
+        other = np.full(len(pod), population.non_demographic_growth(pack))
+        if growth_factor is not None:
+            other = other * _by_pod(growth_factor, pod, 1.0)
+        if growth_change is not None:
+            other = np.clip(other + _by_pod(growth_change, pod, 0.0), *GROWTH_LIMITS)
+        momentum = base * factor_people * (1.0 + other) ** pack.years
+        total = np.where(base > 0, momentum / np.where(base > 0, base, 1.0), 1.0 + other)
+        rate = total ** (1.0 / max(pack.years, 1)) - 1.0
+    else:
+        momentum = base * (1.0 + rate) ** pack.years
+    demographic = base * (factor_people - 1.0) if factor_people is not None else np.full(len(pod), np.nan)
     target = momentum * (1.0 - np.minimum(reduction * factor, REDUCTION_MAX))
     source = np.full(len(act), "schemes", dtype=object)
     targets = pack.targets
@@ -115,6 +128,7 @@ def project(pack, growth_change: pd.Series | float | None = None, growth_factor:
         "avoided": avoided,
         "unit_cost": cost,
         "gross_savings_gbp": avoided * cost,
+        "demographic": demographic,
     })
     return out
 
@@ -149,7 +163,8 @@ def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_ye
               locality: str = "all") -> pd.DataFrame:
     """The change from base to target for one point of delivery, step by step.
 
-    Steps: the base-year activity, momentum growth, then each scheme's avoided activity (where a
+    Steps: the base-year activity, momentum growth (split into demographic growth, the people by
+    age, and non-demographic growth where the pack has population.csv), then each scheme's avoided activity (where a
     targets.csv figure overrides the schemes, the avoided activity is shared between the pod's
     schemes in proportion to their reductions, or shown as one "Local target" step when the pod
     has no schemes), ending at the horizon-year target. Like the "step counts" of the Strategy
@@ -162,7 +177,14 @@ def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_ye
     target, avoided = cells["target"].sum(), cells["avoided"].sum()
     pod_schemes = schemes[schemes["pod"] == pod]
     total_reduction = pod_schemes["reduction"].sum()
-    steps = [(f"{format_fy(base_year)} base", "base", base), ("Momentum growth", "growth", momentum - base)]
+    steps = [(f"{format_fy(base_year)} base", "base", base)]
+    people = cells["demographic"] if "demographic" in cells else pd.Series(dtype=float)
+    if len(people) and people.notna().all():
+        demographic = people.sum()
+        steps += [("Demographic growth", "growth", demographic),
+                  ("Non-demographic growth", "growth", momentum - base - demographic)]
+    else:
+        steps.append(("Momentum growth", "growth", momentum - base))
     if len(pod_schemes) and total_reduction > 0:
         shares = pod_schemes["reduction"].to_numpy(dtype=float) / total_reduction
         steps += [(name, "scheme", -avoided * share) for name, share in zip(pod_schemes["scheme"], shares)]

@@ -389,6 +389,97 @@ FILES: dict[str, FileSchema] = {
                    description="GBP for a staffed bed for a day (occupied or not) at this level"),
         ),
     ),
+    "population.csv": FileSchema(
+        "population.csv",
+        key=("locality_id", "age_band", "sex", "year"),
+        description="people by locality, age band (and sex where given) and year, from the base year to the "
+                    "horizon year; bands such as 0-4 and 85+ must neither overlap nor leave gaps",
+        default_note="momentum is the flat growth rate of activity.csv and pods.csv, and budgets weigh "
+                     "each locality's population by the footprint's age mix",
+        columns=(
+            Column("locality_id", "text"),
+            Column("age_band", "text", description="ages in whole years, like 0-4, 65-74 or 85+"),
+            Column("sex", "text", required=False, blank_ok=True, description="female, male or blank for both"),
+            Column("year", "fy", description="financial year, base year to horizon year"),
+            Column("people", min=0, description="registered (or resident) people"),
+        ),
+    ),
+    "activity_by_age.csv": FileSchema(
+        "activity_by_age.csv",
+        key=("locality_id", "pod", "age_band"),
+        description="base-year hospital activity by age band, for demographic momentum and case-mix adjusted use",
+        default_note="each locality's activity is shared between age bands by age_rates.csv times its people",
+        columns=(
+            Column("locality_id", "text"),
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("age_band", "text", description="the bands of population.csv"),
+            Column("activity", min=0, description="base-year count a year"),
+        ),
+    ),
+    "age_rates.csv": FileSchema(
+        "age_rates.csv",
+        key=("pod", "age_band"),
+        description="hospital use a year per 1,000 people by age band, used where activity_by_age.csv gives none",
+        default_note="illustrative rates by five-year band shipped with stpkit (stpkit.population.AGE_RATES, "
+                     "shaped like England's published age profile of hospital use; only their shape is used)",
+        columns=(
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("age_band", "text", description="a band; a population band takes the average rate of the "
+                                                    "bands it overlaps"),
+            Column("rate_per_1000", min=0, description="activity a year per 1,000 people"),
+        ),
+    ),
+    "cost_weights.csv": FileSchema(
+        "cost_weights.csv",
+        key=("age_band",),
+        description="relative cost of a person in each age band, for weighted populations and fair shares",
+        default_note="illustrative weights shipped with stpkit (stpkit.budgets.COST_WEIGHTS), not any "
+                     "proprietary grouper's weights",
+        columns=(
+            Column("age_band", "text", description="a band; a population band takes the average weight of the "
+                                                    "bands it overlaps"),
+            Column("cost_weight", min=0, description="cost of a person in the band against an average person"),
+        ),
+    ),
+    "practices.csv": FileSchema(
+        "practices.csv",
+        key=("practice_code",),
+        description="GP practices: their locality and list size, and optionally their observed emergency admissions",
+        default_note="budgets and ratios are shown for localities only",
+        columns=(
+            Column("practice_code", "text"),
+            Column("practice", "text", required=False, blank_ok=True, description="display name"),
+            Column("locality_id", "text"),
+            Column("list_size", min=0, min_exclusive=True, description="registered patients"),
+            Column("need_index", required=False, blank_ok=True, min=0, min_exclusive=True,
+                   description="additional need against the footprint (1 = average); blank: the locality's"),
+            Column("admissions", required=False, blank_ok=True, min=0,
+                   description="observed emergency admissions in the base year"),
+        ),
+    ),
+    "practice_population.csv": FileSchema(
+        "practice_population.csv",
+        key=("practice_code", "age_band"),
+        description="people on each GP practice's list by age band, where known (the bands of population.csv)",
+        default_note="a practice's people by age band follow its locality's age mix",
+        columns=(
+            Column("practice_code", "text", description="a practices.csv code"),
+            Column("age_band", "text", description="a band of population.csv"),
+            Column("people", min=0, description="registered patients in the band"),
+        ),
+    ),
+    "spend.csv": FileSchema(
+        "spend.csv",
+        key=("locality_id", "practice_code"),
+        description="spend in the base year by locality, or by GP practice within a locality",
+        default_note="fair shares are shown without a distance from target",
+        columns=(
+            Column("locality_id", "text"),
+            Column("practice_code", "text", required=False, blank_ok=True,
+                   description="a practices.csv code, or blank for the locality as a whole"),
+            Column("spend_gbp", min=0, description="GBP a year"),
+        ),
+    ),
 }
 
 REQUIRED_FILES = tuple(name for name, schema in FILES.items() if schema.required)
@@ -471,6 +562,22 @@ SETTINGS: dict[str, dict[str, dict]] = {
         "risk": {"kind": "number", "default": 0.05, "min": 0, "min_exclusive": True, "max": 0.5, "fraction": True,
                  "description": "the largest chance that a patient arriving at random finds no bed free (Erlang "
                                 "loss), a fraction"},
+    },
+    "population": {
+        "momentum": {"kind": "text", "default": "flat", "choices": ("flat", "demographic"),
+                     "description": "'flat': momentum is the growth rate of activity.csv and pods.csv, and "
+                                    "population.csv splits it into demographic and non-demographic growth; "
+                                    "'demographic': momentum is each age band's activity grown by its people, "
+                                    "times non_demographic_growth"},
+        "non_demographic_growth": {"kind": "number", "default": 0.0, "min": -0.5, "max": 0.5, "fraction": True,
+                                   "description": "growth a year on top of the people's (momentum = 'demographic')"},
+    },
+    "budgets": {
+        "total_gbp": {"kind": "number", "default": None, "optional": True, "min": 0,
+                      "default_text": "the spend.csv total, else GBP 1,000 a person (illustrative)",
+                      "description": "the budget shared in fair shares, GBP a year"},
+        "need_weight": {"kind": "number", "default": 0.3, "min": 0, "max": 5,
+                        "description": "need index = 1 + need_weight x (imd_score - footprint average) / average"},
     },
 }
 

@@ -67,6 +67,16 @@ INPUTS = {
     ("initiatives.csv", "investment"): "reinvestment by initiative",
     ("initiatives.csv", "stranded_cost"): "acute stranded cost by initiative",
     ("initiatives.csv", "net_savings"): "net savings by initiative",
+    ("population.csv", "people"): "people by age band and year",
+    ("activity_by_age.csv", "activity"): "base-year activity by age band",
+    ("age_rates.csv", "rate_per_1000"): "hospital use by age band",
+    ("cost_weights.csv", "cost_weight"): "cost weight of each age band",
+    ("practices.csv", "list_size"): "GP practice list sizes",
+    ("practices.csv", "admissions"): "GP practices' emergency admissions",
+    ("spend.csv", "spend_gbp"): "spend by locality or practice",
+    ("pack.toml", "population.momentum"): "how momentum follows the people",
+    ("pack.toml", "budgets.total_gbp"): "the budget shared in fair shares",
+    ("pack.toml", "budgets.need_weight"): "how much deprivation adds to need",
 }
 
 

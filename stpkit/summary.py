@@ -10,7 +10,7 @@ still given, with the same values, for this release only (`OLD_KEYS`); use the `
 
 from __future__ import annotations
 
-from . import activity, investment, needs
+from . import activity, budgets, investment, needs
 from .figures import money, percent
 from .pack import find_locality
 from .schema import POD_LABELS
@@ -71,6 +71,27 @@ def summarise(pack, locality: str = "all", projection=None) -> dict:
             "payback_year": appraisal["payback_year"],
             "discount_rate": pack.discount_rate,
         }
+    shares = budgets.summary(pack)  # need-weighted fair shares of the budget, for the locality or the footprint
+    mine = shares["localities"] if locality == "all" else {locality: shares["localities"][locality]}
+    result["budgets"] = {
+        "scope": "footprint" if locality == "all" else "locality",
+        "total_gbp": shares["total_gbp"], "total_source": shares["total_source"],
+        "spend_source": shares["spend_source"],
+        "weighted_population": sum(v["weighted_population"] for v in mine.values()),
+        "fair_share_gbp": sum(v["fair_share_gbp"] for v in mine.values()),
+        "spend_gbp": sum(v["spend_gbp"] for v in mine.values()),
+    }
+    result["budgets"]["distance_from_target_gbp"] = result["budgets"]["spend_gbp"] - result["budgets"]["fair_share_gbp"]
+    share = result["budgets"]["fair_share_gbp"]
+    result["budgets"]["distance_from_target_pct"] = (result["budgets"]["distance_from_target_gbp"] / share
+                                                     if share else None)
+    if locality == "all":
+        result["budgets"]["localities"] = shares["localities"]
+    if cells["demographic"].notna().all() and len(cells):  # people by age: how much of the growth they explain
+        split = cells.groupby("pod")[["demographic"]].sum()["demographic"]
+        for pod, figures in result["activity"].items():
+            figures["demographic_growth"] = float(split.get(pod, 0.0))
+            figures["non_demographic_growth"] = figures["momentum"] - figures["base"] - figures["demographic_growth"]
     result["notes"] = notes(pack, result)
     return with_old_keys(result)
 
@@ -128,6 +149,14 @@ def summary_text(summary: dict) -> str:
                       f"capital {money(inv['capital_gbp'])}; NPV of cash released less investment, "
                       f"{inv['first_year']} (year 0) to {inv['last_year']} at {inv['discount_rate']:.1%}: "
                       f"{money(inv['npv_gbp'])}; payback {inv['payback_year']}"]
+    fair = summary.get("budgets")
+    if fair:
+        distance = fair["distance_from_target_gbp"]
+        lines += ["", f"Fair share of {money(fair['total_gbp'])} ({fair['total_source']}), by weighted population "
+                      f"{fair['weighted_population']:,.0f}: {money(fair['fair_share_gbp'])}; spend "
+                      f"{money(fair['spend_gbp'])} ({fair['spend_source']}), distance from target "
+                      f"{money(distance)}" + (f" ({percent(fair['distance_from_target_pct'], change=True)})"
+                                               if fair["distance_from_target_pct"] is not None else "")]
     if summary.get("notes"):
         lines += [""] + list(summary["notes"])
     return "\n".join(lines)

@@ -30,13 +30,18 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
 
 def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, optional: bool = True,
-                         intervals: bool = False, awkward_names: bool = True, name: str = "Synthetic footprint") -> Path:
+                         intervals: bool = False, awkward_names: bool = True, name: str = "Synthetic footprint",
+                         age_bands: int = 0, practices: int = 0) -> Path:
     """Write a valid pack of `localities` localities to `path` and return the path.
 
     optional: also write schemes, targets, investments, workforce, roles, enablers, phasing and bed data
     (lengths of stay, length-of-stay schemes, levels of care).
     intervals: give growth, reductions and unit costs as 80% intervals (low-high pairs) too.
     awkward_names: give the first localities names with apostrophes, ampersands, quotes and brackets.
+    age_bands: also write population.csv with this many five-year bands (the last open, like 95+), every
+    year from base to horizon, each locality's base year adding up to its population.
+    practices: also write practices.csv with this many GP practices (list sizes adding up to their
+    locality's population, emergency admissions near the locality's rate) and spend.csv by practice.
     """
     rng = np.random.default_rng(seed)
     path = Path(path)
@@ -75,6 +80,10 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
     header = ["pod", "growth", "unit_cost"] + (["growth_low", "growth_high", "unit_cost_low", "unit_cost_high"]
                                                 if intervals else [])
     _csv(path / "pods.csv", header, pod_rows)
+    if age_bands:
+        _population(path, rng, ids, population, age, age_bands)
+    if practices:
+        _practices(path, rng, ids, population, practices)
     if not optional:
         return path
     schemes = [("Frailty and EoL", "non_elective", 0.0683), ("Long term conditions", "non_elective", 0.029),
@@ -132,3 +141,44 @@ def _bed_files(path: Path, ids: list[str], intervals: bool) -> None:
     if intervals:
         with open(path / "pack.toml", "a", encoding="utf-8") as toml:
             toml.write("\n[beds]\noccupancy = 0.92\noccupancy_low = 0.9\noccupancy_high = 0.94\n")
+
+
+def _population(path: Path, rng, ids, population, median_age, bands: int) -> None:
+    """population.csv: five-year bands 0-4 ... (the last open), older where the median age is higher."""
+    labels = [f"{5 * b}-{5 * b + 4}" for b in range(bands - 1)] + [f"{5 * (bands - 1)}+"]
+    mids = np.arange(bands) * 5 + 2.5
+    tilt = (np.asarray(median_age, dtype=float)[:, None] - 42) / 400
+    shares = np.exp(-mids[None, :] / 45 + tilt * (mids[None, :] - 40))
+    shares /= shares.sum(axis=1, keepdims=True)
+    base = np.floor(shares * population[:, None]).astype(int)
+    base[:, 0] += population - base.sum(axis=1)  # each locality's base year adds up to its population
+    growth = np.where(mids >= 65, 0.025, 0.004)
+    rows = []
+    for k, year in enumerate(range(2015, 2021)):
+        counts = base if k == 0 else np.round(base * (1 + growth) ** k).astype(int)
+        fy = f"{year}/{(year + 1) % 100:02d}"
+        rows += [(i, label, fy, int(c)) for i, row in zip(ids, counts) for label, c in zip(labels, row)]
+    _csv(path / "population.csv", ["locality_id", "age_band", "year", "people"], rows)
+
+
+def _practices(path: Path, rng, ids, population, count: int) -> None:
+    """practices.csv and spend.csv: `count` practices shared between localities by population."""
+    exact = count * population / population.sum()
+    per = np.maximum(1, np.floor(exact).astype(int))
+    left = count - per.sum()
+    if left > 0:  # the practices left over go to the largest remainders; too many: taken from the largest
+        per[np.argsort(-(exact - np.floor(exact)), kind="stable")[:left]] += 1
+    while per.sum() > count:
+        per[np.argmax(per)] -= 1
+    rows, spend = [], []
+    code = 0
+    for i, people, n in zip(ids, population, per):
+        sizes = rng.uniform(0.5, 1.5, n)
+        lists = np.maximum(1, np.floor(sizes / sizes.sum() * people)).astype(int)
+        for size in lists:
+            code += 1
+            admissions = int(rng.poisson(size * 0.084 * rng.uniform(0.8, 1.2)))
+            rows.append((f"P{code:05d}", f"Practice {code}", i, int(size), admissions))
+            spend.append((i, f"P{code:05d}", round(float(size * rng.uniform(900, 1300)), 2)))
+    _csv(path / "practices.csv", ["practice_code", "practice", "locality_id", "list_size", "admissions"], rows)
+    _csv(path / "spend.csv", ["locality_id", "practice_code", "spend_gbp"], spend)

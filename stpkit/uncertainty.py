@@ -61,6 +61,7 @@ import pandas as pd
 
 from . import activity, investment, needs
 from .schema import FILES, POINTS_OF_DELIVERY
+from . import population
 from .years import format_fy
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -278,6 +279,8 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
     assumption_groups = {}
     for name in ("growth", "unit_cost"):
         point, low, high = _cell_assumption(act, pods, name)
+        if name == "growth":  # momentum that follows the people: the same rate the model uses, the pack's range
+            point, low, high = population.growth_for_draws(pack, act, point, low, high)
         centre, spread = interval_parameters(point, low, high)
         unique, inverse = _groups(pod_index, point, centre, spread)
         assumption_groups[name] = (pd.DataFrame({

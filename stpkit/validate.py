@@ -727,6 +727,9 @@ def check_pack(path: str | Path) -> CheckResult:
     if settings:
         _check_investment_years(settings, tables, problems)
         _check_bed_settings(settings, problems)
+    from .population import check_population  # people by age: bands, years, localities
+
+    check_population(settings, tables, problems)
     return CheckResult(problems, settings, tables)
 
 

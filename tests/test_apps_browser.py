@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 # one locality per app, and the locality picked for the load test's sessions
 APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-                  "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03"}
+                  "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03", "budgets": "MSE06"}
 
 
 @pytest.fixture(scope="module")

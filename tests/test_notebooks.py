@@ -27,7 +27,7 @@ from stpkit.synthetic import write_synthetic_pack
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "bed_capacity",
-         "plan_on_a_page")
+         "plan_on_a_page", "budgets")
 AWKWARD = "St Mary's & St John's (North)"  # L0001 of a synthetic pack
 
 # Words every run's headline shows (the first words of the headline cards).
@@ -39,6 +39,7 @@ HEADLINES = {
     "bed_capacity": ["Beds"],
     "plan_on_a_page": ["Do nothing, 2020/21", "Solutions, 2020/21", "Do something, 2020/21",
                        "Published figures that do not add up"],
+    "budgets": ["Weighted population", "Fair share of the budget", "Distance from target"],
 }
 # What a pack with only the four required files must say instead of failing (in words, not file names).
 MISSING = {
@@ -49,6 +50,7 @@ MISSING = {
     "bed_capacity": ["lengths of stay"],
     "plan_on_a_page": ["the initiatives and their finance", "the plan's priorities", "the initiatives' milestones",
                        "the workstream interdependencies", "a risk register"],
+    "budgets": ["people by age band"],
 }
 # Charts a run draws at least (a pack without the optional files shows notes in their place).
 MIN_CHARTS = {("investment_phasing", "required_only"): 0, ("plan_on_a_page", "synthetic"): 2,

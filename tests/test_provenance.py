@@ -123,6 +123,9 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
     expected |= {("bed_capacity", "Beds needed in 2020/21"), ("bed_capacity", "Beds for a 5% risk"),
                  ("bed_capacity", "Chance of finding no bed"), ("bed_capacity", "Cost of the beds in 2020/21"),
                  ("locality_deep_dive", "Beds needed in 2020/21")}
+    # the default pack's population by age is illustrative, and so are stpkit's default cost weights
+    expected |= {("budgets", "Weighted population"), ("budgets", "Fair share of the budget"),
+                 ("budgets", "Emergency admissions against the age mix"), ("budgets", "Growth from people ageing")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
     assert {key for key, flag in flagged.items() if flag} == expected
@@ -135,6 +138,10 @@ def test_nothing_is_flagged_when_the_packs_sources_mark_nothing_illustrative(tmp
     folder = tmp_path / "mse"
     shutil.copytree(DEFAULT_PACK, folder)
     table = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
+    # cost weights of the pack's own (stpkit's default weights are illustrative whatever the pack says)
+    (folder / "cost_weights.csv").write_text("age_band,cost_weight\n0-64,0.8\n65+,2.5\n", encoding="utf-8")
+    table = pd.concat([table, pd.DataFrame([{"file": "cost_weights.csv", "column": "cost_weight", "locality_id": "*",
+                                             "key": "*", "source": "a published table"}])], ignore_index=True)
     table["illustrative"] = "false"
     table["citation"] = "A published table"
     table.to_csv(folder / "sources.csv", index=False)

@@ -116,7 +116,8 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     assert 'href="../index.html"' in page
     book = openpyxl.load_workbook(out / "footprint_tables.xlsx")
     assert book.sheetnames == ["About", "Activity", "Savings by locality", "Footprint", "Investment by year",
-                               "Cash flow", "Workforce", "Beds", "Plan on a page", "Initiative finance"]
+                               "Cash flow", "Workforce", "Beds", "Plan on a page", "Initiative finance",
+                               "Fair shares"]
     assert book["Activity"].max_row == 1 + 3 * 5  # localities x points of delivery
 
     # a rerun redoes nothing that is up to date
@@ -346,7 +347,7 @@ def test_default_pack_with_the_four_notebooks_for_two_localities(tmp_path):
     assert run.returncode == 0, run.stderr
     check_complete(out)
     data = check_records(out)
-    assert data["summary"]["ok"] == 3 * len(jobs.DEFAULT_NOTEBOOKS) == 18  # the footprint's pages and each locality's
+    assert data["summary"]["ok"] == 3 * len(jobs.DEFAULT_NOTEBOOKS) == 21  # the footprint's pages and each locality's
     assert [n["name"] for n in data["notebooks"]] == list(jobs.DEFAULT_NOTEBOOKS)
     assert all(r["headlines"] for r in data["reports"])
     page = (out / "MSE01" / "needs_analysis.html").read_text(encoding="utf-8")

@@ -998,6 +998,15 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
              "phasing.csv": phasing, "risk_segments.csv": risk, "workforce.csv": workforce}
     files.update(beds_files)
     files.update(plan_files)
+    files["population.csv"] = illustrative_population(loc, src)
+    toml += POPULATION_TOML
+    src.add("pack.toml", "population.momentum", POPULATION_MOMENTUM_NOTE)
+    src.add("pack.toml", "budgets.total_gbp", "illustrative assumption: the seeds give no budget to share; the base-year "
+            "hospital activity at unit cost is shared by need (stpkit's default; pack.toml does not set it), so the "
+            "fair shares show how the same money would be shared by weighted population")
+    src.add("pack.toml", "budgets.need_weight", "illustrative assumption: deprivation adds 0.3 x its distance from "
+            "the footprint average to need (stpkit's default; pack.toml does not set it); seeds 000 and 001 argue "
+            "for case-mix adjusted budgets but give no weight")
     files["sources.csv"] = src.frame()
     return files, toml
 
@@ -1140,6 +1149,72 @@ def plan_on_a_page(initiatives: pd.DataFrame, src: Sources) -> tuple[pd.DataFram
             "schemes that did not cut emergency admissions, stranded cost, self-funding investment)")
     return initiatives, {"priorities.csv": priorities, "milestones.csv": milestones,
                          "dependencies.csv": dependencies, "risks.csv": risks}
+
+
+# People by age (population.csv): illustrative, since the seeds give only each locality's total.
+# England's mid-2015 shares by five-year band (ONS mid-year estimates, rounded), tilted for each locality
+# so that its median age is its archetype's (40, 43, 48), then grown each year by an illustrative rate
+# per band shaped like ONS subnational projections for Essex (the old grow fastest).
+AGE_BANDS = tuple([f"{a}-{a + 4}" for a in range(0, 85, 5)] + ["85+"])
+ENGLAND_2015_SHARES = (6.3, 6.2, 5.6, 5.9, 6.6, 7.0, 6.8, 6.4, 6.7, 7.2, 7.0, 6.1, 5.5, 5.6, 4.3, 3.4, 2.6, 2.4)
+BAND_GROWTH = (0.004,) * 13 + (0.012, 0.025, 0.02, 0.022, 0.035)  # a year: under 65, 65-69, ..., 85+
+POPULATION_NOTE = ("illustrative assumption: seed 003 gives only each locality's registered population (NEL table, Pop "
+                   "column); the base year shares it between five-year bands by England's mid-2015 age mix (ONS), "
+                   "tilted so the median age is the locality's archetype median ({ARCHETYPE_TABLE}: 40, 43, 48), "
+                   "whole people by largest remainder so each locality's total is its published population")
+POPULATION_GROWTH_NOTE = ("illustrative assumption: later years grow each band by a rate a year shaped like ONS "
+                          "subnational population projections for Essex (under 65: 0.4%, 65-69: 1.2%, 70-74: 2.5%, "
+                          "75-79: 2.0%, 80-84: 2.2%, 85+: 3.5%), rounded to whole people")
+POPULATION_TOML = '\n[population]\nmomentum = "flat"\n'
+POPULATION_MOMENTUM_NOTE = (f"{SEED} publishes its locality targets from flat growth rates by point of delivery; "
+                            "momentum stays flat so those figures are reproduced, and population.csv explains how much "
+                            "of that growth is people ageing (the demographic step of the waterfall)")
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    exact = shares / shares.sum() * total
+    whole = np.floor(exact).astype(int)
+    extra = total - whole.sum()
+    order = np.argsort(-(exact - whole), kind="stable")[:extra]
+    whole[order] += 1
+    return whole
+
+
+def _tilted_shares(median_age: float) -> np.ndarray:
+    """England's shares tilted by exp(k x age) so the median age (interpolated in its band) is `median_age`."""
+    base = np.array(ENGLAND_2015_SHARES) / sum(ENGLAND_2015_SHARES)
+    mids = np.arange(len(base)) * 5 + 2.5
+
+    def median(k):
+        shares = base * np.exp(k * (mids - 40))
+        cum = np.cumsum(shares / shares.sum())
+        i = int(np.searchsorted(cum, 0.5))
+        below = cum[i - 1] if i else 0.0
+        return i * 5 + 5 * (0.5 - below) / (cum[i] - below), shares / shares.sum()
+
+    low, high = -0.1, 0.1
+    for _ in range(60):
+        mid = (low + high) / 2
+        if median(mid)[0] < median_age:
+            low = mid
+        else:
+            high = mid
+    return median((low + high) / 2)[1]
+
+
+def illustrative_population(loc: pd.DataFrame, src: "Sources") -> pd.DataFrame:
+    rows = []
+    for lid, people, median_age in zip(loc["locality_id"], loc["population"], loc["median_age"]):
+        base = _largest_remainder(_tilted_shares(float(median_age)), int(people))
+        for k, year in enumerate(range(2015, 2021)):
+            counts = base if k == 0 else np.round(base * (1 + np.array(BAND_GROWTH)) ** k).astype(int)
+            rows += [(lid, band, f"{year}/{(year + 1) % 100:02d}", int(c)) for band, c in zip(AGE_BANDS, counts)]
+    frame = pd.DataFrame(rows, columns=["locality_id", "age_band", "year", "people"])
+    src.add("population.csv", ["locality_id", "age_band", "year"], "illustrative assumption: every locality of "
+            "localities.csv, five-year bands 0-4 to 85+, each year from the 2015/16 base to the 2020/21 horizon")
+    src.add("population.csv", "people", POPULATION_NOTE.format(ARCHETYPE_TABLE=ARCHETYPE_TABLE) + "; "
+            + POPULATION_GROWTH_NOTE.replace("illustrative assumption: ", ""))
+    return frame
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

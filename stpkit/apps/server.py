@@ -52,6 +52,10 @@ APPS: dict[str, tuple[str, str]] = {
         "What the plan does, what it costs and whether it closes the gap: do nothing, solutions and do "
         "something, the gap year by year, the initiatives and their finance (with the published figures that "
         "do not add up), milestones, interdependencies and risks."),
+    "budgets": (
+        "People and budgets",
+        "How much growth is people ageing, each locality's fair share of a budget weighted by need and its "
+        "distance from it, and emergency admissions against the age mix with their funnel plot."),
 }
 
 #: the page template for the apps (Voila's lab page without its CDN links)

@@ -55,13 +55,14 @@ from .plan import PlanPage
 from .packs import ALL, FOOTPRINT_LABEL, check_locality, footprint_name, locality_options, open_pack, population_share
 from .workforce import WorkforcePage
 from .beds import BedsPage
+from .budgets import BudgetsPage  # noqa: E402  (people and budgets: notebooks/budgets.ipynb)
 
 #: the page of each notebook, by the notebook's name
 PAGES = {page.notebook: page for page in (NeedsPage, LocalityPage, InvestmentPage, WorkforcePage, BedsPage,
-                                          PlanPage)}
+                                          PlanPage, BudgetsPage)}
 
 __all__ = [
-    "NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage", "BedsPage", "PlanPage", "PAGES",
+    "NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage", "BedsPage", "PlanPage", "BudgetsPage", "PAGES",
     "Page", "Control", "Result", "Table", "Note", "Card",
     "open_pack", "check_locality", "locality_options", "footprint_name", "population_share",
     "cards_html", "gbp", "pct", "fte", "count", "interval", "label_width",

@@ -126,6 +126,8 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         ("Initiative finance", "Gross savings, investment, acute stranded cost and net savings by initiative, the net "
                                "published beside the net recomputed; below, every published figure checked, and "
                                "those that do not add up flagged (not corrected)."),
+        ("Fair shares", "Each locality's weighted population, fair share of the budget, spend and distance from "
+                        "target, and emergency admissions against its age mix with a 95% interval."),
     ]
     from openpyxl.styles import Font
 
@@ -239,6 +241,25 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
     else:
         _sheet(book, "Beds", None, [], note="No length_of_stay.csv in this pack: add it to fill this sheet.")
     _plan_sheets(book, pack, projection)
+
+    from .. import budgets  # fair shares: weighted population, fair share of the budget, distance from target
+
+    shares = budgets.budgets(pack).merge(budgets.case_mix(pack)[["locality_id", "observed", "expected", "ratio",
+                                                                 "ratio_low", "ratio_high", "funnel"]],
+                                         on="locality_id", how="left")
+    total, why = budgets.total_budget(pack)
+    _sheet(book, "Fair shares", shares, [
+        ("locality_id", "Locality ID", "text"), ("locality", "Locality", "text"), ("people", "People", "count"),
+        ("age_weighted", "Age-weighted people", "number"), ("need_index", "Need index", "number"),
+        ("weighted_population", "Weighted population", "number"), ("fair_share_gbp", "Fair share (£)", "gbp"),
+        ("spend_gbp", "Spend (£)", "gbp"), ("distance_gbp", "Distance from target (£)", "gbp"),
+        ("distance_pct", "Distance from target (%)", "rate"), ("observed", "Emergency admissions", "count"),
+        ("expected", "Expected for the age mix", "number"), ("ratio", "Observed / expected", "number"),
+        ("ratio_low", "95% CI low", "number"), ("ratio_high", "95% CI high", "number"),
+        ("funnel", "Against the funnel limits", "text")],
+        note=f"Fair shares of £{total:,.2f} ({why}) by weighted population (people by age band x cost weight x "
+             f"need index); spend: {budgets.spend(pack)[1]}; above 0 is over target. Emergency admissions against "
+             "the footprint's rates by age band (indirect standardisation), Byar's 95% interval.")
 
     buffer = io.BytesIO()
     book.save(buffer)

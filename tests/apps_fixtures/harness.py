@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob):")
 ARTIFACTS = ROOT / "test-artifacts" / "apps"
 APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "bed_capacity",
-             "plan_on_a_page")
+             "plan_on_a_page", "budgets")
 WARM_LINE = re.compile(r"stpkit apps: kernel \w+ warmed up")
 # words that must never reach a page: Python's error vocabulary
 ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception|error when executing|exception occurred|File \"",
