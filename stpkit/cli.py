@@ -37,6 +37,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
     problems = validate(args.pack)
+    if not problems:  # the pack's scenarios (PACK/scenarios/*.toml), checked against the pack
+        from .pack import load_pack
+        from .scenarios import check_folder
+
+        problems = check_folder(load_pack(args.pack))
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -75,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser(
         "validate", help="check a footprint pack and list every problem",
-        description="Check every file of a footprint pack. Each problem is printed on one line naming the file, "
-                    "the spreadsheet row (the header is row 1) and the column. Exits 0 when the pack is valid, "
+        description="Check every file of a footprint pack, then its scenarios (PACK/scenarios/NAME.toml). Each "
+                    "problem is printed on one line naming the file, the spreadsheet row (the header is row 1) or "
+                    "TOML line, and the column or key. Exits 0 when the pack is valid, "
                     "1 when it has problems.")
     _pack_argument(validate)
     validate.set_defaults(run=cmd_validate)
