@@ -538,6 +538,13 @@ def apply(pack, scenario: Scenario | None):
         for key, value in keys.items():
             owner = ASSUMPTIONS[section][key].get("setting") or (section, key)
             sections.setdefault(owner[0], {})[owner[1]] = value
+    factor = sections.get("delivery", {}).get("factor")
+    if factor is not None:  # the Monte Carlo's 80% interval of the delivery factor moves with it, in proportion
+        own = pack.settings.get("delivery") or {}
+        old = float(own.get("factor") or 1.0)
+        for side in ("factor_low", "factor_high"):
+            if own.get(side) is not None:
+                sections["delivery"][side] = float(own[side]) * factor / old if old > 0 else factor
     sections["scenario"] = {"name": scenario.name, "title": scenario.label, "description": scenario.description}
     applied = pack.with_tables(**tables) if tables else pack
     applied = applied.with_settings(**sections)
