@@ -284,3 +284,29 @@ def test_reconstruction_script_writes_the_scenarios_exactly(monkeypatch):
     assert sorted(p.name for p in folder.glob("*.toml")) == sorted(f"{n}.toml" for n in module.SCENARIOS)
     for name, text in module.SCENARIOS.items():
         assert (folder / f"{name}.toml").read_text(encoding="utf-8") == text, name
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: the scenario hook
+
+
+@pytest.mark.integration
+def test_pages_show_the_scenario_and_its_figures(pack):
+    from stpkit import pages
+
+    page = pages.InvestmentPage(pack, "all", mode="static", scenario="interim")
+    options = investment.scenarios(pack).set_index("scenario")
+    assert page.figures["npv_gbp"] == pytest.approx(options.loc["Interim", "npv_gbp"])
+    words = page.scenario_html()
+    assert "Scenario: Interim option" in words and "Priority points of delivery" in words
+    plain = pages.InvestmentPage(pack, "all", mode="static")
+    assert "none: the pack as it is" in plain.scenario_html()
+    assert plain.figures["npv_gbp"] == pytest.approx(options.loc["Comprehensive", "npv_gbp"])
+    nothing = pages.LocalityPage(pack, "MSE05", mode="static", scenario="do-nothing")
+    assert nothing.figures["gross_savings_gbp"] == 0.0
+    assert nothing.specs["delivery"].value == 0.0  # the controls start at the scenario's values
+    needs_page = pages.NeedsPage(pack, "all", mode="static",
+                                 scenario=scenarios.Scenario(name="x", values={"needs": {"rose_cut": 0.2}}))
+    assert needs_page.specs["rose_cut"].value == 0.2
+    with pytest.raises(scenarios.ScenarioError, match="did you mean interim"):
+        pages.WorkforcePage(pack, "all", mode="static", scenario="interm")

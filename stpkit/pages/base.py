@@ -188,8 +188,18 @@ class Page:
     inputs: tuple = ()  # (file, column) pairs the page's figures rest on, for its "where it comes from" section
 
     def __init__(self, pack: Pack | str | Path | None = None, locality: str | None = ALL, mode: str | None = None,
-                 **assumptions):
-        self.pack = open_pack(pack)
+                 scenario=None, **assumptions):
+        from .. import scenarios
+
+        self.pack_as_is = open_pack(pack)
+        chosen = scenario
+        if isinstance(scenario, str) and scenario.strip():
+            chosen = scenarios.read(self.pack_as_is, scenario.strip())
+        elif isinstance(scenario, str):
+            chosen = None
+        self.scenario = chosen  # a stpkit.scenarios.Scenario, or None for the pack as it is
+        self.pack = scenarios.scenario_pack(self.pack_as_is, chosen)  # one set of assumptions for every figure
+        self.scenario_differences = scenarios.differences(self.pack_as_is, chosen)
         self.mode = mode or charts.mode()
         self.warning = ""
         picker = Control("locality", "Locality", check_locality(self.pack, locality), kind="choice",
@@ -337,12 +347,19 @@ class Page:
         if part == "sources":
             return _display_html(self.sources_html())
         if part == "title":
-            return self._show_html(lambda r: _title_html(r, self.warning))
+            return self._show_html(lambda r: _title_html(r, self.warning) + self.scenario_html())
         if part == "headline":
             meta = {"stpkit": {"notebook": self.notebook, "locality": self.locality,
+                               "scenario": self.scenario.name if self.scenario else None,
                                "figures": _plain(self.result.figures)}}
             return self._show_html(lambda r: cards_html(r.cards), metadata=meta)
         raise KeyError(f'no part "{part}": use "title", "controls", "headline" or "sources", or show_chart / show_table')
+
+    def scenario_html(self) -> str:
+        """Which scenario the page shows, and every value in it that differs from the pack's."""
+        from .. import scenarios
+
+        return scenarios.describe_html(self.scenario, self.scenario_differences)
 
     def sources_html(self) -> str:
         """Where the page's inputs come from, in a reader's words, from the pack's own sources."""
@@ -459,3 +476,9 @@ def care_coordination_controls(pack: Pack, eligible_share: float | None = None,
                 help=_setting_source(pack, "care_coordination.caseload_per_coordinator",
                                      "caseload of a full-time coordinator")),
     ]
+
+
+def _delivery_factor(pack: Pack) -> float:
+    """pack.toml [delivery] factor (or a scenario's), 1 where none is set; 0 stays 0 (a do-nothing scenario)."""
+    factor = (pack.settings.get("delivery") or {}).get("factor")
+    return 1.0 if factor is None else float(factor)

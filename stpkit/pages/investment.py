@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import activity, charts, investment, sources
 from ..years import format_fy
-from .base import Control, Page, Result, _missing_file, _setting_source
+from .base import Control, Page, Result, _missing_file, _setting_source, _delivery_factor
 from .display import Card, Note, Table, gbp, pct
 from .locality import LocalityPage
 from .packs import ALL, _highlight, _labelled, _place
@@ -55,7 +55,7 @@ class InvestmentPage(Page):
                     help=_setting_source(self.pack, "investment.savings_ramp", "either way full savings "
                                                                                "arrive in the horizon year")),
             Control("delivery", "Share of the planned avoided activity delivered",
-                    float((self.pack.settings.get("delivery") or {}).get("factor") or 1.0), min=0.0, max=1.5,
+                    float(_delivery_factor(self.pack)), min=0.0, max=1.5,
                     step=0.05, fmt=".0%",
                     help=_setting_source(self.pack, "delivery.factor", "many community schemes did not cut "
                                                                        "emergency admissions")),
@@ -70,7 +70,7 @@ class InvestmentPage(Page):
         place = _place(pack, loc)
         localities = pack.localities
         delivery = float(v.get("delivery", 1.0))
-        planned = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        planned = float(_delivery_factor(pack))
         base = self._inputs if abs(delivery - planned) < 1e-12 else self.once(("inputs", delivery), lambda: (
             investment.with_assumptions(self._inputs, savings_by_pod=activity.project(pack, delivery=delivery)
                                         .groupby("pod")["gross_savings_gbp"].sum())))

@@ -12,7 +12,7 @@ from .. import locality as places
 from ..report import disclosure
 from ..schema import POD_LABELS
 from ..years import format_fy
-from .base import Control, Page, Result, _missing_file
+from .base import Control, Page, Result, _missing_file, _delivery_factor
 from .display import ILLUSTRATIVE, Card, Note, Table, count, gbp, pct
 from .packs import ALL, _highlight, _labelled, _place, _scope
 
@@ -81,7 +81,7 @@ class LocalityPage(Page):
                                          "fixes a locality's activity, its avoided activity moves in proportion. "
                                          + sources.line(pack, "schemes.csv", "reduction", key=row.scheme,
                                                         default="the pack")))
-        delivery = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        delivery = float(_delivery_factor(pack))
         controls.append(Control("delivery", "Share of the planned avoided activity delivered", delivery, min=0.0,
                                 max=1.5, step=0.05, fmt=".0%", group="Scheme reductions",
                                 help="Evidence reviews found many community schemes did not cut emergency admissions. "
