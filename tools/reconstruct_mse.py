@@ -1031,7 +1031,7 @@ SCENARIOS = {
 title = "Comprehensive option"
 description = "All objectives delivered in the plan period: full investment, full savings, at full pace."
 created = "2016-10-21"
-based_on = "seed 000 option appraisal: option 1 of 3"
+based_on = "Making STPs happen: an overview, option appraisal: the comprehensive option"
 source = '{SEED_000_SOURCE}'
 
 [investment]
@@ -1043,7 +1043,7 @@ delay_years = 0
 title = "Third option: lower assumptions on degree and pace"
 description = "Half the investment (releasing savings through the investment-to-savings relation) and savings arriving a year later."
 created = "2016-10-21"
-based_on = "seed 000 option appraisal: option 3 of 3 (stpkit's reading: half the investment, one year slower)"
+based_on = "Making STPs happen: an overview, option appraisal: lower assumptions on degree and pace of change (stpkit's reading: half the investment, a year slower)"
 source = '{SEED_000_SOURCE}'
 
 [investment]
@@ -1054,7 +1054,7 @@ delay_years = 1
 title = "Interim option"
 description = "Comprehensive for priority areas (managing acute admissions: A&E and non-elective), lower assumptions elsewhere: half the savings on other points of delivery and half the capital (estates)."
 created = "2016-10-21"
-based_on = "seed 000 option appraisal: option 2 of 3 (stpkit's reading: half elsewhere, half the capital)"
+based_on = "Making STPs happen: an overview, option appraisal: the interim option (stpkit's reading: half the savings elsewhere, half the capital)"
 source = '{SEED_000_SOURCE}'
 
 [investment]
@@ -1067,7 +1067,7 @@ priority_pods = ["ae", "non_elective"]
 title = "Do nothing"
 description = "Services carry on as now while demand grows: no scheme avoids any activity and nothing is invested."
 created = "2016-10-21"
-based_on = "seed 002 plan on a page: Do Nothing column"
+based_on = "NHS England, STP plan on a page (Annex C): the do nothing column"
 source = '{SEED_002_SOURCE}'
 
 [delivery]
@@ -1080,7 +1080,7 @@ investment_share = 0.0
 title = "Do something"
 description = "The plan as the pack sets it: the schemes deliver what seed 003 plans and the investment is made in full."
 created = "2016-10-21"
-based_on = "seed 002 plan on a page: Do Something column"
+based_on = "NHS England, STP plan on a page (Annex C): the do something column"
 source = '{SEED_002_SOURCE}'
 
 [delivery]
