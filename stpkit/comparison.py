@@ -71,10 +71,29 @@ def choose(pack, names) -> list[Chosen]:
     return out
 
 
-def figures(pack, locality: str = "all") -> dict:
-    """One scenario's headline figures (pack: a pack with the scenario applied); keys carry their units."""
+def _workforce_tables(pack, cache: dict | None) -> dict:
+    """The workforce model for a pack, shared between scenarios that do not change what it rests on (the
+    pack's staff, roles, localities and investments, care coordination and the GP share released)."""
+    share = scenarios.pack_values(pack)["workforce"]["gp_released_share"]
+    if cache is None:
+        return workforce.workforce_for(pack, released_share=share)
+    key = (tuple(id(pack.tables[f]) for f in ("workforce.csv", "roles.csv", "localities.csv", "investments.csv")),
+           tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share, pack.base_year,
+           pack.horizon_year)
+    if key not in cache:
+        cache[key] = workforce.workforce_for(pack, released_share=share)
+    return cache[key]
+
+
+def figures(pack, locality: str = "all", cache: dict | None = None, remember: bool = True) -> dict:
+    """One scenario's headline figures (pack: a pack with the scenario applied); keys carry their units.
+
+    ``cache``: a dict kept for one comparison, so that its scenarios share the parts they have in common;
+    ``remember``: keep this pack's figures in it (only for packs that live as long as the cache)."""
+    if cache is not None and remember and (id(pack), locality) in cache:
+        return cache[(id(pack), locality)]
     projection = activity.project(pack)
-    tables = workforce.workforce_for(pack, released_share=scenarios.pack_values(pack)["workforce"]["gp_released_share"])
+    tables = _workforce_tables(pack, cache)
     row = investment.appraise(investment.inputs(pack, projection, workforce_tables=tables))
     cells = projection if locality == "all" else projection[projection["locality_id"] == locality]
     avoided = cells.groupby("pod")["avoided"].sum()
@@ -84,12 +103,14 @@ def figures(pack, locality: str = "all") -> dict:
     out.update(gross_savings_gbp=float(cells["gross_savings_gbp"].sum()), investment_gbp=float(row["investment_gbp"]),
                npv_gbp=float(row["npv_gbp"]), payback_year=str(row["payback_year"]),
                gap_fte=float(horizon["shortfall_fte"].sum()))
+    if cache is not None and remember:
+        cache[(id(pack), locality)] = out
     return out
 
 
-def headlines(chosen: list[Chosen], locality: str = "all") -> pd.DataFrame:
+def headlines(chosen: list[Chosen], locality: str = "all", cache: dict | None = None) -> pd.DataFrame:
     """One row per measure: measure, label, whose ("locality" or "footprint"), then one column per scenario."""
-    values = {c.name: figures(c.pack, locality) for c in chosen}
+    values = {c.name: figures(c.pack, locality, cache) for c in chosen}
     measures = list(values[chosen[0].name])
     frame = pd.DataFrame({"measure": measures, "label": [MEASURE_LABELS[m] for m in measures],
                           "whose": ["locality" if locality != "all" and (m.startswith("avoided_") or
@@ -126,12 +147,12 @@ def _as_scenario(name: str, flat: dict) -> scenarios.Scenario:
     return scenarios.Scenario(name=name, values=values)
 
 
-def _numbers(pack, locality: str) -> dict:
-    row = figures(pack, locality)
+def _numbers(pack, locality: str, cache: dict | None = None, remember: bool = True) -> dict:
+    row = figures(pack, locality, cache, remember)
     return {m: row[m] for m in ATTRIBUTED}
 
 
-def attribution(pack, a: Chosen, b: Chosen, locality: str = "all") -> pd.DataFrame:
+def attribution(pack, a: Chosen, b: Chosen, locality: str = "all", cache: dict | None = None) -> pd.DataFrame:
     """The difference from scenario a to b, step by step: one row per changed assumption, then the
     interaction remainder and the total. Columns: order, step, section, key, npv_gbp, gross_savings_gbp.
 
@@ -142,12 +163,12 @@ def attribution(pack, a: Chosen, b: Chosen, locality: str = "all") -> pd.DataFra
     other = scenarios.resolved(pack, b.scenario)
     changed = [k for k in other if not scenarios._same(base.get(k), other[k])]
     groups = list(dict.fromkeys((s, k) for s, k, _ in changed))
-    start, end = _numbers(a.pack, locality), _numbers(b.pack, locality)
+    start, end = _numbers(a.pack, locality, cache), _numbers(b.pack, locality, cache)
     rows = []
     for order, (section, key) in enumerate(groups, start=1):
         flat = dict(base)
         flat.update({k: other[k] for k in changed if k[:2] == (section, key)})
-        moved = _numbers(scenarios.apply(pack, _as_scenario("step", flat)), locality)
+        moved = _numbers(scenarios.apply(pack, _as_scenario("step", flat)), locality, cache, remember=False)
         pods = [p for s, k, p in changed if (s, k) == (section, key) and p]
         label = scenarios.label(section, key, pods[0] if len(pods) == 1 else None)
         rows.append({"order": order, "step": label, "section": section, "key": key,
@@ -213,9 +234,10 @@ def compare(pack, names, locality: str = "all", draws: int | None = None, seed: 
     ``uncertain=False``) and differences (each scenario's values that differ from the pack).
     """
     chosen = choose(pack, names)
+    cache: dict = {}  # figures and workforce tables shared within this comparison (chosen keeps the packs alive)
     parts = []
     for other in chosen[1:]:
-        part = attribution(pack, chosen[0], other, locality)
+        part = attribution(pack, chosen[0], other, locality, cache)
         part.insert(0, "to", other.name)
         part.insert(0, "from", chosen[0].name)
         parts.append(part)
@@ -227,7 +249,7 @@ def compare(pack, names, locality: str = "all", draws: int | None = None, seed: 
     return {
         "scenarios": pd.DataFrame({"name": [c.name for c in chosen], "title": [c.title for c in chosen],
                                    "description": [c.scenario.description if c.scenario else "" for c in chosen]}),
-        "headlines": headlines(chosen, locality),
+        "headlines": headlines(chosen, locality, cache),
         "by_locality": by_locality(chosen),
         "attribution": pd.concat(parts, ignore_index=True),
         "ranges": ranges(chosen, draws, seed, locality) if uncertain else None,

@@ -694,3 +694,35 @@ def describe_html(scenario: Scenario | None, changed: pd.DataFrame) -> str:
     based = f" Based on {html.escape(scenario.based_on)}." if scenario.based_on else ""
     return (f"<div class='stpkit-scenario' data-scenario='{html.escape(scenario.name)}'><strong>Scenario: "
             f"{html.escape(scenario.label)}</strong> ({html.escape(scenario.name)}).{words}{based}{table}</div>")
+
+
+def reference_markdown() -> str:
+    """The reference part of docs/scenarios.md, written from ``ASSUMPTIONS`` so the two never drift."""
+    out = ["| section | key | value | what it sets | the pack's value it replaces |", "| --- | --- | --- | --- | --- |"]
+    out.append("| `[scenario]` | `title`, `description`, `created`, `based_on`, `source` | text in quotes (`created` "
+               "may be a date) | what the scenario is, when it was made, what it rests on | - |")
+    out.append("| `[growth]` | a point of delivery: " + ", ".join(f"`{p}`" for p in POINTS_OF_DELIVERY)
+               + " | number, >= -0.5, <= 0.5; a fraction (3.1% is 0.031) | the footprint's yearly growth; each "
+                 "locality's own rate moves by the same points | `pods.csv` growth (and `activity.csv` growth) |")
+    out.append("| `[scheme_reductions]` | a scheme's name in quotes, as in `schemes.csv` | number, >= 0, < 1, or a "
+               "table by point of delivery such as `{ outpatient = 0.05 }` | the share of momentum activity the "
+               "scheme avoids | `schemes.csv` reduction |")
+    for section, keys in ASSUMPTIONS.items():
+        if section in ("growth", "scheme_reductions"):
+            continue
+        for key, spec in keys.items():
+            if spec["kind"] == "choice":
+                rule = "one of " + ", ".join(f'`"{c}"`' for c in spec["choices"])
+            elif spec["kind"] == "pods":
+                rule = "a list of points of delivery, e.g. `[\"ae\", \"non_elective\"]`"
+            else:
+                rule = ("whole number" if spec["kind"] == "integer" else "number") + \
+                       f", {'>' if spec['min_open'] else '>='} {spec['min']:g}, {'<' if spec['max_open'] else '<='} {spec['max']:g}"
+            owner = spec.get("setting")
+            where = f"`pack.toml` `[{owner[0]}]` `{owner[1]}`" if owner else {
+                "capital_share": "none (default: the investment share)", "degree": "none (default 1)",
+                "priority_degree": "none (default: the degree)", "priority_pods": "none (default: none)",
+                "delay_years": "none (default 0)", "rose_cut": "none (default 10%)",
+                "gp_released_share": "none (default 25%)"}.get(key, "none")
+            out.append(f"| `[{section}]` | `{key}` | {rule} | {spec['label']} | {where} |")
+    return "\n".join(out) + "\n"
