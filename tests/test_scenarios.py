@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from stpkit import activity, investment, needs, plan, scenarios, workforce
@@ -310,3 +311,41 @@ def test_pages_show_the_scenario_and_its_figures(pack):
     assert needs_page.specs["rose_cut"].value == 0.2
     with pytest.raises(scenarios.ScenarioError, match="did you mean interim"):
         pages.WorkforcePage(pack, "all", mode="static", scenario="interm")
+
+
+@pytest.mark.integration
+def test_the_picker_switches_scenario_and_a_saved_page_reads_back_the_same(tmp_path):
+    from stpkit import pages
+    from stpkit.pages import scenario as page_scenarios
+
+    folder = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK, folder)
+    page = pages.InvestmentPage(folder, "all", mode="static")
+    assert [value for _, value in page.specs["scenario"].options] == ["", "comprehensive", "do-nothing",
+                                                                        "do-something", "interim", "third"]
+    page.set(scenario="interim")
+    options = investment.scenarios(load_pack(folder)).set_index("scenario")
+    assert page.figures["npv_gbp"] == pytest.approx(options.loc["Interim", "npv_gbp"])
+    assert "Scenario: Interim option" in page.scenario_html()
+    page.set(investment_share=0.6, discount_rate=0.05)
+    shown = dict(page.figures)
+    path = page_scenarios.save(page, "mine", "interim with less investment")
+    assert path == folder / "scenarios" / "mine.toml"
+    with pytest.raises(FileExistsError):
+        page_scenarios.save(page, "mine")
+    again = pages.InvestmentPage(folder, "all", mode="static", scenario="mine")
+    assert pd.Series(again.figures).equals(pd.Series(shown))  # exactly the figures shown when it was saved (NaN too)
+    back = scenarios.read(load_pack(folder), "mine")
+    assert back.values["investment"]["capital_share"] == 0.5 and back.values["finance"]["discount_rate"] == 0.05
+    page.set(scenario="")  # back to the pack as it is: every control at the pack's value
+    assert page.values()["investment_share"] == 1.0 and page.figures["npv_gbp"] == pytest.approx(
+        options.loc["Comprehensive", "npv_gbp"])
+    local = pages.LocalityPage(folder, "MSE05", mode="static")
+    local.set(growth_non_elective=0.03, scheme_0=0.1)
+    page_scenarios.save(local, "faster")
+    assert pd.Series(pages.LocalityPage(folder, "MSE05", mode="static", scenario="faster").figures).equals(
+        pd.Series(local.figures))
+    book = page_scenarios.workbook(local, page_scenarios.as_scenario(local, "faster"))
+    assert book[:2] == b"PK"
+    links = page_scenarios.download_links(local, "faster")
+    assert "download='faster.toml'" in links and "spreadsheetml" in links

@@ -35,6 +35,7 @@ class ComparisonPage(Page):
 
     notebook = "scenario_comparison"
     heading = "Scenario comparison"
+    scenario_picker = False  # it compares scenarios rather than showing one
     inputs = (("pods.csv", "growth"), ("schemes.csv", "reduction"), ("pods.csv", "unit_cost"),
               ("investments.csv", "amount"), ("pack.toml", "finance.discount_rate"), ("workforce.csv", "baseline_fte"))
 

@@ -27,7 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob):")
 ARTIFACTS = ROOT / "test-artifacts" / "apps"
-APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap",
+             "scenario_comparison")
 WARM_LINE = re.compile(r"stpkit apps: kernel \w+ warmed up")
 # words that must never reach a page: Python's error vocabulary
 ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception|error when executing|exception occurred|File \"",
