@@ -183,10 +183,22 @@ def check_request(served: Served, catalogue: PackCatalogue, query: dict | str) -
         problem = scenarios.name_problem(asked["scenario"])
         if problem:
             raise AppRefusal(f"{problem[:1].upper()}{problem[1:]}.", status=400)
+        pack = catalogue.load(pack_path)
+        known = scenarios.names(pack)
+        name = asked["scenario"]
+        if name not in known:
+            import difflib
+
+            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f" Did you mean {guess[0]}?" if guess else ""
+            offered = ", ".join(known) or "none yet"
+            raise AppRefusal(f'There is no scenario "{name}" for {pack.name}.{hint} Its scenarios: {offered}.',
+                             status=404)
         try:
-            scenarios.read(catalogue.load(pack_path), asked["scenario"])
+            scenarios.read(pack, name)
         except scenarios.ScenarioError as error:
-            raise AppRefusal(" ".join(error.lines()), status=404) from None
+            raise AppRefusal(f'The scenario "{name}" has {len(error.problems)} problem(s), so it cannot be shown; '
+                             f"`stpkit validate` lists them. The first: {error.lines()[0]}", status=400) from None
     if locality != ALL:
         from ..pack import closest_locality, find_locality
 
