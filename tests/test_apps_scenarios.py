@@ -236,3 +236,24 @@ def test_read_only_offers_no_save(data_folder, browser):
     finally:
         context.close()
         running.stop()
+
+
+@pytest.mark.unit
+def test_scenario_from_request_in_and_out_of_the_apps(monkeypatch, tmp_path):
+    from stpkit.apps import kernel
+    from stpkit.apps.request import AppRefusal, parse_query
+
+    monkeypatch.delenv("STPKIT_APPS_DATA", raising=False)
+    assert kernel.scenario_from_request("interim") == "interim"  # JupyterLab, papermill: the notebook's own
+    monkeypatch.setenv("STPKIT_APPS_DATA", str(tmp_path))
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setattr(kernel, "_request", None)
+    monkeypatch.setattr(kernel, "_charts_from_server", lambda: None)
+    monkeypatch.setenv("QUERY_STRING", "locality=MSE05&scenario=third")
+    assert kernel.scenario_from_request(None) == "third"
+    monkeypatch.setattr(kernel, "_request", None)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")  # a preheated kernel does not know its page yet
+    assert kernel.scenario_from_request(None, wait=False) is None
+    assert parse_query("scenario=interim") == {"scenario": "interim"}
+    with pytest.raises(AppRefusal, match=r"\?locality=, \?pack= and \?scenario= only"):
+        parse_query("scenery=interim")
