@@ -726,3 +726,43 @@ def reference_markdown() -> str:
                 "gp_released_share": "none (default 25%)"}.get(key, "none")
             out.append(f"| `[{section}]` | `{key}` | {rule} | {spec['label']} | {where} |")
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The investment page's three options, read from the pack's scenario files
+
+# seed 000's options: the scenario file of each, and its short name in the options table
+OPTION_FILES = (("comprehensive", "Comprehensive"), ("third", "Lower assumptions"), ("interim", "Interim"))
+OPTION_KEYS = ("investment_share", "capital_share", "degree", "priority_degree", "priority_pods", "delay_years")
+
+
+def as_option(scenario: Scenario, name: str | None = None):
+    """A scenario that changes only investment options, as a `stpkit.investment.Scenario` record (None if it
+    changes anything else: then it is a whole-model scenario, compared with `stpkit.comparison`)."""
+    from . import investment
+
+    values = scenario.values
+    if set(values) - {"investment"} or set(values.get("investment", {})) - set(OPTION_KEYS):
+        return None
+    fields = {k: v for k, v in values.get("investment", {}).items() if v is not None}
+    if "priority_pods" in fields:
+        fields["priority_pods"] = tuple(fields["priority_pods"])
+    return investment.Scenario(name or scenario.label, scenario.description, **fields)
+
+
+def pack_options(pack) -> tuple:
+    """Seed 000's three options as the pack's scenario files give them (scenarios/comprehensive.toml,
+    third.toml and interim.toml), each falling back to `stpkit.investment.SEED_000_OPTIONS`."""
+    from . import investment
+
+    known = set(names(pack))
+    out = []
+    for (file, short), fallback in zip(OPTION_FILES, investment.SEED_000_OPTIONS):
+        option = None
+        if file in known:
+            try:
+                option = as_option(read(pack, file), short)
+            except ScenarioError:
+                option = None
+        out.append(option or fallback)
+    return tuple(out)

@@ -349,3 +349,29 @@ def test_the_picker_switches_scenario_and_a_saved_page_reads_back_the_same(tmp_p
     assert book[:2] == b"PK"
     links = page_scenarios.download_links(local, "faster")
     assert "download='faster.toml'" in links and "spreadsheetml" in links
+
+
+@pytest.mark.integration
+def test_the_investment_options_are_the_packs_option_files(pack, tmp_path):
+    from stpkit import pages
+
+    options = scenarios.pack_options(pack)
+    assert [o.name for o in options] == ["Comprehensive", "Lower assumptions", "Interim"]
+    assert options == tuple(investment.Scenario(o.name, scenarios.read(pack, f).description, **{
+        k: (tuple(v) if isinstance(v, list) else v) for k, v in scenarios.read(pack, f).values["investment"].items()})
+        for o, (f, _) in zip(options, scenarios.OPTION_FILES))
+    seed = investment.scenarios(pack).set_index("scenario")[["investment_gbp", "npv_gbp"]]
+    mine = investment.scenarios(pack, options).set_index("scenario")[["investment_gbp", "npv_gbp"]]
+    assert np.allclose(seed.to_numpy(), mine.to_numpy())
+    # a change to the file changes the page's option
+    folder = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK, folder)
+    path = folder / "scenarios" / "third.toml"
+    path.write_text(path.read_text().replace("investment_share = 0.5", "investment_share = 0.4"), encoding="utf-8")
+    page = pages.InvestmentPage(folder, "all", mode="static")
+    table = page.table("options").frame.set_index("scenario")
+    assert table.loc["Lower assumptions", "investment_gbp"] == pytest.approx(
+        0.4 * investment.by_year(pack.investments).query("kind == 'revenue' and is_total")["total_gbp"].iloc[0]
+        + 0.4 * investment.by_year(pack.investments).query("kind == 'capital' and is_total")["total_gbp"].iloc[0])
+    # a whole-model scenario is not an investment option
+    assert scenarios.as_option(scenarios.read(pack, "do-nothing")) is None

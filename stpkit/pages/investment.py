@@ -3,7 +3,7 @@ cash flow, NPV, payback, the options side by side and the locality waves."""
 
 from __future__ import annotations
 
-from .. import activity, charts, investment, sources
+from .. import activity, charts, investment, scenarios, sources
 from ..years import format_fy
 from .base import Control, Page, Result, _missing_file, _setting_source, _delivery_factor
 from .display import Card, Note, Table, gbp, pct
@@ -80,7 +80,8 @@ class InvestmentPage(Page):
         has_investment = pack.has("investments.csv") and len(pack.investments) > 0
         flows = investment.cash_flow(data)
         plan = investment.appraise(data)
-        options = investment.scenarios(data, [investment.pack_scenario(data), *investment.SEED_000_OPTIONS])
+        options = investment.scenarios(data, [investment.pack_scenario(data), *self.once(
+            "options", lambda: scenarios.pack_options(self.pack_as_is))])  # the pack's option scenario files
         horizon = format_fy(pack.horizon_year)
         savings_by_loc = self.once("savings_by_locality", lambda: self._projection.groupby(
             "locality_id", sort=False)["gross_savings_gbp"].sum())
