@@ -32,9 +32,9 @@ from .schema import POD_LABELS, POINTS_OF_DELIVERY
 PACK_AS_IS = "pack"  # the pack as it is, in a list of scenarios to compare
 ATTRIBUTED = ("npv_gbp", "gross_savings_gbp")
 MEASURE_LABELS = {
-    "gross_savings_gbp": "Gross savings in the horizon year (GBP)",
-    "investment_gbp": "Investment, pump priming and capital (GBP)",
-    "npv_gbp": "NPV of cash released less investment (GBP)",
+    "gross_savings_gbp": "Gross savings in the horizon year (£)",
+    "investment_gbp": "Investment, pump priming and capital (£)",
+    "npv_gbp": "NPV of cash released less investment (£)",
     "payback_year": "Payback year",
     "gap_fte": "Workforce shortfall in the horizon year (FTE)",
     **{f"avoided_{pod}": f"{POD_LABELS[pod]} avoided a year" for pod in POINTS_OF_DELIVERY},

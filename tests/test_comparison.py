@@ -144,7 +144,7 @@ def test_compare_command_in_words_and_its_refusals(folder, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "From comprehensive to interim, one change at a time" in run.stdout
     assert "Interaction of the changes" in run.stdout
-    assert "NPV of cash released less investment (GBP) (footprint's)" in run.stdout
+    assert "NPV of cash released less investment (£) (footprint's)" in run.stdout
     assert "paired draws" in run.stdout
     bad = subprocess.run([STPKIT, "compare", str(folder), "--scenarios", "pack,intrim"], capture_output=True,
                          text=True, timeout=300)

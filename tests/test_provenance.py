@@ -15,6 +15,7 @@ import pytest
 from stpkit import charts, pages, sources
 from stpkit.pack import DEFAULT_PACK, load_pack
 from stpkit.pages import base
+from stpkit.report.jobs import DEFAULT_NOTEBOOKS
 from stpkit.synthetic import write_synthetic_pack
 
 from packs import write_pack
@@ -120,6 +121,9 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
                 ("investment_phasing", "Net present value")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
+    expected |= {("scenario_comparison", f"{title}: NPV") for title in (  # each scenario's NPV, as the investment page's
+        "Comprehensive option", "Do nothing", "Do something", "Interim option",
+        "Third option: lower assumptions on degree and pace")}
     assert {key for key, flag in flagged.items() if flag} == expected
     context = pages.LocalityPage(None, locality).table("context").labels()
     assert "IMD 2015 score (illustrative)" in context and "Population" in context
@@ -242,7 +246,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
 
     out = tmp_path / "out"
     result = build_reports(DEFAULT_PACK, out, localities=["MSE05"], workers=0)
-    assert result.manifest["summary"]["ok"] == 8  # the footprint's four pages and the locality's four
+    assert result.manifest["summary"]["ok"] == 2 * len(DEFAULT_NOTEBOOKS)  # the footprint's pages and the locality's
     pages = sorted(out.glob("*/*.html"))
     assert {p.parent.name for p in pages} == {"all", "MSE05"}
     for path in pages:

@@ -1078,7 +1078,7 @@ investment_share = 0.0
 """,
     "do-something": f"""[scenario]
 title = "Do something"
-description = "The plan as the pack sets it: the schemes deliver what seed 003 plans and the investment is made in full."
+description = "The plan as the pack sets it: the schemes deliver what the plan sets out and the investment is made in full."
 created = "2016-10-21"
 based_on = "NHS England, STP plan on a page (Annex C): the do something column"
 source = '{SEED_002_SOURCE}'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import charts, comparison, scenarios
+from .. import activity, charts, comparison, scenarios, sources
 from ..figures import fte as fte_words
 from ..figures import number
 from .base import Page, Result
@@ -77,14 +77,21 @@ class ComparisonPage(Page):
                 text += f"; better than {titles[first]} in {pct(row['p_better_than_first'], 0)} of paired draws"
             return text
 
+        from .locality import LocalityPage
+
+        # as the other pages flag them: savings on an illustrative unit cost of activity avoided, NPV also on
+        # an illustrative discount rate
+        costs = self.once(("costs", loc), lambda: LocalityPage._costs_illustrative(self, activity.project(pack), loc))
+        money_flag = costs or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])
         cards = []
         for name in self.names:
             cards.append(Card(f"{titles[name]}: NPV", gbp(head.loc["npv_gbp", name]),
-                              f"of cash released less investment; {band(name, 'npv_gbp')}", whose=footprint))
+                              f"of cash released less investment; {band(name, 'npv_gbp')}", whose=footprint,
+                              illustrative=money_flag))
         for name in self.names:
             cards.append(Card(f"{titles[name]}: gross savings a year", gbp(head.loc["gross_savings_gbp", name]),
                               f"activity avoided times its cost in the horizon year; {band(name, 'gross_savings_gbp')}",
-                              whose=whose_savings))
+                              whose=whose_savings, illustrative=costs))
         figures = {f"npv_gbp_{n}": float(head.loc["npv_gbp", n]) for n in self.names}
         figures.update({f"gross_savings_gbp_{n}": float(head.loc["gross_savings_gbp", n]) for n in self.names})
         figures["scenarios"] = list(self.names)
