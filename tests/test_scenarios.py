@@ -375,3 +375,30 @@ def test_the_investment_options_are_the_packs_option_files(pack, tmp_path):
         + 0.4 * investment.by_year(pack.investments).query("kind == 'capital' and is_total")["total_gbp"].iloc[0])
     # a whole-model scenario is not an investment option
     assert scenarios.as_option(scenarios.read(pack, "do-nothing")) is None
+
+
+@pytest.mark.integration
+def test_pages_show_p10_to_p90_where_the_pack_has_intervals(pack):
+    from stpkit import pages
+    from stpkit.pages import scenario as page_scenarios
+
+    local = pages.LocalityPage(pack, "MSE05", mode="static")
+    card = next(c for c in local.result.cards if c.label.startswith("Gross savings"))
+    bands = page_scenarios.ranges(local, "MSE05")
+    assert bands["savings"][0] < local.figures["gross_savings_gbp"] < bands["savings"][1]
+    assert card.detail.endswith(page_scenarios.range_words(bands["savings"]))
+    money = pages.InvestmentPage(pack, "all", mode="static")
+    npv = next(c for c in money.result.cards if c.label == "Net present value")
+    assert "80% range" in npv.detail
+    before = page_scenarios.ranges(money, "all")["npv"]
+    money.set(investment_share=0.5)  # the range follows the controls
+    assert page_scenarios.ranges(money, "all")["npv"] != before
+    # the same draws as the comparison's for the plan as it is (paired, seeded), at the page's draw count
+    from stpkit import comparison
+
+    table = comparison.compare(pack, "pack,do-nothing", draws=page_scenarios.RANGE_DRAWS)["ranges"]
+    row = table[(table["scenario"] == "pack") & (table["measure"] == "npv_gbp")].iloc[0]
+    assert before == pytest.approx((row["p10"], row["p90"]))
+    bare = pages.LocalityPage(DEFAULT_PACK.parent.parent / "docs" / "example-pack", "all", mode="static")
+    assert page_scenarios.ranges(bare, "all") is None  # no intervals: a single number is all there is
+    assert not any("80% range" in c.detail for c in bare.result.cards)

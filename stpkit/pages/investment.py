@@ -88,6 +88,9 @@ class InvestmentPage(Page):
         total_savings = float(savings_by_loc.sum())
         share = float(savings_by_loc.get(loc, 0.0)) / total_savings if loc != ALL and total_savings else float("nan")
 
+        from .scenario import range_words, ranges
+
+        bands = ranges(self, ALL)  # the footprint's NPV, P10 to P90, where the pack gives 80% intervals
         cards = [
             Card("Investment made", gbp(plan["investment_gbp"]),
                  f"{pct(v['investment_share'], 0)} of the plan's pump priming and capital"
@@ -102,7 +105,8 @@ class InvestmentPage(Page):
                  illustrative=self._savings_illustrative()),
             Card("Net present value", gbp(plan["npv_gbp"]),
                  f"of cash released less investment, {plan['first_year']} (year 0) to {plan['last_year']} at "
-                 f"{pct(v['discount_rate'])} a year", whose=place["footprint"],
+                 f"{pct(v['discount_rate'])} a year" + (f"; {range_words(bands['npv'])}" if bands else ""),
+                 whose=place["footprint"],
                  illustrative=self._savings_illustrative()
                  or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])),
             Card("Payback", str(plan["payback_year"]) if plan["investment_gbp"] > 0 else "no investment",

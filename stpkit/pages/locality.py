@@ -145,10 +145,14 @@ class LocalityPage(Page):
                               illustrative=sources.illustrative(pack, [("localities.csv", "imd_score"),
                                                                        ("localities.csv", "rural")], locality=loc))
         nel = pods.set_index("pod")
+        from .scenario import range_words, ranges
+
+        bands = ranges(self, loc)  # P10 to P90 where the pack gives 80% intervals (seed 004: schemes often fall short)
         cards = [card_place,
                  Card(f"Gross savings in {horizon}", gbp(savings),
                       "activity avoided x unit cost, a year, against momentum growth; before investment and "
-                      "stranded costs", illustrative=self._costs_illustrative(cells, loc))]
+                      "stranded costs" + (f"; {range_words(bands['savings'])}" if bands else ""),
+                      illustrative=self._costs_illustrative(cells, loc))]
         if "non_elective" in nel.index:
             r = nel.loc["non_elective"]
             change = pct(r["change_from_base"], change=True, count=r["target"] - r["base"], noun="admissions")

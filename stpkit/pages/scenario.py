@@ -262,3 +262,42 @@ def save_panel(page):
         words.layout.display = "none"
     rows += [w.HBox(buttons), status, links]
     return w.VBox(rows, layout=w.Layout(margin="8px 0 0 0"))
+
+
+RANGE_DRAWS = 500  # draws for a page's ranges: a card's P10 to P90, quickly (the comparison uses the pack's)
+
+
+def ranges(page, loc: str) -> dict | None:
+    """P10 and P90 of the gross savings (the locality's own, or the footprint's) and of the footprint's NPV,
+    for the values on the page now (its scenario and every control), from the seeded Monte Carlo over the
+    pack's 80% intervals; None where the pack gives none (a single number is then all there is)."""
+    from .. import comparison, uncertainty, workforce
+
+    if not comparison.has_intervals(page.pack):
+        return None
+    values = page.values()
+    key = ("ranges", loc, tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))
+
+    def work() -> dict:
+        shown = scenarios.apply(page.pack_as_is, as_scenario(page, "shown"))
+        draws = min(int((shown.settings.get("uncertainty") or {}).get("draws", 1000)), RANGE_DRAWS)
+        care = tuple(sorted((shown.settings.get("care_coordination") or {}).items()))
+        share = scenarios.pack_values(shown)["workforce"]["gp_released_share"]
+        tables = page.once(("range-workforce", care, share),  # the staff model: the same for most what-ifs
+                           lambda: workforce.workforce_for(shown, released_share=share))
+        sim = uncertainty.simulate(shown, draws=draws, workforce_tables=tables)
+        savings = sim.arrays["savings_by_locality"]
+        if loc != "all":
+            savings = savings[:, sim.localities["locality_id"].to_numpy() == loc]
+        low, high = uncertainty.percentiles(savings.sum(axis=1)[:, None])[[0, 2], 0]
+        npv_low, npv_high = uncertainty.percentiles(sim.arrays["npv"][:, None])[[0, 2], 0]
+        return {"savings": (float(low), float(high)), "npv": (float(npv_low), float(npv_high)), "draws": sim.draws}
+
+    return page.once(key, work)
+
+
+def range_words(bounds: tuple[float, float]) -> str:
+    """ "80% range £2.1m to £5.9m" for a card's detail."""
+    from .display import gbp
+
+    return f"80% range {gbp(bounds[0])} to {gbp(bounds[1])} (P10 to P90)"
