@@ -653,49 +653,6 @@ def save(pack, scenario: Scenario, overwrite: bool = False) -> Path:
     return path
 
 
-# ---------------------------------------------------------------------------------------------
-# Saying which scenario a page shows
-
-
-def value_text(section: str, key: str, value) -> str:
-    """A scenario value in a planner's words: 2.3%, £1,000, 2 years, ae and non_elective."""
-    if value is None:
-        return {"capital_share": "as the investment share", "priority_degree": "as the degree"}.get(key, "not set")
-    if isinstance(value, (tuple, list)):
-        return ", ".join(POD_LABELS.get(v, v) for v in value) if value else "none"
-    if isinstance(value, str):
-        return value
-    if key.endswith("_gbp"):
-        return f"£{value:,.0f}"
-    if key in ("savings_lag_years", "delay_years"):
-        return f"{int(value)} year{'s' if int(value) != 1 else ''}"
-    if key == "caseload_per_coordinator" or section == "workforce" and key.endswith("_fte"):
-        return f"{value:,.0f}"
-    if key == "savings_elasticity":
-        return f"{value:g}"
-    return f"{value:.2%}".replace(".00%", "%") if abs(value * 100 - round(value * 100)) < 1e-9 else f"{value:.2%}"
-
-
-def describe_html(scenario: Scenario | None, changed: pd.DataFrame) -> str:
-    """A box for the top of a page: the scenario's title and description and the values that differ
-    from the pack (or that the page shows the pack as it is)."""
-    import html
-
-    if scenario is None:
-        return ("<div class='stpkit-scenario'><strong>Scenario:</strong> none: the pack as it is.</div>")
-    cell = "<td style='text-align:left'>"
-    rows = "".join(f"<tr>{cell}{html.escape(str(r.label))}</td>{cell}{html.escape(value_text(r.section, r.key, r.pack_value))}"
-                   f"</td>{cell}{html.escape(value_text(r.section, r.key, r.scenario_value))}</td></tr>"
-                   for r in changed.itertuples(index=False))
-    table = (f"<table class='stpkit-scenario-values'><thead><tr><th style='text-align:left'>Value that differs from "
-             f"the pack</th><th style='text-align:left'>Pack</th><th style='text-align:left'>This scenario</th></tr></thead><tbody>{rows}</tbody></table>" if len(changed)
-             else "<p>Every value is the pack's own.</p>")
-    words = f" {html.escape(scenario.description)}" if scenario.description else ""
-    based = f" Based on {html.escape(scenario.based_on)}." if scenario.based_on else ""
-    return (f"<div class='stpkit-scenario' data-scenario='{html.escape(scenario.name)}'><strong>Scenario: "
-            f"{html.escape(scenario.label)}</strong> ({html.escape(scenario.name)}).{words}{based}{table}</div>")
-
-
 def reference_markdown() -> str:
     """The reference part of docs/scenarios.md, written from ``ASSUMPTIONS`` so the two never drift."""
     out = ["| section | key | value | what it sets | the pack's value it replaces |", "| --- | --- | --- | --- | --- |"]

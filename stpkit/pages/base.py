@@ -371,9 +371,9 @@ class Page:
 
     def scenario_html(self) -> str:
         """Which scenario the page shows, and every value in it that differs from the pack's."""
-        from .. import scenarios
+        from .scenario import describe_html
 
-        return scenarios.describe_html(self.scenario, self.scenario_differences)
+        return describe_html(self.scenario, self.scenario_differences)
 
     def sources_html(self) -> str:
         """Where the page's inputs come from, in a reader's words, from the pack's own sources."""

@@ -11,6 +11,7 @@ from ..figures import number
 from .base import Page, Result
 from .display import Card, Note, Table, count, gbp, pct
 from .packs import ALL, _highlight, _labelled, _place
+from .scenario import value_text
 
 MAX_DEFAULT = 5  # with no scenarios named, up to this many of the pack's scenarios (with the pack as it is if
 # it has only one)
@@ -170,9 +171,9 @@ class ComparisonPage(Page):
         diffs = result["differences"]
         if len(diffs):
             diffs = diffs.assign(title=diffs["scenario"].map(titles),
-                                 pack_text=[scenarios.value_text(s, k, v) for s, k, v in
+                                 pack_text=[value_text(s, k, v) for s, k, v in
                                             zip(diffs["section"], diffs["key"], diffs["pack_value"])],
-                                 scenario_text=[scenarios.value_text(s, k, v) for s, k, v in
+                                 scenario_text=[value_text(s, k, v) for s, k, v in
                                                 zip(diffs["section"], diffs["key"], diffs["scenario_value"])])
             table_diffs = Table(diffs, {"title": ("Scenario", "text"), "label": ("Value", "text"),
                                         "pack_text": ("Pack", "text"), "scenario_text": ("Scenario's", "text")},
