@@ -25,8 +25,10 @@ class InvestmentPage(Page):
     def _controls(self, investment_share: float | None = None, discount_rate: float | None = None,
                   savings_elasticity: float | None = None, savings_lag_years: int | None = None,
                   savings_ramp: str | None = None) -> list[Control]:
+        from .scenario import staff_tables
+
         self._projection = activity.project(self.pack)
-        base = investment.inputs(self.pack, self._projection)
+        base = investment.inputs(self.pack, self._projection, workforce_tables=staff_tables(self, self.pack))
         self._inputs = base
         ramp = (savings_ramp or base.ramp).lower()
         if ramp not in investment.RAMPS:

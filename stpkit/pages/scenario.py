@@ -92,13 +92,17 @@ def refresh_picker(page, wanted: str | None = None) -> bool:
     return wanted is None or wanted in [v for _, v in options]
 
 
+KEPT_ON_SWITCH = {"timeline", "archetype", "maturity", "milestones", "pyramid", "segments"}
+
+
 def switch(page, name: str) -> None:
     """Show scenario `name` ("" for the pack as it is): the pack, every control and its starting value."""
     chosen = scenarios.read(page.pack_as_is, name) if name else None
     page.scenario = chosen
     page.pack = scenarios.apply(page.pack_as_is, chosen)
     page.scenario_differences = scenarios.differences(page.pack_as_is, chosen)
-    page._fixed = {}
+    # what rests on the pack's localities, phasing, enablers and risk segments stays: no scenario changes them
+    page._fixed = {k: v for k, v in page._fixed.items() if isinstance(k, str) and k in KEPT_ON_SWITCH}
     specs = {c.name: c for c in page._controls(**page._assumptions)}
     holding = page._holding
     page._holding = True
@@ -265,6 +269,23 @@ def save_panel(page):
     return w.VBox(rows, layout=w.Layout(margin="8px 0 0 0"))
 
 
+def staff_tables(page, pack) -> dict:
+    """The workforce model for a pack the page shows (`stpkit.workforce.workforce_for`), kept while what it
+    rests on is unchanged: the pack's staff, roles, localities and investments (no scenario changes them),
+    care coordination and the share of GP activity released. Switching scenario or moving a slider then
+    does not redo it."""
+    from .. import workforce
+
+    share = scenarios.pack_values(pack)["workforce"]["gp_released_share"]
+    key = (tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share)
+    cache = page.__dict__.setdefault("_staff_cache", {})
+    if key not in cache:
+        if len(cache) > 16:
+            cache.clear()
+        cache[key] = workforce.workforce_for(pack, released_share=share)
+    return cache[key]
+
+
 RANGE_DRAWS = 500  # draws for a page's ranges: a card's P10 to P90, quickly (the comparison uses the pack's)
 
 
@@ -272,7 +293,7 @@ def ranges(page, loc: str) -> dict | None:
     """P10 and P90 of the gross savings (the locality's own, or the footprint's) and of the footprint's NPV,
     for the values on the page now (its scenario and every control), from the seeded Monte Carlo over the
     pack's 80% intervals; None where the pack gives none (a single number is then all there is)."""
-    from .. import comparison, uncertainty, workforce
+    from .. import comparison, uncertainty
 
     if not comparison.has_intervals(page.pack):
         return None
@@ -282,11 +303,7 @@ def ranges(page, loc: str) -> dict | None:
     def work() -> dict:
         shown = scenarios.apply(page.pack_as_is, as_scenario(page, "shown"))
         draws = min(int((shown.settings.get("uncertainty") or {}).get("draws", 1000)), RANGE_DRAWS)
-        care = tuple(sorted((shown.settings.get("care_coordination") or {}).items()))
-        share = scenarios.pack_values(shown)["workforce"]["gp_released_share"]
-        tables = page.once(("range-workforce", care, share),  # the staff model: the same for most what-ifs
-                           lambda: workforce.workforce_for(shown, released_share=share))
-        sim = uncertainty.simulate(shown, draws=draws, workforce_tables=tables)
+        sim = uncertainty.simulate(shown, draws=draws, workforce_tables=staff_tables(page, shown))
         savings = sim.arrays["savings_by_locality"]
         if loc != "all":
             savings = savings[:, sim.localities["locality_id"].to_numpy() == loc]
