@@ -29,7 +29,15 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(CHROMIUM)
+# axe-core, the accessibility engine the browser tests run in Chromium: a pinned version from the npm
+# registry, installed once beside the project (never fetched by a page).
+AXE_VERSION := 4.14.1
+AXE := .axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	npm install --prefix .axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
+test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/python -m pytest
 
 clean:

@@ -23,7 +23,7 @@ from ..pack import DEFAULT_PACK
 
 NOTEBOOK_DIR = DEFAULT_PACK.parent.parent / "notebooks"
 DEFAULT_NOTEBOOKS = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap",
-                     "scenario_comparison")
+                     "bed_capacity", "plan_on_a_page", "scenario_comparison")
 FORMAT = "stpkit-reports/1"
 LIBRARIES = ("stpkit", "numpy", "pandas", "altair", "vl-convert-python", "ipython", "ipykernel", "papermill",
              "nbconvert", "nbformat", "openpyxl")
