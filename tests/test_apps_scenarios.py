@@ -197,7 +197,14 @@ def test_ten_sessions_saving_at_once_lose_nothing(server, browser, data_folder):
         for page in pages:
             wait_ready(page, timeout=300)
         for i, page in enumerate(pages):
-            page.locator(".stpkit-save-name input").fill(f"session-{i}")
+            box = page.locator(".stpkit-save-name input")
+            try:  # ten kernels started at once on two cores: a page's last widgets may take a while
+                box.wait_for(state="visible", timeout=240_000)
+            except Exception:
+                shot = screenshot(page, ARTIFACTS / f"ten-sessions-{i}.png")
+                raise AssertionError(f"session {i} shows no Save as scenario (see {shot}): "
+                                     f"{page.evaluate('() => document.body.innerText.slice(0, 400)')!r}") from None
+            box.fill(f"session-{i}")
         for page in pages:  # as near the same moment as one browser can click
             page.locator(".stpkit-save").click(no_wait_after=True)
         for i, page in enumerate(pages):
