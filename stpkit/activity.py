@@ -78,10 +78,13 @@ def project(pack, growth_change: pd.Series | float | None = None, growth_factor:
     if unit_costs is not None:
         override = pd.Series(unit_costs, dtype=float).reindex(pod).to_numpy()
         cost = np.where(np.isnan(override), cost, override)
-    planned = pod_reductions(pack.schemes)
-    reduction = planned
+    reduction = pod_reductions(pack.schemes)
+    # the plan targets.csv was set against: the pack's own schemes, kept by a scenario that changes them
+    # (stpkit.scenarios.apply), so that a scenario's reductions move targeted rows as a slider does
+    kept = (pack.settings.get("activity") or {}).get("planned_reductions")
+    planned = reduction if kept is None else pd.Series(kept, dtype=float).reindex(list(POINTS_OF_DELIVERY)).fillna(0.0)
     if reductions is not None:
-        reduction = pd.Series(reductions, dtype=float).combine_first(planned)
+        reduction = pd.Series(reductions, dtype=float).combine_first(reduction)
     reduction = np.clip(reduction.reindex(pod).fillna(0.0).to_numpy(dtype=float), 0.0, REDUCTION_MAX)
     planned = planned.reindex(pod).fillna(0.0).to_numpy(dtype=float)
     if delivery is None:

@@ -779,3 +779,42 @@ def occupancy_curve(curve: pd.DataFrame, pools: pd.DataFrame, *, occupancy: floa
                    figures=[("name", "Pool", "text"), ("beds_risk", "Beds", "number"),
                             ("occupancy_at_risk_beds", "Occupancy the risk target allows", "percent")])
 
+
+
+def attribution(frame: pd.DataFrame, value: str, *, title: str, value_title: str, subtitle=None,
+                width: int = WIDTH) -> alt.Chart:
+    """The difference between two scenarios, step by step (`stpkit.comparison.attribution`).
+
+    One floating bar per changed assumption and for the interaction, from the running total before
+    it to the one after (green where it raises the figure, red where it lowers it), and the total
+    difference in NHS blue from zero; each labelled with its change.
+    """
+    if frame.empty:
+        raise ValueError(f"no data to chart for {title!r}")
+    data = _columns(frame, "step", "order", value)
+    is_total = np.arange(len(data)) == len(data) - 1
+    change = data[value].to_numpy(dtype=float)
+    end = np.where(is_total, change, np.cumsum(np.where(is_total, 0.0, change)))
+    start = np.where(is_total, 0.0, end - change)
+    data = data.assign(low=np.minimum(start, end), high=np.maximum(start, end),
+                       kind=np.where(is_total, "Total difference", np.where(change >= 0, "Raises it", "Lowers it")),
+                       label=[f"{v:+,.1f}" for v in change])
+    steps = data.sort_values("order")["step"].tolist()
+    domain = [k for k in ("Raises it", "Lowers it", "Total difference") if k in set(data["kind"])]
+    colors = {"Raises it": NHS_GREEN, "Lowers it": NHS_RED, "Total difference": NHS_BLUE}
+    x = alt.X("step", type="nominal", sort=steps, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220))
+    base = alt.Chart()
+    bars_ = base.mark_bar(size=30).encode(
+        x=x, y=alt.Y("low", type="quantitative", title=value_title, axis=alt.Axis(format=",~f")), y2="high",
+        color=alt.Color("kind", type="nominal", title=None, sort=domain,
+                        scale=alt.Scale(domain=domain, range=[colors[d] for d in domain])),
+        tooltip=[alt.Tooltip("step", title="Step"), alt.Tooltip(value, format="+,.2f", title="Change")])
+    text = base.mark_text(dy=-6, fontSize=11, color="#231f20").encode(x=x, y=alt.Y("high", type="quantitative"),
+                                                                       text="label")
+    zero = base.mark_rule(color=NHS_MID_GREY).encode(y=alt.datum(0))
+    total = float(change[-1])
+    finding = (f"The change of {total:+,.1f} is {len(steps) - 2} step(s), one for each assumption changed, and the "
+               "interaction of the changes; the steps add up to it")
+    return _finish(alt.layer(bars_, text, zero, data=data), title, subtitle, finding=finding,
+                   figures=[("step", "Step", "text"), (value, value_title, "number")],
+                   width=max(min(width, 90 * len(steps)), 320), height=300)

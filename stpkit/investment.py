@@ -467,6 +467,7 @@ class Inputs:
     benefits: str = DEFAULT_BENEFITS
     net_system_savings_gbp: float = float("nan")
     share_sources: pd.DataFrame | None = None
+    option: dict = field(default_factory=dict)  # a scenario's option fields (capital_share, degree, ...)
 
     @property
     def year_zero(self) -> int:
@@ -597,6 +598,7 @@ def inputs(pack, projection: pd.DataFrame | None = None, schemes: pd.DataFrame |
         benefits=benefits,
         net_system_savings_gbp=system,
         share_sources=shares.reset_index(),
+        option={k: settings[k] for k in OPTION_FIELDS if settings.get(k) is not None},
     )
 
 
@@ -604,10 +606,18 @@ def _as_inputs(source) -> Inputs:
     return source if isinstance(source, Inputs) else inputs(source)
 
 
+OPTION_FIELDS = ("capital_share", "degree", "priority_degree", "priority_pods", "delay_years")
+
+
 def pack_scenario(source) -> Scenario:
-    """The plan as pack.toml sets it: investment_share from [investment], everything else in full."""
+    """The plan as the pack sets it: investment_share from [investment], and the option fields (capital
+    share, degree, priority pods, delay) a scenario file (``stpkit.scenarios``) may set; else in full."""
     data = _as_inputs(source)
-    return Scenario("Plan", "As planned, with pack.toml's investment share.", investment_share=data.investment_share)
+    option = dict(data.option)
+    if "priority_pods" in option:
+        option["priority_pods"] = tuple(option["priority_pods"])
+    return Scenario("Plan", "As planned, with pack.toml's investment share.", investment_share=data.investment_share,
+                    **option)
 
 
 def as_scenario(option: Scenario | dict) -> Scenario:

@@ -314,8 +314,10 @@ def simulate(pack, draws: int | None = None, seed: int | None = None, projection
     delivery = np.maximum(d_centre + d_spread * delivery_rng.standard_normal(draws), 0.0)
     effective = np.clip(pod_reduction * delivery[:, None], 0.0, REDUCTION_MAX)
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(point_reduction > 0, pod_reduction / np.where(point_reduction > 0, point_reduction, 1.0),
-                         1.0) * delivery[:, None]
+        kept = (pack.settings.get("activity") or {}).get("planned_reductions")  # a scenario's plan (stpkit.scenarios)
+        planned = point_reduction if kept is None else pd.Series(kept, dtype=float).reindex(
+            list(POINTS_OF_DELIVERY)).fillna(0.0).to_numpy()
+        scale = np.where(planned > 0, pod_reduction / np.where(planned > 0, planned, 1.0), 1.0) * delivery[:, None]
 
     fixed = np.full(len(act), np.nan)
     if len(pack.targets):
@@ -416,7 +418,10 @@ def _investment_draws(sim: Simulation, pack, projection: pd.DataFrame | None, ta
     pods = list(POINTS_OF_DELIVERY)
     s_share = pd.Series(data.stranded_share, dtype=float).reindex(pods).fillna(0.0).to_numpy()
     r_share = pd.Series(data.reinvestment_share, dtype=float).reindex(pods).fillna(0.0).to_numpy()
-    by_pod = sim.arrays["savings_by_pod"]  # (draws, 5)
+    option = investment.pack_scenario(data)  # a scenario's degree of change by pod, as the point appraisal
+    degree = np.array([(option.degree if option.priority_degree is None else option.priority_degree)
+                       if pod in option.priority_pods else option.degree for pod in pods], dtype=float)
+    by_pod = sim.arrays["savings_by_pod"] * degree  # (draws, 5)
     roles = data.investment_share * investment._by_year(data.roles_running_gbp, data.years)
     if data.benefits == "net_system_savings":
         net = np.broadcast_to(flow["net_savings_gbp"].to_numpy(dtype=float), (sim.draws, len(spend)))

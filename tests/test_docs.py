@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 
 
-def regenerate(text: str) -> str:
+def regenerate(text: str, reference: str | None = None) -> str:
     head, rest = text.split(START)
     _, tail = rest.split(END)
-    return f"{head}{START}\n{reference_markdown()}{END}{tail}"
+    return f"{head}{START}\n{reference_markdown() if reference is None else reference}{END}{tail}"
 
 
 @pytest.mark.unit
@@ -32,3 +32,12 @@ def test_example_pack_in_docs_is_valid_and_minimal():
     assert validate(folder) == []
     assert sorted(p.name for p in folder.iterdir()) == ["activity.csv", "localities.csv", "pack.toml", "pods.csv"]
     assert len(load_pack(folder).localities) == 3
+
+
+@pytest.mark.unit
+def test_scenario_reference_in_docs_matches_the_code():
+    """If this fails, run: python -m tools.docs (docs/scenarios.md from stpkit.scenarios.reference_markdown())."""
+    from stpkit.scenarios import reference_markdown as scenario_reference
+
+    doc = (ROOT / "docs" / "scenarios.md").read_text()
+    assert doc == regenerate(doc, scenario_reference())

@@ -128,6 +128,9 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
                  ("budgets", "Emergency admissions against the age mix"), ("budgets", "Growth from people ageing")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
+    expected |= {("scenario_comparison", f"{title}: NPV") for title in (  # each scenario's NPV, as the investment page's
+        "Comprehensive option", "Do nothing", "Do something", "Interim option",
+        "Third option: lower assumptions on degree and pace")}
     assert {key for key, flag in flagged.items() if flag} == expected
     context = pages.LocalityPage(None, locality).table("context").labels()
     assert "IMD 2015 score (illustrative)" in context and "Population" in context

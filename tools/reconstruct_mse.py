@@ -1240,6 +1240,88 @@ def write_pack(files: dict[str, pd.DataFrame], toml: str, out: Path = PACK) -> N
         _tidy(frame).to_csv(out / name, index=False, lineterminator="\n")
 
 
+# Scenarios (stpkit.scenarios): seed 000's three options and seed 002's do nothing / do something, written
+# to data/mid_south_essex/scenarios/ with their sources in each file's [scenario] table.
+SEED_000_SOURCE = ('seed 000, "Making STPs happen: an overview", opportunity analysis: "limit this to 3": a '
+                   "comprehensive approach, a model with lower assumptions on degree and pace of change, and an "
+                   "interim model comprehensive for priority areas such as managing acute admissions but with lower "
+                   "assumptions for other services such as estates investments")
+SEED_002_SOURCE = ("seed 002, NHS England Annex C example plans on a page: the Do Nothing "
+                   "and Do Something columns of the STP 2020/21 summary")
+SCENARIOS = {
+    "comprehensive": f"""[scenario]
+title = "Comprehensive option"
+description = "All objectives delivered in the plan period: full investment, full savings, at full pace."
+created = "2016-10-21"
+based_on = "Making STPs happen: an overview, option appraisal: the comprehensive option"
+source = '{SEED_000_SOURCE}'
+
+[investment]
+investment_share = 1.0
+degree = 1.0
+delay_years = 0
+""",
+    "third": f"""[scenario]
+title = "Third option: lower assumptions on degree and pace"
+description = "Half the investment (releasing savings through the investment-to-savings relation) and savings arriving a year later."
+created = "2016-10-21"
+based_on = "Making STPs happen: an overview, option appraisal: lower assumptions on degree and pace of change (stpkit's reading: half the investment, a year slower)"
+source = '{SEED_000_SOURCE}'
+
+[investment]
+investment_share = 0.5
+delay_years = 1
+""",
+    "interim": f"""[scenario]
+title = "Interim option"
+description = "Comprehensive for priority areas (managing acute admissions: A&E and non-elective), lower assumptions elsewhere: half the savings on other points of delivery and half the capital (estates)."
+created = "2016-10-21"
+based_on = "Making STPs happen: an overview, option appraisal: the interim option (stpkit's reading: half the savings elsewhere, half the capital)"
+source = '{SEED_000_SOURCE}'
+
+[investment]
+capital_share = 0.5
+degree = 0.5
+priority_degree = 1.0
+priority_pods = ["ae", "non_elective"]
+""",
+    "do-nothing": f"""[scenario]
+title = "Do nothing"
+description = "Services carry on as now while demand grows: no scheme avoids any activity and nothing is invested."
+created = "2016-10-21"
+based_on = "NHS England, STP plan on a page (Annex C): the do nothing column"
+source = '{SEED_002_SOURCE}'
+
+[delivery]
+factor = 0.0
+
+[investment]
+investment_share = 0.0
+""",
+    "do-something": f"""[scenario]
+title = "Do something"
+description = "The plan as the pack sets it: the schemes deliver what the plan sets out and the investment is made in full."
+created = "2016-10-21"
+based_on = "NHS England, STP plan on a page (Annex C): the do something column"
+source = '{SEED_002_SOURCE}'
+
+[delivery]
+factor = 1.0
+
+[investment]
+investment_share = 1.0
+""",
+}
+
+
+def write_scenarios(out: Path = PACK) -> None:
+    """The default pack's scenario files, PACK/scenarios/NAME.toml."""
+    folder = out / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in SCENARIOS.items():
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--extract", action="store_true",
@@ -1256,6 +1338,7 @@ def main(argv: list[str] | None = None) -> int:
     golden = {p.name: read_golden(p.name) for p in sorted(GOLDEN.glob("seed003_*.csv"))}
     files, toml = build_pack(golden)
     write_pack(files, toml, args.out)
+    write_scenarios(args.out)
     print(f"wrote {args.out} ({', '.join(['pack.toml', *files])})")
     return 0
 

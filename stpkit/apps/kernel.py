@@ -181,6 +181,18 @@ def from_request(pack=None, locality: str = ALL, wait: bool = True) -> tuple:
     return str(pack_path), locality
 
 
+def scenario_from_request(scenario=None, wait: bool = True):
+    """The scenario an app page asks for (?scenario=NAME), else the notebook's own; outside `stpkit apps`
+    the argument. A preheated kernel does not know its page yet: it returns the argument, and
+    `finish_request` sets the page's scenario picker once the page is known."""
+    if not under_apps():
+        return scenario
+    asked = _known_request(wait) if wait or _request is not None else None
+    if asked is None:
+        return scenario
+    return asked.get("scenario", scenario)
+
+
 def finish_request(namespace: dict) -> None:
     """Last step of an app notebook run by a preheated kernel: wait for the page, then show its locality.
 
@@ -202,6 +214,13 @@ def finish_request(namespace: dict) -> None:
         locality = check_locality(pages[0].pack, locality)  # a unique name becomes its locality_id
     for page in pages:
         page.initial["locality"] = locality  # "reset" keeps the locality the address asked for
+    scenario = asked.get("scenario")
+    if scenario is not None:  # ?scenario=NAME: the page's picker set to it, as a manager would
+        from ..pages.scenario import refresh_picker
+
+        for page in pages:
+            if refresh_picker(page, scenario) and page.controls["scenario"].value != scenario:
+                page.controls["scenario"].value = scenario  # observed: switches and recomputes
     if all(page.locality == locality for page in pages):
         return
 

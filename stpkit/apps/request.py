@@ -1,5 +1,5 @@
 """What an app address asks for, shared by the apps server and its kernels: the packs on offer,
-?locality= and ?pack=, and the plain refusal of anything else (`AppRefusal`).
+?locality=, ?pack= and ?scenario=, and the plain refusal of anything else (`AppRefusal`).
 
 Also the environment variables through which the server tells its kernels what it serves.
 """
@@ -15,7 +15,8 @@ ENV_PACK = "STPKIT_APPS_PACK"     # the pack served when the address names none
 ENV_CHART_JS = "STPKIT_APPS_CHART_JS"  # Altair's offline chart JavaScript, bundled once per machine
 ENV_CHART_URL = "STPKIT_APPS_CHART_URL"  # the path the server serves that JavaScript at
 ENV_WARM_DIR = "STPKIT_APPS_WARM"  # a preheated kernel puts a file named after itself here once it is warm
-QUERY_KEYS = ("locality", "pack")
+ENV_READ_ONLY = "STPKIT_APPS_READ_ONLY"  # "1": `stpkit apps --read-only`, the pages offer no saving
+QUERY_KEYS = ("locality", "pack", "scenario")
 ALL = "all"
 
 
@@ -50,7 +51,7 @@ def parse_query(query: str | dict) -> dict[str, str]:
     unknown = sorted(set(query) - set(QUERY_KEYS))
     if unknown:
         raise AppRefusal(f'This address has a setting the apps do not know: "{unknown[0]}". '
-                         "An app address takes ?locality= and ?pack= only.")
+                         "An app address takes ?locality=, ?pack= and ?scenario= only.")
     asked = {}
     for key, values in query.items():
         if len(values) != 1:

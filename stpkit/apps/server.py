@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from .kernel import PLAIN_ERROR, write_kernel_profile
-from .request import ALL, ENV_CHART_JS, ENV_CHART_URL, ENV_DATA, ENV_PACK, ENV_WARM_DIR, AppRefusal, parse_query, \
+from .request import ALL, ENV_CHART_JS, ENV_CHART_URL, ENV_DATA, ENV_PACK, ENV_READ_ONLY, ENV_WARM_DIR, AppRefusal, \
+    parse_query, \
     resolve_pack, served_packs
 
 #: the apps in landing-page order: notebook stem -> (title, what a manager gets from it)
@@ -56,6 +57,10 @@ APPS: dict[str, tuple[str, str]] = {
         "People and budgets",
         "How much growth is people ageing, each locality's fair share of a budget weighted by need and its "
         "distance from it, and emergency admissions against the age mix with their funnel plot."),
+    "scenario_comparison": (
+        "Scenario comparison",
+        "The pack's scenarios side by side: what each avoids, saves, invests and is worth, what each changed "
+        "assumption does to the NPV, and how likely one is to do better than another."),
 }
 
 #: the page template for the apps (Voila's lab page without its CDN links)
@@ -131,7 +136,8 @@ def prepare_notebook(notebook):
         "import stpkit.apps.kernel as _stpkit_apps\n"
         "_stpkit_apps.show_banner()\n"
         'pack, locality = _stpkit_apps.from_request(globals().get("pack"), globals().get("locality", "all"), '
-        f"wait={not late})")
+        f"wait={not late})\n"
+        f'scenario = _stpkit_apps.scenario_from_request(globals().get("scenario"), wait={not late})')
     start.metadata["tags"] = ["stpkit-apps"]
     cells.insert(after, start)
     if late:
@@ -200,6 +206,28 @@ def check_request(served: Served, catalogue: PackCatalogue, query: dict | str) -
     asked = parse_query(query)
     pack_path = resolve_pack(asked.get("pack"), served.data_dir, served.pack)
     locality = asked.get("locality", ALL)
+    if "scenario" in asked:  # a scenario of that pack, checked before a page is drawn for it
+        from .. import scenarios
+
+        problem = scenarios.name_problem(asked["scenario"])
+        if problem:
+            raise AppRefusal(f"{problem[:1].upper()}{problem[1:]}.", status=400)
+        pack = catalogue.load(pack_path)
+        known = scenarios.names(pack)
+        name = asked["scenario"]
+        if name not in known:
+            import difflib
+
+            guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f" Did you mean {guess[0]}?" if guess else ""
+            offered = ", ".join(known) or "none yet"
+            raise AppRefusal(f'There is no scenario "{name}" for {pack.name}.{hint} Its scenarios: {offered}.',
+                             status=404)
+        try:
+            scenarios.read(pack, name)
+        except scenarios.ScenarioError as error:
+            raise AppRefusal(f'The scenario "{name}" has {len(error.problems)} problem(s), so it cannot be shown; '
+                             f"`stpkit validate` lists them. The first: {error.lines()[0]}", status=400) from None
     if locality != ALL:
         from ..pack import closest_locality, find_locality
 
@@ -440,13 +468,13 @@ _TEMPLATE_CACHE = _MemoryBytecodeCache()
 
 
 def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_size: int = DEFAULT_POOL_SIZE,
-          open_browser: bool = False) -> None:
+          open_browser: bool = False, read_only: bool = False) -> None:
     """Serve the apps until interrupted (Ctrl+C or SIGTERM); every kernel is stopped on the way out."""
     missing = [f"{name}.ipynb" for name in APPS if not (served.notebooks / f"{name}.ipynb").is_file()]
     if missing:
         from ..cli import UserError
 
-        raise UserError(f"{served.notebooks} has no {', '.join(missing)}; the apps need all four notebooks")
+        raise UserError(f"{served.notebooks} has no {', '.join(missing)}; the apps need all {len(APPS)} notebooks")
     chart_js = offline_chart_js()
     ipython_dir = Path(tempfile.mkdtemp(prefix="stpkit-apps-ipython-"))
     write_kernel_profile(ipython_dir)
@@ -455,6 +483,7 @@ def serve(served: Served, ip: str = "127.0.0.1", port: int = DEFAULT_PORT, pool_
                        # pages with live controls and charts, whatever the caller's shell says
                        "STPKIT_DISPLAY": "interactive",
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    os.environ[ENV_READ_ONLY] = "1" if read_only else "0"  # the pages offer Save as scenario unless read-only
     (ipython_dir / "warm").mkdir()
     os.environ[ENV_WARM_DIR] = str(ipython_dir / "warm")
     templates = ipython_dir / "templates"
@@ -505,7 +534,7 @@ def run(args: argparse.Namespace) -> int:
     if args.pool_size < 0:
         raise UserError("--pool-size must be 0 or more")
     serve(Served(pack=pack, data_dir=data_dir, notebooks=notebooks), ip=args.ip, port=port,
-          pool_size=args.pool_size, open_browser=not args.no_browser)
+          pool_size=args.pool_size, open_browser=not args.no_browser, read_only=args.read_only)
     return 0
 
 
@@ -530,5 +559,8 @@ def add_command(subparsers) -> None:
     parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE, metavar="N",
                         help=f"kernels kept ready per app (default {DEFAULT_POOL_SIZE}; each takes memory, "
                              "see README); 0 starts a kernel per page view")
+    parser.add_argument("--read-only", action="store_true",
+                        help="offer no Save as scenario on the pages (Download still works); without it a page "
+                             "saves a scenario only into the shown pack's scenarios/ folder")
     parser.add_argument("--notebooks", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.set_defaults(run=run)

@@ -40,7 +40,8 @@ Where things are:
 - `base`: `Control`, `Result` and `Page`, the machinery every page shares (what is shown, and
   how it follows the controls);
 - `needs`, `locality`, `investment`, `workforce`, `beds`, `plan`: one page each, for the notebook of that name
-  (`beds` for bed_capacity, `plan` for plan_on_a_page).
+  (`beds` for bed_capacity, `plan` for plan_on_a_page);
+- `comparison`: the scenario comparison page (notebooks/scenario_comparison.ipynb).
 """
 
 from __future__ import annotations
@@ -56,13 +57,15 @@ from .packs import ALL, FOOTPRINT_LABEL, check_locality, footprint_name, localit
 from .workforce import WorkforcePage
 from .beds import BedsPage
 from .budgets import BudgetsPage  # noqa: E402  (people and budgets: notebooks/budgets.ipynb)
+from .comparison import ComparisonPage  # noqa: E402
 
 #: the page of each notebook, by the notebook's name
 PAGES = {page.notebook: page for page in (NeedsPage, LocalityPage, InvestmentPage, WorkforcePage, BedsPage,
-                                          PlanPage, BudgetsPage)}
+                                          PlanPage, BudgetsPage, ComparisonPage)}
 
 __all__ = [
     "NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage", "BedsPage", "PlanPage", "BudgetsPage", "PAGES",
+    "ComparisonPage",
     "Page", "Control", "Result", "Table", "Note", "Card",
     "open_pack", "check_locality", "locality_options", "footprint_name", "population_share",
     "cards_html", "gbp", "pct", "fte", "count", "interval", "label_width",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,15 +187,34 @@ class Page:
     notebook = ""
     heading = ""
     inputs: tuple = ()  # (file, column) pairs the page's figures rest on, for its "where it comes from" section
+    scenario_picker = True  # a "Scenario" control when the pack has scenarios (stpkit.pages.scenario)
 
     def __init__(self, pack: Pack | str | Path | None = None, locality: str | None = ALL, mode: str | None = None,
-                 **assumptions):
-        self.pack = open_pack(pack)
+                 scenario=None, **assumptions):
+        from .. import scenarios
+
+        self.pack_as_is = open_pack(pack)
+        chosen = scenario
+        if isinstance(scenario, str) and scenario.strip():
+            chosen = scenarios.read(self.pack_as_is, scenario.strip())
+        elif isinstance(scenario, str):
+            chosen = None
+        self.scenario = chosen  # a stpkit.scenarios.Scenario, or None for the pack as it is
+        self.pack = scenarios.scenario_pack(self.pack_as_is, chosen)  # one set of assumptions for every figure
+        self.scenario_differences = scenarios.differences(self.pack_as_is, chosen)
         self.mode = mode or charts.mode()
         self.warning = ""
+        self._assumptions = dict(assumptions)
+        self._shown_scenario = chosen.name if chosen else ""
+        self._fixed: dict = {}
         picker = Control("locality", "Locality", check_locality(self.pack, locality), kind="choice",
                          options=locality_options(self.pack), group="Place")
-        self.specs: dict[str, Control] = {c.name: c for c in [picker, *self._controls(**assumptions)]}
+        pickers = [picker]
+        if self.scenario_picker:
+            from .scenario import picker as scenario_picker
+
+            pickers += [c for c in [scenario_picker(self)] if c is not None]
+        self.specs: dict[str, Control] = {c.name: c for c in [*pickers, *self._controls(**assumptions)]}
         self.initial = {name: spec.value for name, spec in self.specs.items()}
         interactive = self.mode == charts.INTERACTIVE
         self.label_width = label_width(spec.label for spec in self.specs.values())
@@ -202,7 +222,6 @@ class Page:
                          for name, spec in self.specs.items()}
         self._noted: str | None = None  # the table that carries the disclosure note (the first with counts)
         self._views: list[_View] = []
-        self._fixed: dict = {}
         self._holding = False
         self._status = None
         self.updates = 0
@@ -315,6 +334,11 @@ class Page:
 
     def update(self) -> None:
         """Recompute from the controls and refresh every part shown, in place."""
+        asked = self.controls["scenario"].value if "scenario" in self.controls else self._shown_scenario
+        if asked != self._shown_scenario:  # the picker moved: every control to that scenario's values
+            from .scenario import switch
+
+            switch(self, asked)
         try:
             self.result = self._compute()
         except Exception as error:  # keep the page: say what failed where the person is looking
@@ -337,12 +361,19 @@ class Page:
         if part == "sources":
             return _display_html(self.sources_html())
         if part == "title":
-            return self._show_html(lambda r: _title_html(r, self.warning))
+            return self._show_html(lambda r: _title_html(r, self.warning) + self.scenario_html())
         if part == "headline":
             meta = {"stpkit": {"notebook": self.notebook, "locality": self.locality,
+                               "scenario": self.scenario.name if self.scenario else None,
                                "figures": _plain(self.result.figures)}}
             return self._show_html(lambda r: cards_html(r.cards), metadata=meta)
         raise KeyError(f'no part "{part}": use "title", "controls", "headline" or "sources", or show_chart / show_table')
+
+    def scenario_html(self) -> str:
+        """Which scenario the page shows, and every value in it that differs from the pack's."""
+        from .scenario import describe_html
+
+        return describe_html(self.scenario, self.scenario_differences)
 
     def sources_html(self) -> str:
         """Where the page's inputs come from, in a reader's words, from the pack's own sources."""
@@ -413,7 +444,13 @@ class Page:
             panel.selected_index = 0
         else:
             panel = w.VBox([item for _, items in sections for item in items])
-        _display(w.VBox([place, panel, w.HBox([reset]), self._status]))
+        parts = [place, panel, w.HBox([reset]), self._status]
+        if self.scenario_picker:
+            from .scenario import ENV_APPS, save_panel
+
+            if os.environ.get(ENV_APPS):  # in `stpkit apps`: Save as scenario (unless read-only) and Download
+                parts.append(save_panel(self))
+        _display(w.VBox(parts))
 
 
 def _display_html(content: str, metadata: dict | None = None) -> None:
@@ -463,3 +500,9 @@ def care_coordination_controls(pack: Pack, eligible_share: float | None = None,
                 help=_setting_source(pack, "care_coordination.caseload_per_coordinator",
                                      "caseload of a full-time coordinator")),
     ]
+
+
+def _delivery_factor(pack: Pack) -> float:
+    """pack.toml [delivery] factor (or a scenario's), 1 where none is set; 0 stays 0 (a do-nothing scenario)."""
+    factor = (pack.settings.get("delivery") or {}).get("factor")
+    return 1.0 if factor is None else float(factor)

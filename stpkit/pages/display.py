@@ -143,6 +143,8 @@ _STYLE = """<style>
 .stpkit-table tr.stpkit-selected td{font-weight:700;background:#EAF2FB}
 .stpkit-note{font-size:12px;color:#425563;margin:2px 0 10px 0}
 .stpkit-missing{border-left:4px solid #FFB81C;background:#FFF9EC;padding:8px 12px;margin:6px 0;color:#212b32}
+.stpkit-scenario{border-left:4px solid #005EB8;background:#EEF5FB;padding:8px 12px;margin:6px 0;color:#212b32}
+.stpkit-scenario-values{border-collapse:collapse;margin-top:6px}.stpkit-scenario-values td,.stpkit-scenario-values th{border-bottom:1px solid #d8dde0;padding:3px 10px;text-align:left}
 .stpkit-cards{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 12px 0}
 .stpkit-card{border-left:4px solid #005EB8;background:#F0F4F5;padding:8px 12px;min-width:180px;max-width:330px}
 .stpkit-card .whose{font-size:11px;color:#425563;text-transform:uppercase;letter-spacing:0.03em}

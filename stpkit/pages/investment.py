@@ -3,9 +3,9 @@ cash flow, NPV, payback, the options side by side and the locality waves."""
 
 from __future__ import annotations
 
-from .. import activity, charts, investment, sources
+from .. import activity, charts, investment, scenarios, sources
 from ..years import format_fy
-from .base import Control, Page, Result, _missing_file, _setting_source
+from .base import Control, Page, Result, _missing_file, _setting_source, _delivery_factor
 from .display import Card, Note, Table, gbp, pct
 from .locality import LocalityPage
 from .packs import ALL, _highlight, _labelled, _place
@@ -25,8 +25,10 @@ class InvestmentPage(Page):
     def _controls(self, investment_share: float | None = None, discount_rate: float | None = None,
                   savings_elasticity: float | None = None, savings_lag_years: int | None = None,
                   savings_ramp: str | None = None) -> list[Control]:
+        from .scenario import staff_tables
+
         self._projection = activity.project(self.pack)
-        base = investment.inputs(self.pack, self._projection)
+        base = investment.inputs(self.pack, self._projection, workforce_tables=staff_tables(self, self.pack))
         self._inputs = base
         ramp = (savings_ramp or base.ramp).lower()
         if ramp not in investment.RAMPS:
@@ -55,7 +57,7 @@ class InvestmentPage(Page):
                     help=_setting_source(self.pack, "investment.savings_ramp", "either way full savings "
                                                                                "arrive in the horizon year")),
             Control("delivery", "Share of the planned avoided activity delivered",
-                    float((self.pack.settings.get("delivery") or {}).get("factor") or 1.0), min=0.0, max=1.5,
+                    float(_delivery_factor(self.pack)), min=0.0, max=1.5,
                     step=0.05, fmt=".0%",
                     help=_setting_source(self.pack, "delivery.factor", "many community schemes did not cut "
                                                                        "emergency admissions")),
@@ -70,7 +72,7 @@ class InvestmentPage(Page):
         place = _place(pack, loc)
         localities = pack.localities
         delivery = float(v.get("delivery", 1.0))
-        planned = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        planned = float(_delivery_factor(pack))
         base = self._inputs if abs(delivery - planned) < 1e-12 else self.once(("inputs", delivery), lambda: (
             investment.with_assumptions(self._inputs, savings_by_pod=activity.project(pack, delivery=delivery)
                                         .groupby("pod")["gross_savings_gbp"].sum())))
@@ -80,13 +82,17 @@ class InvestmentPage(Page):
         has_investment = pack.has("investments.csv") and len(pack.investments) > 0
         flows = investment.cash_flow(data)
         plan = investment.appraise(data)
-        options = investment.scenarios(data, [investment.pack_scenario(data), *investment.SEED_000_OPTIONS])
+        options = investment.scenarios(data, [investment.pack_scenario(data), *self.once(
+            "options", lambda: scenarios.pack_options(self.pack_as_is))])  # the pack's option scenario files
         horizon = format_fy(pack.horizon_year)
         savings_by_loc = self.once("savings_by_locality", lambda: self._projection.groupby(
             "locality_id", sort=False)["gross_savings_gbp"].sum())
         total_savings = float(savings_by_loc.sum())
         share = float(savings_by_loc.get(loc, 0.0)) / total_savings if loc != ALL and total_savings else float("nan")
 
+        from .scenario import range_words, ranges
+
+        bands = ranges(self, ALL)  # the footprint's NPV, P10 to P90, where the pack gives 80% intervals
         cards = [
             Card("Investment made", gbp(plan["investment_gbp"]),
                  f"{pct(v['investment_share'], 0)} of the plan's pump priming and capital"
@@ -101,7 +107,8 @@ class InvestmentPage(Page):
                  illustrative=self._savings_illustrative()),
             Card("Net present value", gbp(plan["npv_gbp"]),
                  f"of cash released less investment, {plan['first_year']} (year 0) to {plan['last_year']} at "
-                 f"{pct(v['discount_rate'])} a year", whose=place["footprint"],
+                 f"{pct(v['discount_rate'])} a year" + (f"; {range_words(bands['npv'])}" if bands else ""),
+                 whose=place["footprint"],
                  illustrative=self._savings_illustrative()
                  or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])),
             Card("Payback", str(plan["payback_year"]) if plan["investment_gbp"] > 0 else "no investment",

@@ -12,7 +12,7 @@ from .. import locality as places
 from ..report import disclosure
 from ..schema import POD_LABELS
 from ..years import format_fy
-from .base import Control, Page, Result, _missing_file
+from .base import Control, Page, Result, _missing_file, _delivery_factor
 from .display import ILLUSTRATIVE, Card, Note, Table, count, gbp, pct
 from .packs import ALL, _highlight, _labelled, _place, _scope
 
@@ -81,7 +81,7 @@ class LocalityPage(Page):
                                          "fixes a locality's activity, its avoided activity moves in proportion. "
                                          + sources.line(pack, "schemes.csv", "reduction", key=row.scheme,
                                                         default="the pack")))
-        delivery = float((pack.settings.get("delivery") or {}).get("factor") or 1.0)
+        delivery = float(_delivery_factor(pack))
         controls.append(Control("delivery", "Share of the planned avoided activity delivered", delivery, min=0.0,
                                 max=1.5, step=0.05, fmt=".0%", group="Scheme reductions",
                                 help="Evidence reviews found many community schemes did not cut emergency admissions. "
@@ -145,10 +145,14 @@ class LocalityPage(Page):
                               illustrative=sources.illustrative(pack, [("localities.csv", "imd_score"),
                                                                        ("localities.csv", "rural")], locality=loc))
         nel = pods.set_index("pod")
+        from .scenario import range_words, ranges
+
+        bands = ranges(self, loc)  # P10 to P90 where the pack gives 80% intervals (seed 004: schemes often fall short)
         cards = [card_place,
                  Card(f"Gross savings in {horizon}", gbp(savings),
                       "activity avoided x unit cost, a year, against momentum growth; before investment and "
-                      "stranded costs", illustrative=self._costs_illustrative(cells, loc))]
+                      "stranded costs" + (f"; {range_words(bands['savings'])}" if bands else ""),
+                      illustrative=self._costs_illustrative(cells, loc))]
         if "non_elective" in nel.index:
             r = nel.loc["non_elective"]
             change = pct(r["change_from_base"], change=True, count=r["target"] - r["base"], noun="admissions")

@@ -26,10 +26,12 @@ class NeedsPage(Page):
               ("pack.toml", "care_coordination.caseload_per_coordinator"),
               ("pack.toml", "care_coordination.net_saving_per_patient_gbp"))
 
-    def _controls(self, rose_cut: float = 0.10, eligible_share: float | None = None,
+    def _controls(self, rose_cut: float | None = None, eligible_share: float | None = None,
                   caseload_per_coordinator: float | None = None,
                   net_saving_per_patient_gbp: float | None = None) -> list[Control]:
         cc = self.pack.settings["care_coordination"]
+        if rose_cut is None:  # a scenario's, else 10%
+            rose_cut = (self.pack.settings.get("needs") or {}).get("rose_cut") or 0.10
         return [
             Control("rose_cut", "Cut in all emergency admissions", float(rose_cut), min=0.01, max=0.30, step=0.01,
                     fmt=".0%", group="Rose calculator", help="a what-if: the cut to test for the whole population"),

@@ -27,10 +27,13 @@ class WorkforcePage(Page):
               ("pack.toml", "care_coordination.eligible_share"),
               ("pack.toml", "care_coordination.caseload_per_coordinator"))
 
-    def _controls(self, gp_released_share: float = workforce.GP_ACTIVITY_OTHERS_SHARE,
+    def _controls(self, gp_released_share: float | None = None,
                   eligible_share: float | None = None, caseload_per_coordinator: float | None = None,
                   uncertainty: bool = True) -> list[Control]:
         self._uncertainty = bool(uncertainty) and _has_intervals(self.pack)
+        if gp_released_share is None:  # a scenario's, else seed 000's 25%
+            gp_released_share = (self.pack.settings.get("workforce") or {}).get("gp_released_share")
+            gp_released_share = workforce.GP_ACTIVITY_OTHERS_SHARE if gp_released_share is None else gp_released_share
         return [
             Control("gp_released_share", "Share of GP activity others could manage", float(gp_released_share),
                     min=0.0, max=0.5, step=0.01, fmt=".0%", group="GP capacity",

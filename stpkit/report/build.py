@@ -227,7 +227,7 @@ def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
 def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, notebooks: Iterable[str] | None = None,
                   notebook_dir: Path | None = None, workers: int | None = None, force: bool = False,
                   scheduler: str | None = None, disclosure: bool = True, progress=None,
-                  on_failure: Callable[[dict], None] | None = None) -> Result:
+                  on_failure: Callable[[dict], None] | None = None, scenario: str | None = None) -> Result:
     """Run every report not up to date for the pack's localities and notebooks, and publish them under `out`.
 
     The pack is loaded (validated) first and unknown localities or notebooks raise RunError before
@@ -237,6 +237,17 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     started_wall = time.monotonic()
     started = now()
     pack = load_pack(pack_path)
+    shown, scenario_info = pack, None
+    if scenario:  # checked before anything runs: a refused scenario runs nothing and writes nothing
+        from .. import scenarios
+
+        try:
+            picked = scenarios.read(pack, scenario)
+        except scenarios.ScenarioError as problem:
+            raise RunError("; ".join(problem.lines())) from None
+        shown = scenarios.apply(pack, picked)
+        scenario_info = {**planning.scenario_fingerprint(pack.path, scenario), "title": picked.label,
+                         "description": picked.description}
     chosen = with_footprint(pack, _choose_localities(pack, localities))
     try:
         books = planning.find_notebooks(notebooks, notebook_dir or planning.NOTEBOOK_DIR)
@@ -248,7 +259,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     publish.remove_temp_files(out)
 
     fingerprint = planning.pack_fingerprint(pack.path)
-    plan = planning.plan(chosen, books, pack_path=pack.path, pack_hash=fingerprint["hash"], disclosure=disclosure)
+    plan = planning.plan(chosen, books, pack_path=pack.path, pack_hash=fingerprint["hash"], disclosure=disclosure,
+                         scenario=scenario_info)
     previous = publish.read_manifest(out)
     previous_records = publish.records_by_key(previous)
     records: dict[str, dict] = {}
@@ -264,6 +276,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
 
     env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
     note = note_line(started, pack.name)
+    if scenario_info:
+        note += f", scenario {scenario_info['title']} ({scenario_info['name']})"
     titles = {b.name: b for b in books}
     job_dicts = []
     for job in todo:
@@ -274,8 +288,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             "source_hash": planning.source_hash(),
             "banner": banner(pack.name, job, note, disclosure)})
 
-    place_figures = _locality_headlines(pack, disclosure)
-    plan_front = _plan_front(pack, disclosure)
+    place_figures = _locality_headlines(shown, disclosure)
+    plan_front = _plan_front(shown, disclosure)
     if scheduler:
         from .cluster import DaskExecutor
 
@@ -289,14 +303,15 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     # the workbook: one per run, redone when its inputs change
     workbook_inputs = planning.inputs_hash({"format": planning.FORMAT, "pack": fingerprint["hash"],
                                             "stpkit_source": planning.source_hash(), "disclosure": bool(disclosure),
-                                            "versions": planning.versions(), "kind": "workbook"})
+                                            "versions": planning.versions(), "kind": "workbook",
+                                            **({"scenario": scenario_info["hash"]} if scenario_info else {})})
     workbook_record = (previous or {}).get("workbook") or {}
     workbook_path = out / WORKBOOK
     if force or workbook_record.get("inputs_hash") != workbook_inputs or not workbook_path.is_file() \
             or planning.sha256_file(workbook_path) != workbook_record.get("sha256"):
         from . import workbook
 
-        data = workbook.build(pack, disclosure_on=disclosure,
+        data = workbook.build(shown, disclosure_on=disclosure,
                               inputs={"pack": fingerprint["hash"], "stpkit": planning.versions().get("stpkit")})
         sha, size = publish.write_atomic(workbook_path, data)
         workbook_record = {"path": WORKBOOK, "inputs_hash": workbook_inputs, "sha256": sha, "bytes": size,
@@ -347,7 +362,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             "inputs": {"pack": {"path": str(pack.path), "name": pack.name, "hash": fingerprint["hash"],
                                 "files": fingerprint["files"]},
                        "stpkit": {"version": planning.versions().get("stpkit"), "source_hash": planning.source_hash()},
-                       "parameters": {"disclosure": bool(disclosure), "display": "static"}},
+                       "parameters": {"disclosure": bool(disclosure), "display": "static"},
+                       "scenario": scenario_info},
             "versions": planning.versions(),
             "notebooks": notebook_list,
             "localities": [{"locality_id": str(r.locality_id), "locality": str(r.locality),

@@ -58,7 +58,9 @@ def _materialise(pack: dict) -> Path:
     staging = root.parent / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
     (staging / pack["name"]).mkdir(parents=True)
     for name, data in pack["files"].items():
-        (staging / pack["name"] / name).write_bytes(data)
+        target = staging / pack["name"] / name
+        target.parent.mkdir(parents=True, exist_ok=True)  # scenarios/NAME.toml
+        target.write_bytes(data)
     (staging / ".complete").write_text(pack["hash"])
     try:
         os.replace(staging, root)  # another task on this machine may have done it first: theirs stands
@@ -111,9 +113,13 @@ class DaskExecutor:
         self.connect()
         client = self._client
         try:
-            fingerprint = planning.pack_fingerprint(self.pack_path)
-            pack = {"hash": fingerprint["hash"], "name": self.pack_path.name,
-                    "files": {name: path.read_bytes() for name, path in planning.pack_files(self.pack_path).items()}}
+            files = {name: path.read_bytes() for name, path in planning.pack_files(self.pack_path).items()}
+            scenarios = self.pack_path / "scenarios"  # the pack's scenarios travel with it (stpkit.scenarios)
+            if scenarios.is_dir():
+                files.update({f"scenarios/{p.name}": p.read_bytes() for p in sorted(scenarios.glob("*.toml"))})
+            digest = planning.sha256_bytes("\n".join(f"{n} {planning.sha256_bytes(d)}" for n, d in sorted(files.items()))
+                                           .encode())
+            pack = {"hash": digest, "name": self.pack_path.name, "files": files}
             pack_future = client.scatter(pack, broadcast=True, hash=False)
             texts = {}
             run_id = secrets.token_hex(4)

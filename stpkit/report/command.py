@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _names(text: str) -> list[str]:
@@ -51,10 +52,14 @@ def add_command(subparsers) -> None:
     parser.add_argument("--notebooks", metavar="NAME,...", type=_names,
                         help="only these notebooks: names in notebooks/ or paths to .ipynb files (default: "
                              "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap, bed_capacity, "
-                             "plan_on_a_page, budgets)")
+                             "plan_on_a_page, budgets, scenario_comparison)")
     parser.add_argument("--workers", metavar="N", type=_workers, default=None,
                         help=f"worker processes (default: the machine's cores, {cores()} here; "
                              "0 runs everything in this process; not used with --scheduler)")
+    parser.add_argument("--scenarios", metavar="NAME,...", type=_names,
+                        help="publish these scenarios' reports (PACK/scenarios/NAME.toml), each in DIR/scenarios/NAME/ "
+                             "with its own index and manifest; \"pack\" is the pack as it is, in DIR itself. The "
+                             "scenarios are checked before anything runs")
     parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")
@@ -98,12 +103,47 @@ def cmd_reports(args: argparse.Namespace) -> int:
         else:
             print(line, file=sys.stderr)
 
-    try:
-        result = build_reports(args.pack, args.out, localities=args.localities, notebooks=args.notebooks,
-                               workers=args.workers, force=args.force, scheduler=args.scheduler,
-                               disclosure=args.disclosure, progress=progress, on_failure=on_failure)
-    except (RunError, ConnectionError, Busy) as problem:
-        raise UserError(str(problem)) from None
+    if args.scenarios is not None and not args.scenarios:
+        raise UserError("--scenarios needs at least one scenario name")
+    wanted = args.scenarios or [None]
+    if args.scenarios:  # every scenario checked before any report runs
+        from ..pack import load_pack
+        from ..scenarios import ScenarioError, read
+
+        pack = load_pack(args.pack)
+        problems = []
+        for name in args.scenarios:
+            if name != "pack":
+                try:
+                    read(pack, name)
+                except ScenarioError as problem:
+                    problems += problem.lines()
+        if problems:
+            for line in problems:
+                print(line, file=sys.stderr)
+            print(f"{args.pack}: the scenarios were refused; no report was run.", file=sys.stderr)
+            return EXIT_PROBLEMS
+    code = EXIT_OK
+    for name in wanted:
+        scenario = None if name in (None, "pack") else name
+        out = args.out if scenario is None else str(Path(args.out) / "scenarios" / scenario)
+        if scenario:
+            print(f"Scenario {scenario}: {out}")
+        try:
+            result = build_reports(args.pack, out, localities=args.localities, notebooks=args.notebooks,
+                                   workers=args.workers, force=args.force, scheduler=args.scheduler,
+                                   disclosure=args.disclosure, progress=progress, on_failure=on_failure,
+                                   scenario=scenario)
+        except (RunError, ConnectionError, Busy) as problem:
+            raise UserError(str(problem)) from None
+        code = max(code, _report_result(args, result))
+        if code == 130:
+            return code
+    return code
+
+
+def _report_result(args, result) -> int:
+    from ..cli import EXIT_OK, EXIT_PROBLEMS
 
     total = result.ok + result.failed + result.not_run
     ran = result.manifest.get("run", {}).get("ran", 0)

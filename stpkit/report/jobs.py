@@ -23,7 +23,7 @@ from ..pack import DEFAULT_PACK
 
 NOTEBOOK_DIR = DEFAULT_PACK.parent.parent / "notebooks"
 DEFAULT_NOTEBOOKS = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap",
-                     "bed_capacity", "plan_on_a_page", "budgets")
+                     "bed_capacity", "plan_on_a_page", "budgets", "scenario_comparison")
 FORMAT = "stpkit-reports/1"
 LIBRARIES = ("stpkit", "numpy", "pandas", "altair", "vl-convert-python", "ipython", "ipykernel", "papermill",
              "nbconvert", "nbformat", "openpyxl")
@@ -51,6 +51,12 @@ def pack_fingerprint(path: Path) -> dict:
     """The hash of each file of the pack and of the whole (names and bytes; the folder's location does not count)."""
     files = {name: sha256_file(p) for name, p in pack_files(path).items()}
     return {"hash": sha256_bytes(json.dumps(files, sort_keys=True).encode()), "files": files}
+
+
+def scenario_fingerprint(pack_path: Path, name: str) -> dict:
+    """A scenario file's name, path relative to the pack, and hash (for the manifest and the jobs' inputs)."""
+    path = Path(pack_path) / "scenarios" / f"{name}.toml"
+    return {"name": name, "file": f"scenarios/{name}.toml", "hash": sha256_file(path)}
 
 
 @lru_cache(maxsize=1)
@@ -176,15 +182,25 @@ def inputs_hash(inputs: dict) -> str:
     return sha256_bytes(json.dumps(inputs, sort_keys=True, default=str).encode())
 
 
-def plan(localities, notebooks: list[Notebook], *, pack_path: Path, pack_hash: str, disclosure: bool) -> list[Job]:
-    """One job per locality (rows of localities.csv, in order) and notebook."""
+def plan(localities, notebooks: list[Notebook], *, pack_path: Path, pack_hash: str, disclosure: bool,
+         scenario: dict | None = None) -> list[Job]:
+    """One job per locality (rows of localities.csv, in order) and notebook.
+
+    ``scenario`` ({"name", "hash"}, see ``scenario_fingerprint``): every job shows that scenario
+    (papermill parameter ``scenario``), and its file's hash is one of the job's inputs, so a changed
+    scenario file redoes its reports and nothing else.
+    """
     jobs = []
     common = {"format": FORMAT, "pack": pack_hash, "stpkit_source": source_hash(), "versions": versions(),
               "disclosure": bool(disclosure)}
+    if scenario:
+        common["scenario"] = {"name": scenario["name"], "hash": scenario["hash"]}
     for row in localities.itertuples(index=False):
         folder = safe_name(row.locality_id)
         for notebook in notebooks:
             parameters = {"pack": str(Path(pack_path).resolve()), "locality": str(row.locality_id)}
+            if scenario:
+                parameters["scenario"] = scenario["name"]
             inputs = {**common, "notebook": notebook.sha256, "locality": str(row.locality_id)}
             group = row.group if isinstance(row.group, str) else ""
             jobs.append(Job(locality_id=str(row.locality_id), locality=str(row.locality), group=group,

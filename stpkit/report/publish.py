@@ -223,6 +223,12 @@ def index_html(manifest: dict) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(footprint)}: locality reports</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
              "<header>", '<div>Locality reports</div>', f"<h1>{_e(footprint)}</h1>"]
+    scenario = manifest.get("inputs", {}).get("scenario")
+    if scenario:
+        lines.append(f'<p class="scenario">Every report here shows the scenario <b>{_e(scenario.get("title"))}</b> '
+                     f'({_e(scenario.get("name"))}, {_e(scenario.get("file"))}): {_e(scenario.get("description"))}</p>')
+    else:
+        lines.append('<p class="scenario">Every report here shows the pack as it is (no scenario).</p>')
     counts = ", ".join(f"{summary.get(k, 0)} {label}" for k, label in
                        (("ok", "ok"), ("failed", "failed"), ("not_run", "not run"),
                         ("carried", "kept from earlier runs")) if summary.get(k, 0) or k == "ok")

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob):")
 ARTIFACTS = ROOT / "test-artifacts" / "apps"
 APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "bed_capacity",
-             "plan_on_a_page", "budgets")
+             "plan_on_a_page", "budgets", "scenario_comparison")
 WARM_LINE = re.compile(r"stpkit apps: kernel \w+ warmed up")
 # words that must never reach a page: Python's error vocabulary
 ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception|error when executing|exception occurred|File \"",
@@ -52,7 +52,7 @@ class AppsServer:
     """`stpkit apps` running in a child process on a free port, its log in a file."""
 
     def __init__(self, log_path: Path, notebooks: Path | None = None, pack: Path | None = None,
-                 data: Path | None = None, pool_size: int = 1, port: int | None = None):
+                 data: Path | None = None, pool_size: int = 1, port: int | None = None, read_only: bool = False):
         from stpkit.apps import free_port
 
         self.port = port or free_port()
@@ -67,6 +67,8 @@ class AppsServer:
             args += ["--pack", str(pack)]
         if data:
             args += ["--data", str(data)]
+        if read_only:
+            args += ["--read-only"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w", encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
