@@ -459,7 +459,7 @@ def test_front_page_lists_the_apps_and_localities(fixture_server):
     status, body, headers = _get(fixture_server.url)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "Mid and South Essex: what-if apps" in body
-    assert body.count("formaction=") == len(apps.APPS) == 7 and "Colne Valley (MSE05)" in body
+    assert body.count("formaction=") == len(apps.APPS) == 8 and "Colne Valley (MSE05)" in body
     # the plan on a page's headline sentence, as stpkit.plan gives it, links the plan's app
     headline = plan.headline(plan.summary(load_pack(DEFAULT_PACK)))
     assert html.escape(headline, quote=True) in body and 'href="/apps/plan_on_a_page"' in body
