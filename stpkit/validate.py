@@ -27,6 +27,7 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FILE_BYTES = 200 * 1024 * 1024
+FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 1990, 2100  # financial years a plan may name: 1990/91 to 2100/01
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,14 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
     return value, None
 
 
+def plan_year(year: int, raw: str) -> int:
+    """The year, or ValueError when it lies outside the years any plan covers (1990/91 to 2100/01)."""
+    if not FIRST_PLAN_YEAR <= year <= LAST_PLAN_YEAR:
+        raise ValueError(f"{_quote(str(raw))} is outside the years a plan can cover, {format_fy(FIRST_PLAN_YEAR)} to "
+                         f"{format_fy(LAST_PLAN_YEAR)}")
+    return year
+
+
 def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
     """Parse one non-blank cell of the given column."""
     if col.kind in ("number", "integer"):
@@ -203,12 +212,14 @@ def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
         return value, None
     if col.kind == "fy":
         try:
-            return parse_fy(raw), None
+            return plan_year(parse_fy(raw), raw), None
         except ValueError as error:
             return None, str(error)
     if col.kind == "quarter":
         try:
-            return parse_quarter(raw), None
+            quarter = parse_quarter(raw)
+            plan_year(quarter // 4, raw)
+            return quarter, None
         except ValueError as error:
             return None, str(error)
     if col.kind == "bool":
@@ -269,7 +280,10 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
     except csv.Error as error:
         problems.append(Problem(name, f"is not a readable CSV file ({error})"))
         return table
-    header_index = next(i for i, rec in enumerate(records) if any(cell.strip() for cell in rec))
+    header_index = next((i for i, rec in enumerate(records) if any(cell.strip() for cell in rec)), None)
+    if header_index is None:
+        problems.append(Problem(name, "has no header row: every line is blank or holds only separators and quotes"))
+        return table
     header = [cell.strip().lstrip("\ufeff").lower() for cell in records[header_index]]
     seen: dict[str, int] = {}
     for position, column in enumerate(header):
@@ -471,7 +485,7 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
                 values[key] = str(value).strip().lower() if spec.get("choices") else str(value).strip()
             elif spec["kind"] == "fy":
                 try:
-                    values[key] = parse_fy(str(value))
+                    values[key] = plan_year(parse_fy(str(value)), str(value))
                 except ValueError as error:
                     problems.append(Problem(name, str(error), row=row, column=where))
                     values[key] = None
@@ -584,6 +598,25 @@ def _explained_by(unread: list[str], meaning, present: set) -> callable:
     return lambda value: value in meant
 
 
+def _check_every_locality_has_activity(localities: ParsedTable, activity: ParsedTable, ids: set,
+                                       problems: list[Problem]) -> None:
+    """One line naming the localities with no activity.csv row (a file cut short, a locality left out).
+
+    Said only when activity.csv has no unreadable or unknown locality_id, which may be the missing ones.
+    """
+    if not activity.present or not activity.rows or activity.unread.get("locality_id") or localities.unread:
+        return
+    given = {v for v in activity.columns.get("locality_id", []) if v is not None}
+    if given - ids:
+        return
+    missing = [i for i in localities.columns["locality_id"] if i is not None and i not in given]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        problems.append(Problem("activity.csv", f"has no rows for {len(missing):,} of the {len(ids):,} localities in "
+                                f"localities.csv: {shown}; every locality needs its base-year activity",
+                                column="locality_id"))
+
+
 def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
     localities = tables["localities.csv"]
     ids = {v for v in localities.columns.get("locality_id", []) if v is not None}
@@ -604,6 +637,7 @@ def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> No
             if tables[name].present:
                 _refs(tables[name], "locality_id", ids, "localities.csv", problems,
                       explained=unread_ids, hint=locality_hint)
+        _check_every_locality_has_activity(localities, tables["activity.csv"], ids, problems)
     if tables["pods.csv"].present and len(tables["pods.csv"]):
         unread_pods = _explained_by(tables["pods.csv"].unread.get("pod", []),
                                     lambda raw: did_you_mean(raw, POINTS_OF_DELIVERY, POD_LABELS), pods)
