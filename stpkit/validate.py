@@ -38,8 +38,11 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    cell: str | None = None  # a workbook's cell as Excel names it, such as C14
 
     def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.file}, cell {self.cell}: {self.message}"
         where = self.file
         if self.row is not None:
             where += f" {'line' if self.file.endswith('.toml') else 'row'} {self.row}"
@@ -58,6 +61,7 @@ class ParsedTable:
     present: bool = False
     reported: set[int] = field(default_factory=set)  # rows with a problem already reported
     unread: dict[str, list[str]] = field(default_factory=dict)  # column -> cells that could not be read, as written
+    positions: dict[str, int] = field(default_factory=dict)  # header name -> its position (0 is the first column)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -68,6 +72,7 @@ class CheckResult:
     problems: list[Problem]
     settings: dict
     tables: dict[str, ParsedTable]
+    notes: list[str] = field(default_factory=list)  # what was read but not used, such as a workbook's extra sheets
 
     @property
     def ok(self) -> bool:
@@ -274,12 +279,19 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
     if not text.strip():
         problems.append(Problem(name, "is empty; it needs a header row and rows of data"))
         return table
-    start = len(problems)
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
         problems.append(Problem(name, f"is not a readable CSV file ({error})"))
         return table
+    return read_records(records, schema, problems)
+
+
+def read_records(records: list[list[str]], schema: FileSchema, problems: list[Problem]) -> ParsedTable:
+    """Check a file's cells, given as rows of text (the first is spreadsheet row 1), against its schema."""
+    name = schema.name
+    table = ParsedTable(name)
+    start = len(problems)
     header_index = next((i for i, rec in enumerate(records) if any(cell.strip() for cell in rec)), None)
     if header_index is None:
         problems.append(Problem(name, "has no header row: every line is blank or holds only separators and quotes"))
@@ -290,6 +302,7 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
         if column and column in seen:
             problems.append(Problem(name, f"the column {column} appears twice in the header", row=header_index + 1))
         seen.setdefault(column, position)
+    table.positions = {column: position for column, position in seen.items() if column}
     expected = {c.name for c in schema.columns}
     missing = [c.name for c in schema.columns if c.required and c.name not in seen]
     misspelt = _misspelt_columns(schema, seen)
@@ -448,6 +461,12 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
     text = _read_text(path, name, problems)
     if text is None:
         return {}
+    return settings_from_text(text, problems)
+
+
+def settings_from_text(text: str, problems: list[Problem]) -> dict:
+    """Check the settings written as pack.toml's text, and fill documented defaults."""
+    name = "pack.toml"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -670,9 +689,14 @@ def check_pack(path: str | Path) -> CheckResult:
     path = Path(path)
     problems: list[Problem] = []
     tables = {name: ParsedTable(name) for name in FILES}
+    if path.is_file():  # a workbook, or a file that should have been one
+        from .sheets import check_workbook
+
+        return check_workbook(path)
     if not path.is_dir():
         what = "does not exist" if not path.exists() else "is not a folder"
-        return CheckResult([Problem(str(path), f"{what}; a pack is a folder holding pack.toml and CSV files")], {}, tables)
+        return CheckResult([Problem(str(path), f"{what}; a pack is a folder holding pack.toml and CSV files, "
+                                    "or an Excel workbook (.xlsx)")], {}, tables)
     settings = {}
     toml_path = path / "pack.toml"
     if toml_path.is_file():
@@ -685,6 +709,11 @@ def check_pack(path: str | Path) -> CheckResult:
             tables[name] = read_csv(file, schema, problems)
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
+    return check_tables(settings, tables, problems)
+
+
+def check_tables(settings: dict, tables: dict[str, ParsedTable], problems: list[Problem]) -> CheckResult:
+    """The checks across files, once every file has been read (from a folder, a workbook or a database)."""
     _cross_checks(tables, problems)
     if settings:
         _check_investment_years(settings, tables, problems)

@@ -193,7 +193,7 @@ def test_binary_pack_toml(tmp_path):
 
 @pytest.mark.unit
 def test_a_folder_that_does_not_exist(tmp_path):
-    assert only(tmp_path / "nowhere").endswith("does not exist; a pack is a folder holding pack.toml and CSV files")
+    assert only(tmp_path / "nowhere").endswith("does not exist; a pack is a folder holding pack.toml and CSV files, or an Excel workbook (.xlsx)")
 
 
 @pytest.mark.unit

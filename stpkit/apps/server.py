@@ -137,6 +137,8 @@ class PackCatalogue:
 
     @staticmethod
     def _signature(path: Path) -> tuple:
+        if path.is_file():  # a workbook pack
+            return ((path.name, path.stat().st_mtime_ns, path.stat().st_size),)
         return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.iterdir() if p.is_file()))
 
     def load(self, path: Path):
@@ -459,7 +461,7 @@ def run(args: argparse.Namespace) -> int:
     from ..pack import DEFAULT_PACK, load_pack
 
     pack = Path(args.pack or DEFAULT_PACK).resolve()
-    if not (pack / "pack.toml").is_file():
+    if not (pack / "pack.toml").is_file() and not pack.is_file():
         raise UserError(f"{args.pack} is not a footprint pack (it has no pack.toml)")
     load_pack(pack)  # a pack with problems is listed by the CLI and nothing is served
     data_dir = Path(args.data).resolve() if args.data else pack.parent

@@ -53,12 +53,15 @@ def _materialise(pack: dict) -> Path:
     """The pack written to this machine's temporary folder (once per pack hash), returning its folder."""
     root = Path(tempfile.gettempdir()) / "stpkit-packs" / pack["hash"][:32]
     folder = root / pack["name"]
+    if pack.get("workbook"):  # a workbook pack travels as its one file, in a folder of its own
+        folder = root / "workbook" / pack["name"]
     if (root / ".complete").is_file():
         return folder
     staging = root.parent / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
-    (staging / pack["name"]).mkdir(parents=True)
+    into = staging / ("workbook" if pack.get("workbook") else pack["name"])
+    into.mkdir(parents=True)
     for name, data in pack["files"].items():
-        (staging / pack["name"] / name).write_bytes(data)
+        (into / name).write_bytes(data)
     (staging / ".complete").write_text(pack["hash"])
     try:
         os.replace(staging, root)  # another task on this machine may have done it first: theirs stands
@@ -112,7 +115,7 @@ class DaskExecutor:
         client = self._client
         try:
             fingerprint = planning.pack_fingerprint(self.pack_path)
-            pack = {"hash": fingerprint["hash"], "name": self.pack_path.name,
+            pack = {"hash": fingerprint["hash"], "name": self.pack_path.name, "workbook": self.pack_path.is_file(),
                     "files": {name: path.read_bytes() for name, path in planning.pack_files(self.pack_path).items()}}
             pack_future = client.scatter(pack, broadcast=True, hash=False)
             texts = {}

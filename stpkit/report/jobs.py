@@ -41,8 +41,10 @@ def sha256_file(path: Path) -> str:
 
 
 def pack_files(path: Path) -> dict[str, Path]:
-    """The files of a pack folder that make up its content (every visible regular file)."""
+    """The files of a pack folder that make up its content (every visible regular file); a workbook pack is its one file."""
     path = Path(path)
+    if path.is_file():
+        return {path.name: path}
     return {p.name: p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
