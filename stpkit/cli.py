@@ -114,7 +114,7 @@ def _extra_commands():
     import importlib
     import importlib.util
 
-    names = ("stpkit.report.command", "stpkit.apps")
+    names = ("stpkit.report.command", "stpkit.apps", "stpkit.convert")
     return [importlib.import_module(name).add_command for name in names if importlib.util.find_spec(name) is not None]
 
 

@@ -278,7 +278,11 @@ def check_workbook(path: str | Path) -> CheckResult:
         sheet = sheet_name(name)
         if sheet in visible:
             records, dates = _records(workbook.get_sheet_by_name(visible[sheet]))
-            tables[name] = read_records(records, schema, problems)
+            before = len(problems)
+            table = read_records(records, schema, problems)
+            if not schema.required and not table.rows and len(problems) == before:
+                continue  # an optional sheet left with its header only (as the template has it): as if absent
+            tables[name] = table
             where[name] = dates
         elif schema.required:
             problems.append(missing(name))
