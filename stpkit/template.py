@@ -159,12 +159,13 @@ def write_template(out: str | Path, raw=None) -> Path:
         sheet.append(header)
         columns = [_schema_column(schema, h.strip().lower()) for h in header]
         formats = [_number_format(col) if col is not None else None for col in columns]
-        for record in (records[1:] if records else []):
-            sheet.append([typed_cell(record[i] if i < len(record) else "", columns[i]) for i in range(len(header))])
-            for cell, number_format in zip(sheet[sheet.max_row], formats):
-                if number_format:
-                    cell.number_format = number_format
-        last = max(sheet.max_row, 1) + DATA_ROWS
+        for row, record in enumerate(records[1:] if records else [], start=2):
+            for position in range(len(header)):
+                cell = sheet.cell(row, position + 1,
+                                  typed_cell(record[position] if position < len(record) else "", columns[position]))
+                if formats[position]:
+                    cell.number_format = formats[position]
+        last = max(len(records or []), 1) + DATA_ROWS
         for position, (cell, col) in enumerate(zip(sheet[1], columns)):
             letter = column_letter(position)
             if col is None:
