@@ -29,7 +29,14 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(CHROMIUM)
+# The database pack tests start a PostgreSQL server of their own from Debian's package (in a temporary folder).
+PG_CTLCLUSTER := /usr/bin/pg_ctlcluster
+
+$(PG_CTLCLUSTER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+
+test: $(STAMP) $(CHROMIUM) $(PG_CTLCLUSTER)
 	$(BIN)/python -m pytest
 
 clean:

@@ -53,9 +53,12 @@ def _rows(records: list[list[str]]) -> list[list[str]]:
 def read_raw(path: str | Path) -> RawPack:
     """Any pack (folder, workbook or database URL) as written; ConvertError when it cannot be read."""
     if is_database_url(str(path)):
-        from .database import read_raw_database
+        from .database import SourceError, read_raw_database
 
-        return read_raw_database(str(path))
+        try:
+            return read_raw_database(str(path))
+        except SourceError as error:
+            raise ConvertError(str(error)) from None
     path = Path(path)
     if path.is_file():
         return _read_raw_workbook(path)
@@ -70,8 +73,19 @@ def read_raw(path: str | Path) -> RawPack:
             raw.settings = tomllib.loads(text) if text is not None else {}
         except tomllib.TOMLDecodeError as error:
             raise ConvertError(f"{toml}: is not valid TOML: {error}") from None
+    if "source" in raw.settings:  # tables read from a database
+        from .database import SourceError, fetch_records, parse_source
+
+        try:
+            source = parse_source(raw.settings)
+            raw.files.update({name: _rows(rows) for name, rows in fetch_records(source).items()} if source else {})
+        except SourceError as error:
+            raise ConvertError(str(error)) from None
+        raw.settings = {s: v for s, v in raw.settings.items() if s != "source"}
     for name in FILES:
         file = path / name
+        if name in raw.files:
+            continue
         if file.is_file():
             text = _read_text(file, name, problems)
             if text is not None:
@@ -177,10 +191,13 @@ def convert(source: str | Path, out: str | Path, *, force: bool = False) -> str:
     if not raw.files and not raw.settings:
         raise ConvertError(f"{source}: holds no pack files or settings to convert")
     if is_database_url(str(out)):
-        from .database import write_database
+        from .database import SourceError, pack_toml_for, write_database
 
-        write_database(raw, str(out), force=force)
-        return "a database"
+        try:
+            write_database(raw, str(out), force=force)
+        except SourceError as error:
+            raise ConvertError(str(error)) from None
+        return "a database; a pack.toml that reads it:\n\n" + pack_toml_for(str(out), raw)
     out = Path(out)
     if out.exists() and not force and not (out.is_dir() and not any(out.iterdir())):
         raise ConvertError(f"{out} already exists; give --force to replace it")
@@ -229,6 +246,9 @@ def cmd_convert(args) -> int:
     except ConvertError as error:
         raise UserError(str(error)) from None
     shown = args.out if not is_database_url(args.out) else _hide_password(args.out)
+    if made.startswith("a database"):
+        print(f"{shown}: the pack {args.pack} written as {made}")
+        return 0
     print(f"{shown}: the pack {args.pack} written as {made}. Check it with: stpkit validate {shown}")
     return 0
 

@@ -699,17 +699,28 @@ def check_pack(path: str | Path) -> CheckResult:
                                     "or an Excel workbook (.xlsx)")], {}, tables)
     settings = {}
     toml_path = path / "pack.toml"
+    database, labels = {}, {}
     if toml_path.is_file():
         settings = read_settings(toml_path, problems)
+        from .database import read_source  # tables pack.toml's [source] reads from a database
+
+        database, labels = read_source(toml_path, problems)
     else:
         problems.append(Problem("pack.toml", "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     for name, schema in FILES.items():
         file = path / name
-        if file.is_file():
+        if name in database:
+            tables[name] = database[name]
+        elif file.is_file():
             tables[name] = read_csv(file, schema, problems)
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
-    return check_tables(settings, tables, problems)
+    result = check_tables(settings, tables, problems)
+    if labels:
+        from .database import locate
+
+        result.problems = [locate(problem, labels) for problem in result.problems]
+    return result
 
 
 def check_tables(settings: dict, tables: dict[str, ParsedTable], problems: list[Problem]) -> CheckResult:
