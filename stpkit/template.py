@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .convert import ConvertError
 from .schema import FILES, SETTINGS, Column, FileSchema
 from .sheets import INSTRUCTIONS_SHEET, SETTINGS_COLUMNS, SETTINGS_SHEET, column_letter, sheet_name
 from .years import format_fy
@@ -93,6 +94,8 @@ def write_template(out: str | Path, raw=None) -> Path:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     out = Path(out)
+    if raw is not None:
+        _check_storable(raw)
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     workbook = Workbook()
@@ -161,8 +164,8 @@ def write_template(out: str | Path, raw=None) -> Path:
         formats = [_number_format(col) if col is not None else None for col in columns]
         for row, record in enumerate(records[1:] if records else [], start=2):
             for position in range(len(header)):
-                cell = sheet.cell(row, position + 1,
-                                  typed_cell(record[position] if position < len(record) else "", columns[position]))
+                value = typed_cell(record[position] if position < len(record) else "", columns[position])
+                cell = sheet.cell(row, position + 1, value)
                 if formats[position]:
                     cell.number_format = formats[position]
         last = max(len(records or []), 1) + DATA_ROWS
@@ -192,6 +195,27 @@ def write_template(out: str | Path, raw=None) -> Path:
     workbook.save(temporary)
     temporary.replace(out)  # nothing half-written
     return out
+
+
+def _check_storable(raw) -> None:
+    """ConvertError, in one line, for a cell holding a control character that a workbook cannot store."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def refuse(where: str, text: str) -> None:
+        found = ILLEGAL_CHARACTERS_RE.search(text)
+        if found:
+            raise ConvertError(f"{where}: holds a control character (code {ord(found.group())}) that a workbook "
+                               "cannot store; remove it first")
+
+    for section, values in raw.settings.items():
+        for key, value in (values.items() if isinstance(values, dict) else [("", values)]):
+            refuse(f"pack.toml [{section}] {key}", f"{section}{key}{value}")
+    for name, records in raw.files.items():
+        header = records[0] if records else []
+        for row, record in enumerate(records, start=1):
+            for position, text in enumerate(record):
+                column = header[position].strip() if position < len(header) and row > 1 else column_letter(position)
+                refuse(f"{name} row {row}, {column}", text)
 
 
 def _header_style(sheet, bold, fill, widths) -> None:

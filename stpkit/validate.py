@@ -41,6 +41,9 @@ class Problem:
     cell: str | None = None  # a workbook's cell as Excel names it, such as C14
 
     def __str__(self) -> str:
+        return _one_line(self._text())
+
+    def _text(self) -> str:
         if self.cell is not None:
             return f"{self.file}, cell {self.cell}: {self.message}"
         where = self.file
@@ -142,8 +145,17 @@ def closest_locality(text: str, ids: list[str], names: list[str]) -> tuple[str, 
 # cells
 
 
+def _one_line(text: str) -> str:
+    """A problem is one line: a line break inside a quoted cell is shown as \\n."""
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+QUOTED_CHARACTERS = 60  # a longer cell is shown cut, as its start and "..."
+
+
 def _quote(raw: str) -> str:
-    return '"' + raw.replace('"', "'") + '"'
+    shown = raw if len(raw) <= QUOTED_CHARACTERS else raw[:QUOTED_CHARACTERS - 3] + "..."
+    return '"' + shown.replace('"', "'") + '"'
 
 
 def _range_words(col: Column) -> str:
