@@ -119,11 +119,9 @@ def _records(sheet) -> tuple[list[list[str]], set[tuple[int, int]]]:
     rows = sheet.to_python(skip_empty_area=False)
     records, dates = [], set()
     for r, row in enumerate(rows):
-        record = []
-        for c, value in enumerate(row):
-            if isinstance(value, (dt.date, dt.datetime)):
-                dates.add((r + 1, c))
-            record.append(cell_text(value))
+        record = [value if type(value) is str else cell_text(value) for value in row]  # most cells are text
+        if any(type(value) in (dt.date, dt.datetime) for value in row):
+            dates.update((r + 1, c) for c, value in enumerate(row) if isinstance(value, (dt.date, dt.datetime)))
         records.append(record)
     _skip_merged_title(sheet, records)
     return records, dates

@@ -250,3 +250,15 @@ def test_validate_command_on_a_workbook(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == 'localities sheet, cell D4: "23K" is not a number'
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.unit
+def test_the_apps_offer_workbooks_in_their_data_folder(tmp_path):
+    from stpkit.apps.request import resolve_pack, served_packs
+
+    write_pack(tmp_path / "folder")
+    write_workbook(tmp_path / "mine.xlsx")
+    (tmp_path / "~$mine.xlsx").write_bytes(b"Excel's lock file")
+    (tmp_path / "notes.txt").write_text("not a pack")
+    assert list(served_packs(tmp_path)) == ["folder", "mine.xlsx"]
+    assert resolve_pack("mine.xlsx", tmp_path, tmp_path / "folder") == (tmp_path / "mine.xlsx").resolve()
