@@ -23,7 +23,6 @@ from .validate import CheckResult, ParsedTable, Problem, check_tables, read_reco
 SETTINGS_SHEET = "pack"
 INSTRUCTIONS_SHEET = "instructions"
 SETTINGS_COLUMNS = ("section", "key", "value")
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file: an old .xls, or an encrypted workbook
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -42,11 +41,6 @@ def column_letter(position: int) -> str:
         position, rest = divmod(position - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def is_workbook_path(path: str | Path) -> bool:
-    """Whether a PACK argument names a workbook file (by its name) rather than a folder or a database."""
-    return Path(str(path)).suffix.lower() in WORKBOOK_SUFFIXES + (".xls",)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +195,34 @@ def _in_sheet_words(message: str) -> str:
     return message.replace("pack.toml", f"the {SETTINGS_SHEET} sheet")
 
 
+def _check_settings_sheet(records: list[list[str]], dates: set, problems: list[Problem]) -> dict:
+    """The settings of the pack sheet, checked as pack.toml's are; problems name the sheet's cells."""
+    sheet_problems: list[Problem] = []
+    settings = {}
+    text, rows = _settings_text(records, sheet_problems)
+    if not sheet_problems:
+        settings = settings_from_text(text, sheet_problems)
+    header_at = next((i for i, rec in enumerate(records) if any(c.strip() for c in rec)), 0)
+    header = [c.strip().lower() for c in records[header_at]] if records else []
+    value_position = header.index("value") if "value" in header else 2
+    for problem in sheet_problems:
+        if problem.file != "pack.toml":
+            problems.append(problem)
+            continue
+        row = rows.get(problem.row) if problem.row is not None else None
+        message = _in_sheet_words(problem.message)
+        if row is None:
+            where = f"{problem.column}: " if problem.column else ""
+            problems.append(Problem(f"{SETTINGS_SHEET} sheet", where + message))
+            continue
+        if (row, value_position) in dates:
+            message += "; Excel holds this cell as a date: type the financial year as text, like 2016/17"
+        label = problem.column.replace("[", "").replace("]", "") if problem.column else ""
+        problems.append(Problem(f"{SETTINGS_SHEET} sheet", message,
+                                cell=f"{column_letter(value_position)}{row}" + (f" ({label})" if label else "")))
+    return settings
+
+
 def check_workbook(path: str | Path) -> CheckResult:
     """Read and check a workbook pack; problems name the sheet and the Excel cell."""
     path = Path(path)
@@ -248,30 +270,10 @@ def check_workbook(path: str | Path) -> CheckResult:
 
     settings = {}
     if SETTINGS_SHEET in visible:
-        records, dates = _records(workbook.get_sheet_by_name(visible[SETTINGS_SHEET]))
-        sheet_problems: list[Problem] = []
-        text, rows = _settings_text(records, sheet_problems)
-        if not sheet_problems:
-            settings = settings_from_text(text, sheet_problems)
-        value_at = next((i for i, rec in enumerate(records) if any(c.strip() for c in rec)), 0)
-        value_column = column_letter([c.strip().lower() for c in records[value_at]].index("value")) \
-            if records and "value" in [c.strip().lower() for c in records[value_at]] else "C"
-        for problem in sheet_problems:
-            if problem.file != "pack.toml":
-                problems.append(problem)
-                continue
-            row = rows.get(problem.row) if problem.row is not None else None
-            message = _in_sheet_words(problem.message)
-            if row is None:
-                where = f"{problem.column}: " if problem.column else ""
-                problems.append(Problem(f"{SETTINGS_SHEET} sheet", where + message))
-            else:
-                label = problem.column.replace("[", "").replace("]", "") if problem.column else ""
-                problems.append(Problem(f"{SETTINGS_SHEET} sheet", message,
-                                        cell=f"{value_column}{row}" + (f" ({label})" if label else "")))
+        settings = _check_settings_sheet(*_records(workbook.get_sheet_by_name(visible[SETTINGS_SHEET])), problems)
     else:
         problems.append(missing("pack.toml"))
-    where: dict[str, tuple[ParsedTable, set]] = {}
+    where: dict[str, set] = {}
     for name, schema in FILES.items():
         sheet = sheet_name(name)
         if sheet in visible:

@@ -262,3 +262,13 @@ def test_the_apps_offer_workbooks_in_their_data_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("not a pack")
     assert list(served_packs(tmp_path)) == ["folder", "mine.xlsx"]
     assert resolve_pack("mine.xlsx", tmp_path, tmp_path / "folder") == (tmp_path / "mine.xlsx").resolve()
+
+
+@pytest.mark.unit
+def test_a_date_for_a_settings_year(tmp_path):
+    path = write_workbook(tmp_path / "f.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook["pack"]["C3"] = dt.datetime(2015, 4, 1)  # base_year typed as a date
+    workbook.save(path)
+    assert only(path) == ('pack sheet, cell C3 (footprint base_year): "2015-04-01" is not a financial year like '
+                          "2015/16; Excel holds this cell as a date: type the financial year as text, like 2016/17")
