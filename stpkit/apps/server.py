@@ -485,9 +485,9 @@ def add_command(subparsers) -> None:
                     "and one address per app, e.g. /apps/needs_analysis?locality=ID (a locality_id or a unique name), "
                     "that can be shared. "
                     "Code and tracebacks are never shown; only the apps are reachable. Stop with Ctrl+C.")
-    parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default (default: Mid and South Essex)")
+    parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default, a folder or an Excel workbook (default: Mid and South Essex)")
     parser.add_argument("--data", metavar="FOLDER",
-                        help="folder whose pack folders an address may pick with ?pack=NAME (default: the folder "
+                        help="folder whose pack folders and workbooks an address may pick with ?pack=NAME (default: the folder "
                              "holding PACK)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P",
                         help=f"port to serve on (default {DEFAULT_PORT}; 0 picks a free one)")
