@@ -198,6 +198,25 @@ def read_source(toml_path: Path, problems: list[Problem]) -> tuple[dict[str, Par
     return tables, {name: source.label(name) for name in records}
 
 
+def tables_hash(folder: Path) -> str | None:
+    """The hash of the rows pack.toml reads from a database (None when it reads none, or cannot read them)."""
+    import hashlib
+    import json
+
+    toml_path = Path(folder) / "pack.toml"
+    if not toml_path.is_file():
+        return None
+    try:
+        text = toml_path.read_text(encoding="utf-8-sig")
+        source = parse_source(tomllib.loads(text)) if "source" in text else None
+        if source is None or not source.tables:
+            return None
+        records = fetch_records(source)
+    except (SourceError, tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        return None
+    return hashlib.sha256(json.dumps(records, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def locate(problem: Problem, labels: dict[str, str]) -> Problem:
     """A problem found in a database table, named by its table (or query) and row."""
     if problem.file not in labels:

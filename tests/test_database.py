@@ -243,3 +243,16 @@ def test_postgresql_problems_wrong_password_missing_table_and_failing_query(post
     found = lines(pack('localities = "localities"', "STPKIT_TEST_PG_WRONG"))
     assert len(found) == 1 and "password authentication failed" in found[0] and "not-the-password" not in found[0]
     assert password not in " ".join(found)
+
+
+@pytest.mark.integration
+def test_the_report_fingerprint_follows_the_database_tables(tmp_path):
+    from stpkit.report.jobs import pack_fingerprint
+
+    load_sqlite(tmp_path, stp_activity=ACTIVITY)
+    pack = sqlite_pack(tmp_path, 'activity = "stp_activity"', activity_csv=None)
+    before = pack_fingerprint(pack)
+    assert set(before["files"]) == {"pack.toml", "localities.csv", "pods.csv", "database tables"}
+    assert pack_fingerprint(pack) == before
+    load_sqlite(tmp_path, stp_activity=ACTIVITY.replace("20000", "20001"))  # the warehouse is refreshed
+    assert pack_fingerprint(pack)["hash"] != before["hash"]

@@ -51,6 +51,11 @@ def pack_files(path: Path) -> dict[str, Path]:
 def pack_fingerprint(path: Path) -> dict:
     """The hash of each file of the pack and of the whole (names and bytes; the folder's location does not count)."""
     files = {name: sha256_file(p) for name, p in pack_files(path).items()}
+    from ..database import tables_hash  # tables pack.toml reads from a database count as files
+
+    tables = tables_hash(Path(path))
+    if tables:
+        files["database tables"] = tables
     return {"hash": sha256_bytes(json.dumps(files, sort_keys=True).encode()), "files": files}
 
 
