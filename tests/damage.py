@@ -82,7 +82,11 @@ def damaged(draw, files: dict[str, bytes]):
     """1 to 3 edits of the good pack's files, and the form the pack takes."""
     for _ in range(draw(st.integers(1, 3))):
         files = draw(edit(files))
-    return files, draw(st.sampled_from(["folder", "workbook", "database"])), draw(st.floats(0, 1, exclude_max=True))
+    form = draw(st.sampled_from(["folder", "workbook", "database"]))
+    if form == "workbook":  # and what only a workbook can do to a cell or a sheet
+        form = draw(st.sampled_from(["workbook", "workbook:date", "workbook:bool", "workbook:formula",
+                                     "workbook:hide", "workbook:rename", "workbook:merge"]))
+    return files, form, draw(st.floats(0, 1, exclude_max=True))
 
 
 def make(files: dict[str, bytes], form: str, where: Path) -> Path | None:
@@ -103,10 +107,13 @@ def make(files: dict[str, bytes], form: str, where: Path) -> Path | None:
         from stpkit.template import write_template
 
         try:
-            return write_template(where / "pack.xlsx", raw)
+            book = write_template(where / "pack.xlsx", raw)
         except ConvertError as error:
             assert "\n" not in str(error)
             return None
+        if ":" in form:
+            _workbook_edit(book, form.split(":", 1)[1], len(str(raw.files)))
+        return book
     from stpkit.database import write_database
 
     url = f"sqlite:///{where / 'pack.db'}"
@@ -123,6 +130,32 @@ def make(files: dict[str, bytes], form: str, where: Path) -> Path | None:
     (database / "pack.toml").write_text(toml_text(settings) + f'\n[source]\nurl = "{url}"\n\n[source.tables]\n{tables}\n',
                                         encoding="utf-8")
     return database
+
+
+def _workbook_edit(book: Path, how: str, salt: int) -> None:
+    """One thing only a workbook does: a date or true/false typed in a cell, a formula with no saved value, a
+    hidden or renamed sheet, merged cells."""
+    import datetime as dt
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(book)
+    names = [n for n in workbook.sheetnames if n != "instructions"]
+    sheet = workbook[names[salt % len(names)]]
+    row, column = 1 + salt % max(sheet.max_row, 1), 1 + salt % max(sheet.max_column, 1)
+    if how == "date":
+        sheet.cell(row, column).value = dt.datetime(2016, 4, 1)
+    elif how == "bool":
+        sheet.cell(row, column).value = bool(salt % 2)
+    elif how == "formula":
+        sheet.cell(row, column).value = "=1+1"  # openpyxl saves no value with it: Excel would
+    elif how == "hide":
+        sheet.sheet_state = "hidden"
+    elif how == "rename":
+        sheet.title = sheet.title.title() + " 2016"
+    elif how == "merge" and sheet.max_column > 1:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    workbook.save(book)
 
 
 def shown_text(page) -> str:
