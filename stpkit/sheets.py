@@ -158,13 +158,25 @@ def _settings_text(records: list[list[str]], problems: list[Problem]) -> tuple[s
     at = {name: header.index(name) for name in SETTINGS_COLUMNS}
     sections: dict[str, list[tuple[str, str, int]]] = {}
     section = ""
+    first_row: dict[tuple[str, str], int] = {}
+    sheet = f"{SETTINGS_SHEET} sheet"
     for index in range(header_index + 1, len(records)):
         record = records[index] + [""] * len(header)
         given_section, key, value = (record[at[name]].strip() for name in SETTINGS_COLUMNS)
         section = given_section.strip("[] ") or section
         if not key or not value:
             continue
-        sections.setdefault(section, []).append((key, value, index + 1))
+        row = index + 1
+        if section not in SETTINGS:
+            problems.append(Problem(sheet, f'"{section}" is not a section of the settings (known: '
+                                    f'{", ".join(SETTINGS)})', cell=f"{column_letter(at['section'])}{row}"))
+            continue
+        if (section, key) in first_row:
+            problems.append(Problem(sheet, f"{section} {key} is given twice (also row {first_row[section, key]})",
+                                    cell=f"{column_letter(at['key'])}{row}"))
+            continue
+        first_row[section, key] = row
+        sections.setdefault(section, []).append((key, value, row))
     lines, rows = [], {}
     for section, entries in sections.items():
         if section:
@@ -200,8 +212,7 @@ def _check_settings_sheet(records: list[list[str]], dates: set, problems: list[P
     sheet_problems: list[Problem] = []
     settings = {}
     text, rows = _settings_text(records, sheet_problems)
-    if not sheet_problems:
-        settings = settings_from_text(text, sheet_problems)
+    settings = settings_from_text(text, sheet_problems) if text else {}
     header_at = next((i for i, rec in enumerate(records) if any(c.strip() for c in rec)), 0)
     header = [c.strip().lower() for c in records[header_at]] if records else []
     value_position = header.index("value") if "value" in header else 2

@@ -272,3 +272,18 @@ def test_a_date_for_a_settings_year(tmp_path):
     workbook.save(path)
     assert only(path) == ('pack sheet, cell C3 (footprint base_year): "2015-04-01" is not a financial year like '
                           "2015/16; Excel holds this cell as a date: type the financial year as text, like 2016/17")
+
+
+@pytest.mark.unit
+def test_settings_given_twice_unknown_sections_and_keys(tmp_path):
+    path = write_workbook(tmp_path / "f.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["pack"]
+    for row in (["footprint", "name", "Again"], ["finance", "discount", 0.03], ["", "", ""], ["Finances", "x", 1]):
+        sheet.append(row)
+    workbook.save(path)
+    assert lines(path) == [
+        "pack sheet, cell B6: footprint name is given twice (also row 2)",
+        'pack sheet, cell A9: "Finances" is not a section of the settings (known: footprint, finance, '
+        "care_coordination, investment, delivery, uncertainty)",
+        "pack sheet, cell C7 (finance discount): unknown setting (known in [finance]: discount_rate)"]
