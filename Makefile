@@ -29,6 +29,14 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# axe-core, the accessibility engine the browser tests run in Chromium: a pinned version from the npm
+# registry, installed once beside the project (never fetched by a page).
+AXE_VERSION := 4.14.1
+AXE := .axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	npm install --prefix .axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
 # The database pack tests start a PostgreSQL server of their own from Debian's package (in a temporary folder).
 PG_CTLCLUSTER := /usr/bin/pg_ctlcluster
 
@@ -36,7 +44,7 @@ $(PG_CTLCLUSTER):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
 
-test: $(STAMP) $(CHROMIUM) $(PG_CTLCLUSTER)
+test: $(STAMP) $(CHROMIUM) $(AXE) $(PG_CTLCLUSTER)
 	$(BIN)/python -m pytest
 
 clean:

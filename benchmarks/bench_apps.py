@@ -41,7 +41,7 @@ BAR_READY_S = 2.0
 BAR_WHAT_IF_S = 0.5
 BAR_MODEL_S = 0.050
 LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-              "workforce_gap": "MSE08"}
+              "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03"}
 
 
 def machine() -> str:
@@ -60,7 +60,7 @@ def median(values) -> float:
 
 def model_compute(repeat: int) -> dict:
     """Seconds to recompute each page for the whole footprint: the model alone and the whole page."""
-    from stpkit import DEFAULT_PACK, activity, investment, load_pack, needs, pages, workforce
+    from stpkit import DEFAULT_PACK, activity, beds, investment, load_pack, needs, pages, workforce
 
     pack = load_pack(DEFAULT_PACK)
     models = {
@@ -68,6 +68,7 @@ def model_compute(repeat: int) -> dict:
         "needs.needs_for": lambda: needs.needs_for(pack),
         "investment.appraise": lambda: investment.appraise(pack),
         "workforce.workforce_for": lambda: workforce.workforce_for(pack),
+        "beds.beds_for": lambda: beds.beds_for(pack),
     }
     out = {}
     for name, run in models.items():
@@ -78,7 +79,7 @@ def model_compute(repeat: int) -> dict:
             run()
             times.append(time.perf_counter() - start)
         out[name] = min(times)
-    for cls in (pages.NeedsPage, pages.LocalityPage, pages.InvestmentPage, pages.WorkforcePage):
+    for cls in (pages.NeedsPage, pages.LocalityPage, pages.InvestmentPage, pages.WorkforcePage, pages.BedsPage):
         page = cls(pack, "all", mode="static")
         times = []
         for _ in range(repeat * 3):

@@ -30,6 +30,8 @@ should set STPKIT_DISPLAY=static, since kernels inherit their parent's environme
 from __future__ import annotations
 
 import hashlib
+import html as _html
+import json
 import os
 import sys
 from pathlib import Path
@@ -46,6 +48,8 @@ import altair as alt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from . import figures as figures_style  # noqa: E402
+
 STATIC, INTERACTIVE = "static", "interactive"
 MODES = (STATIC, INTERACTIVE)
 
@@ -60,6 +64,7 @@ NHS_WARM_YELLOW = "#FFB81C"
 PALETTE = [NHS_BLUE, NHS_WARM_YELLOW, NHS_GREEN, "#AE2573", "#00A9CE", NHS_DARK_BLUE, "#ED8B00",
            "#330072", NHS_MID_GREY, "#78BE20", NHS_RED, "#41B6E6", "#8A1538", "#006747", "#425563",
            "#FAE100"]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-left", "triangle-right"]
 SELECTED, PEER, EVERY = "Selected", "Peers", "All"
 WIDTH = 560
 BAR_STEP = 20  # pixels per bar on a horizontal bar chart
@@ -183,8 +188,113 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
 
 
 def html(chart: alt.TopLevelMixin) -> str:
-    """The chart as an inline SVG inside a div: a self-contained HTML fragment with no script."""
-    return f'<div class="stpkit-chart" style="overflow-x:auto">{to_svg(chart)}</div>'
+    """The chart as an inline SVG inside a figure: a self-contained HTML fragment with no script.
+
+    A screen reader hears the chart's text alternative (its title and main finding, `describe`)
+    instead of the drawing's marks, and the figures it draws follow in a table that opens on demand.
+    """
+    text = _html.escape(describe(chart))
+    return (f'<figure class="stpkit-chart" role="figure" aria-label="{text}" style="margin:0">'
+            f'<div aria-hidden="true" style="overflow-x:auto">{to_svg(chart)}</div>'
+            f'<figcaption class="stpkit-sr">{text}</figcaption>{figures_html(chart)}</figure>')
+
+
+def describe(chart) -> str:
+    """The chart's text alternative: its title and its main finding in a sentence (set by the builders)."""
+    text = getattr(chart, "description", alt.Undefined)
+    if text is alt.Undefined or not text:
+        title = getattr(chart, "title", alt.Undefined)
+        text = getattr(title, "text", title) if title is not alt.Undefined else "A chart"
+    return str(text)
+
+
+SR_ONLY = ("position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
+           "clip:rect(0,0,0,0);white-space:nowrap;border:0")
+_FIGURES_STYLE = (f"<style>.stpkit-sr{{{SR_ONLY}}}"
+                  ".stpkit-figures{font-size:13px;margin:2px 0 12px 0;color:#212b32}"
+                  ".stpkit-figures summary{cursor:pointer;color:#005EB8;text-decoration:underline}"
+                  ".stpkit-figures summary:focus-visible{outline:3px solid #FFEB3B;box-shadow:0 0 0 5px #212b32}"
+                  ".stpkit-figures table{border-collapse:collapse;margin:4px 0}"
+                  ".stpkit-figures th,.stpkit-figures td{padding:2px 8px;border-bottom:1px solid #E8EDEE}"
+                  ".stpkit-figures th,.stpkit-figures td{text-align:left}"
+                  ".stpkit-figures th{background:#E8EDEE}</style>")
+
+
+def figures_frame(chart) -> pd.DataFrame:
+    """The figures a chart draws, with readable column names, as the table beside it."""
+    data = getattr(chart, "data", alt.Undefined)
+    meta = getattr(chart, "usermeta", alt.Undefined)
+    fields = meta.get("stpkit_figures", []) if isinstance(meta, dict) else []
+    if isinstance(meta, dict) and meta.get("stpkit_rows") is not None:
+        data = pd.DataFrame(meta["stpkit_rows"])
+    if not isinstance(data, pd.DataFrame) or not fields:
+        return pd.DataFrame()
+    out = pd.DataFrame(index=data.index)
+    for field, label, kind in fields:
+        label = label or _FIELD_WORDS.get(field, str(field).replace("_", " ").capitalize())
+        if field not in data.columns or label in out.columns:
+            continue
+        values = data[field]
+        if kind == "percent":
+            out[label] = [figures_style.percent(v) if not figures_style.missing(v) else "" for v in values]
+        elif kind == "number":
+            out[label] = [figures_style.number(v, 1 if abs(float(v)) < 100 else 0)
+                          if not figures_style.missing(v) else "" for v in values]
+        else:
+            out[label] = values.astype(str).map(figures_style.words)
+    return out.reset_index(drop=True)
+
+
+_FIELD_WORDS = {"label": "Locality", "locality": "Locality", "locality_id": "Locality"}
+
+
+def figures_html(chart, limit: int = 200) -> str:
+    """The chart's figures as a table in a closed <details>: reachable next to the chart, out of the way."""
+    frame = figures_frame(chart)
+    if frame.empty:
+        return ""
+    more = f"<p>First {limit} of {len(frame):,} rows shown.</p>" if len(frame) > limit else ""
+    frame = frame.head(limit)
+    head = "".join(f'<th scope="col">{_html.escape(str(c))}</th>' for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{_html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f"{_FIGURES_STYLE}<details class='stpkit-figures'><summary>The figures in this chart</summary>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</details>")
+
+
+def _trend(data: pd.DataFrame, x: str, value: str, xs: list, series: str | None, percent: bool) -> str:
+    """"Demand: from 120.0 in 2016/17 to 140.0 in 2020/21." for up to four series of a line chart."""
+    parts = []
+    groups = data.groupby(series, sort=False) if series else [("", data)]
+    for name, group in list(groups)[:4]:
+        ordered = group.assign(_at=group[x].map({v: i for i, v in enumerate(xs)})).sort_values("_at")
+        ordered = ordered[pd.to_numeric(ordered[value], errors="coerce").notna()]
+        if ordered.empty:
+            continue
+        first, last = ordered.iloc[0], ordered.iloc[-1]
+        lead = f"{name}: " if series else ""
+        parts.append(f"{lead}from {_value_text(first[value], percent)} in {first[x]} "
+                     f"to {_value_text(last[value], percent)} in {last[x]}")
+    more = " (and more series in the table)" if series and data[series].nunique() > 4 else ""
+    return ("; ".join(parts) + more + ".") if parts else "No figures to show."
+
+
+def _value_text(value, percent: bool = False) -> str:
+    if figures_style.missing(value):
+        return "no value"
+    return figures_style.percent(value) if percent else figures_style.number(value, 1 if abs(float(value)) < 100 else 0)
+
+
+def _extremes(data: pd.DataFrame, label: pd.Series, value: str, percent: bool) -> str:
+    """"Highest: X (12.0); lowest: Y (3.0)." over the rows of a chart."""
+    values = pd.to_numeric(data[value], errors="coerce")
+    if values.notna().sum() == 0:
+        return "No figures to show."
+    top, bottom = values.idxmax(), values.idxmin()
+    if len(values.dropna()) == 1 or top == bottom:
+        return f"{label[top]}: {_value_text(values[top], percent)}."
+    return (f"Highest: {label[top]} ({_value_text(values[top], percent)}); "
+            f"lowest: {label[bottom]} ({_value_text(values[bottom], percent)}).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +314,19 @@ def _highlight(values: pd.Series, selected) -> np.ndarray:
         return np.full(len(values), EVERY, dtype=object)
     chosen = {selected} if isinstance(selected, str) or not isinstance(selected, Iterable) else set(selected)
     return np.where(values.isin(chosen), SELECTED, PEER).astype(object)
+
+
+def _bold_selected(data: pd.DataFrame, category: str) -> dict:
+    """The highlighted categories' axis labels in bold, so that colour is not the only way they stand out."""
+    chosen = data.loc[data["_highlight"] == SELECTED, category].astype(str).unique().tolist()
+    if not chosen or len(chosen) > 5:
+        return {}
+    test = " || ".join(f"datum.label === {_js_string(c)}" for c in chosen)
+    return {"labelFontWeight": alt.ExprRef(expr=f"({test}) ? 'bold' : 'normal'")}
+
+
+def _js_string(text: str) -> str:
+    return json.dumps(text)
 
 
 def _order(values: pd.Series, order: Sequence | None) -> list:
@@ -244,12 +367,23 @@ CONFIG = alt.Config(
     axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12, labelLimit=260, grid=True, gridColor="#E8EDEE"),
     axisQuantitative=alt.AxisConfig(labelOverlap=True),  # numbers may thin out; category labels never do
     legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=320, orient="bottom", columns=3),
+    mark=alt.MarkConfig(aria=False),  # the chart's text alternative and figures table speak for its marks
 )
 
 
-def _finish(chart, title: str, subtitle=None, **size):
-    """Title, size and the shared look, set in place (Altair's .properties() copies and validates each time)."""
+def _finish(chart, title: str, subtitle=None, *, finding: str = "", figures=(), rows: pd.DataFrame | None = None,
+            **size):
+    """Title, size and the shared look, set in place (Altair's .properties() copies and validates each time).
+
+    finding: the main finding in a sentence, which with the title is the chart's text alternative;
+    figures: (field, label, kind) for the table of the chart's figures beside it (kind: text,
+    number or percent).
+    """
     chart.title = _title(title, subtitle)
+    chart.description = f"{title}. {finding}".strip() if finding else title
+    chart.usermeta = {"stpkit_figures": [list(f) for f in figures]}
+    if rows is not None:  # a chart whose layers each carry their own data: the rows its table shows
+        chart.usermeta["stpkit_rows"] = json.loads(rows.to_json(orient="records"))
     for key, value in size.items():
         setattr(chart, key, value)
     chart.config = CONFIG
@@ -314,7 +448,8 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
     cat_enc = dict(field=category, type="nominal", title=category_title if category_title is not None else None,
                    sort=cats)
     if horizontal:
-        enc = dict(y=alt.Y(**cat_enc, axis=alt.Axis(labelLimit=260)), x=alt.X(**value_enc))
+        enc = dict(y=alt.Y(**cat_enc, axis=alt.Axis(labelLimit=260, **_bold_selected(data, category))),
+                   x=alt.X(**value_enc))
     else:
         enc = dict(x=alt.X(**cat_enc, axis=alt.Axis(labelAngle=0 if len(cats) <= 8 else -40, labelLimit=160)),
                    y=alt.Y(**value_enc))
@@ -359,6 +494,21 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
                 **({"x": alt.X("_reference:Q"), "y": alt.YValue(0)} if horizontal
                    else {"y": alt.Y("_reference:Q"), "x": alt.XValue(0)}), text="_label:N"))
     subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])), note]
+    label = data[category].astype(str)
+    for part in (series, facet):
+        if part and part != category:
+            label = label + ", " + data[part].astype(str)
+    finding = _extremes(data, label, value, percent)
+    if highlight is not None and not series:
+        chosen = data["_highlight"] == SELECTED
+        if chosen.any() and chosen.sum() <= 3:
+            finding = "; ".join(f"{label[i]}: {_value_text(data.loc[i, value], percent)}"
+                                for i in data.index[chosen]) + " (highlighted). " + finding
+    described = dict(finding=f"{finding} Figures are {value_title}.", figures=[
+        (category, category_title, "text"),
+        *([(series, series_title, "text")] if series and series != category else []),
+        *([(facet, facet_title, "text")] if facet else []),
+        (value, value_title, "percent" if percent else "number")])
     if facet:
         if len(layers) > 1:
             raise ValueError("a faceted bar chart cannot carry a reference line")
@@ -377,9 +527,9 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str, value_ti
         if independent:
             chart = chart.resolve_scale(**({"x": "independent", "y": "independent"} if horizontal
                                            else {"y": "independent"}))
-        return _finish(chart, title, subtitle)
+        return _finish(chart, title, subtitle, **described)
     chart = alt.layer(*layers, data=data) if len(layers) > 1 else layers[0]
-    return _finish(chart, title, subtitle, **size)
+    return _finish(chart, title, subtitle, **described, **size)
 
 
 def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: str, x_title: str = "Financial year",
@@ -413,7 +563,7 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
         colors = [(series_colors or {}).get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(names)]
         enc["color"] = alt.Color(series, type="nominal", title=series_title, sort=names,
                                  scale=alt.Scale(domain=names, range=colors),
-                                 legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1))
+                                 legend=alt.Legend(symbolStrokeWidth=2, symbolOpacity=1, symbolSize=90))
         if dashed:
             enc["strokeDash"] = alt.StrokeDash(series, type="nominal", sort=names, title=series_title,
                                                scale=alt.Scale(domain=names,
@@ -435,13 +585,23 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
                                alt.Tooltip(high, type="quantitative", title=f"{band_label}: high", format=fmt)]
         layers.append(base.mark_area(opacity=0.2).encode(**band_enc))
     layers.append(base.mark_line(strokeWidth=2.5).encode(**enc))
-    layers.append(base.mark_point(filled=True, size=45).encode(**enc, tooltip=tips))
+    points = dict(enc)
+    if series:  # each series' points have their own shape too: colour is not the only way to tell lines apart
+        points["shape"] = alt.Shape(series, type="nominal", sort=names, title=series_title,
+                                    scale=alt.Scale(domain=names, range=[SHAPES[i % len(SHAPES)]
+                                                                         for i in range(len(names))]))
+    layers.append(base.mark_point(filled=True, size=45).encode(**points, tooltip=tips))
     if zero and not facet:  # a rule with its own data cannot sit inside a facet
         layers.append(alt.Chart(pd.DataFrame({"_zero": [0.0]})).mark_rule(color=NHS_MID_GREY, strokeWidth=1)
                       .encode(y="_zero:Q"))
     if band:
         subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])),
                     f"Shaded: {band_label}"]
+    described = dict(finding=f"{_trend(data, x, value, xs, series or facet, percent)} Figures are {value_title}.", figures=[
+        (x, x_title, "text"), *([(series, series_title or "Series", "text")] if series else []),
+        *([(facet, "Panel", "text")] if facet else []), (value, value_title, "percent" if percent else "number"),
+        *([(band[0], f"{band_label}: low", "percent" if percent else "number"),
+           (band[1], f"{band_label}: high", "percent" if percent else "number")] if band else [])])
     if facet:
         panels = _order(data[facet], None)
         chart = alt.layer(*layers)  # the facet carries the data
@@ -450,8 +610,8 @@ def lines(frame: pd.DataFrame, x: str, value: str, *, title: str, value_title: s
                                             header=alt.Header(labelFontSize=12, labelFontWeight="bold",
                                                               labelLimit=300)),
                             columns=facet_columns, data=data).resolve_scale(y="independent")
-        return _finish(chart, title, subtitle)
-    return _finish(alt.layer(*layers, data=data), title, subtitle, width=width, height=height)
+        return _finish(chart, title, subtitle, **described)
+    return _finish(alt.layer(*layers, data=data), title, subtitle, width=width, height=height, **described)
 
 
 def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=None, width: int = WIDTH) -> alt.Chart:
@@ -466,14 +626,14 @@ def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=Non
     data["low"] = data[["start", "end"]].min(axis=1)
     data["high"] = data[["start", "end"]].max(axis=1)
     kinds = {"base": "Base year", "growth": "Momentum growth", "scheme": "Avoided by a scheme",
-             "target": "Horizon target"}
+             "los": "Shorter stays", "target": "Horizon target"}
     data["kind_label"] = data["kind"].map(kinds).fillna(data["kind"])
     data["label"] = np.where(data["kind"].isin(["base", "target"]), data["end"].map("{:,.0f}".format),
                              data["change"].map("{:+,.0f}".format))
     steps = data.sort_values("order")["step"].tolist()
     domain = [k for k in kinds.values() if k in set(data["kind_label"])]
     colors = {"Base year": NHS_MID_GREY, "Momentum growth": NHS_WARM_YELLOW, "Avoided by a scheme": NHS_GREEN,
-              "Horizon target": NHS_BLUE}
+              "Shorter stays": "#00A9CE", "Horizon target": NHS_BLUE}
     x = alt.X("step", type="nominal", sort=steps, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=180))
     # The steps are small beside the totals, so the value axis starts near the lowest running total
     # rather than at zero (the subtitle says so); the totals' bars are cut at the bottom of the axis.
@@ -496,7 +656,17 @@ def waterfall(frame: pd.DataFrame, *, title: str, value_title: str, subtitle=Non
                  alt.Tooltip("end", format=",.0f", title="Running total")])
     text = base.mark_text(dy=-6, fontSize=11, color="#231f20").encode(x=x, y=alt.Y("high", type="quantitative"),
                                                                        text="label")
-    return _finish(alt.layer(bars_, text, data=data), title, subtitle, width=max(min(width, 80 * len(steps)), 320), height=300)
+    ordered = data.sort_values("order")
+    moving_steps = ordered[~ordered["kind"].isin(["base", "target"])]
+    finding = f"From {_value_text(ordered['start'].iloc[0] if ordered['kind'].iloc[0] != 'base' else ordered['end'].iloc[0])}"
+    finding += f" to {_value_text(ordered['end'].iloc[-1])}"
+    if len(moving_steps):
+        biggest = moving_steps.loc[moving_steps["change"].abs().idxmax()]
+        finding += f"; the largest step is {biggest['step']} ({biggest['change']:+,.0f})"
+    described = dict(finding=finding + ".", figures=[("step", "Step", "text"), ("change", "Change", "number"),
+                                                     ("end", "Running total", "number")])
+    return _finish(alt.layer(bars_, text, data=data), title, subtitle, width=max(min(width, 80 * len(steps)), 320),
+                   height=300, **described)
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, value_title: str,
@@ -556,5 +726,56 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, valu
                 tooltip=[alt.Tooltip(y, type="nominal", title=y_title or y),
                          alt.Tooltip(x, type="ordinal", title=marker_label)]))
     subtitle = [*([subtitle] if isinstance(subtitle, str) else list(subtitle or [])), note]
+    present = [v for v in levels if v in set(data[value].dropna())]
+    finding = (f"{len(rows)} rows by {len(xs)} columns; {value_title} from {present[0]} to {present[-1]}."
+               if present else "No values to show.")
+    described = dict(finding=finding, figures=[(y, y_title or "Row", "text"), (x, x_title or "Column", "text"),
+                                               (value, value_title, "text"),
+                                               *([(marker, marker_label, "text")] if marker else [])])
     return _finish(alt.layer(*layers, data=data), title, subtitle, width=max(min(width, 26 * len(xs)), 240),
-                   height=max(18 * len(rows), 40))
+                   height=max(18 * len(rows), 40), **described)
+
+
+def occupancy_curve(curve: pd.DataFrame, pools: pd.DataFrame, *, occupancy: float, title: str, subtitle=None,
+                    pool_label: str = "A locality's level of care", width: int = WIDTH) -> alt.Chart:
+    """The occupancy that a risk target allows, against the size of the pool of beds (`stpkit.beds.occupancy_curve`).
+
+    A line over pool sizes (beds, log scale), the pools themselves as points (`pools`: beds_risk,
+    occupancy_at_risk_beds, name) and a dashed rule at the fixed `occupancy` target: where the line runs
+    below the rule, beds planned at that occupancy turn patients away more often than the risk target allows.
+    """
+    if curve.empty:
+        raise ValueError(f"no data to chart for {title!r}")
+    x = alt.X("beds_risk", type="quantitative", title="Beds in the pool (log scale)",
+              scale=alt.Scale(type="log", nice=False), axis=alt.Axis(format=",~f"))
+    y = alt.Y("occupancy_at_risk_beds", type="quantitative", title="Average occupancy",
+              scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%"))
+    line = alt.Chart(_columns(curve, "beds_risk", "occupancy_at_risk_beds").assign(what="Occupancy the risk target allows")
+                     ).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
+        x=x, y=y, color=alt.Color("what", type="nominal", title=None,
+                                  scale=alt.Scale(range=[NHS_BLUE])))
+    layers = [line]
+    points = pools[pools["beds_risk"] > 0]
+    if len(points):
+        layers.append(alt.Chart(_columns(points, "beds_risk", "occupancy_at_risk_beds", "name").assign(what=pool_label))
+                      .mark_point(filled=True, size=55, color=NHS_DARK_BLUE, opacity=0.8).encode(
+            x=x, y=y, shape=alt.Shape("what", type="nominal", title=None),
+            tooltip=[alt.Tooltip("name", title="Pool"), alt.Tooltip("beds_risk", format=",", title="Beds"),
+                     alt.Tooltip("occupancy_at_risk_beds", format=".1%", title="Occupancy")]))
+    rule = pd.DataFrame({"occupancy": [float(occupancy)], "label": [f"Fixed target: {occupancy:.0%}"]})
+    layers.append(alt.Chart(rule).mark_rule(color=NHS_RED, strokeDash=[6, 3], strokeWidth=2).encode(
+        y=alt.Y("occupancy", type="quantitative"), strokeDash=alt.StrokeDash("label", type="nominal", title=None,
+                                                                            scale=alt.Scale(range=[[6, 3]]))))
+    ordered = curve.sort_values("beds_risk")
+    first, last = ordered.iloc[0], ordered.iloc[-1]
+    finding = (f"The occupancy the risk target allows rises from {first['occupancy_at_risk_beds']:.0%} in a pool of "
+               f"{first['beds_risk']:,.0f} beds to {last['occupancy_at_risk_beds']:.0%} in one of "
+               f"{last['beds_risk']:,.0f}, against a fixed target of {occupancy:.0%}.")
+    return _finish(alt.layer(*layers).resolve_scale(color="independent", shape="independent",
+                                                    strokeDash="independent"),
+                   title, subtitle, width=width, height=300, finding=finding,
+                   rows=_columns(points if len(points) else curve.assign(name=""), "name", "beds_risk",
+                                 "occupancy_at_risk_beds"),
+                   figures=[("name", "Pool", "text"), ("beds_risk", "Beds", "number"),
+                            ("occupancy_at_risk_beds", "Occupancy the risk target allows", "percent")])
+

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import investment
+from . import figures, investment
 from .years import format_fy
 
 LINES = ("cost_growth", "savings", "stranded_cost", "reinvestment", "running_cost", "investment", "funding",
@@ -83,14 +83,16 @@ def pressures(projection: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(pack, projection: pd.DataFrame | None = None, period: str = "horizon", funding_gbp: float = 0.0,
-            scenario: investment.Scenario | None = None) -> pd.DataFrame:
+            scenario: investment.Scenario | None = None, data: investment.Inputs | None = None) -> pd.DataFrame:
     """The plan-on-a-page financial summary: one row per line, columns do_nothing_gbp, solutions_gbp,
     do_something_gbp.
 
     ``pack``: a Pack. ``projection``: a what-if ``stpkit.activity.project`` result to use instead of
     the pack's own. ``period``: "horizon" (the horizon year) or "plan" (all plan years added up).
     ``funding_gbp``: additional funding in the same period. ``scenario``: an investment scenario
-    (default: the plan as pack.toml sets it). The table's ``period`` column says which years it covers.
+    (default: the plan as pack.toml sets it). ``data``: investment inputs to use in place of the pack's
+    (``investment.with_assumptions``, e.g. another savings elasticity). The table's ``period`` column says
+    which years it covers.
     """
     if period not in ("horizon", "plan"):
         raise ValueError('period must be "horizon" or "plan"')
@@ -98,7 +100,7 @@ def summary(pack, projection: pd.DataFrame | None = None, period: str = "horizon
         from . import activity
 
         projection = activity.project(pack)
-    data = investment.inputs(pack, projection)
+    data = investment.inputs(pack, projection) if data is None else data
     flows = investment.cash_flow(data, scenario)
     years = data.years
     growth = cost_growth_by_year(projection, pack.base_year, years)
@@ -131,14 +133,37 @@ def summary(pack, projection: pd.DataFrame | None = None, period: str = "horizon
     })
 
 
+def by_year(pack, projection: pd.DataFrame | None = None, funding_gbp: float = 0.0,
+            scenario: investment.Scenario | None = None, data: investment.Inputs | None = None) -> pd.DataFrame:
+    """The gap year by year: do nothing, solutions and do something in each plan year, GBP.
+
+    Columns: year ("2017/18"), do_nothing_gbp (cost of activity growth over the base year, negative,
+    plus ``funding_gbp``), solutions_gbp (gross savings less stranded cost, reinvestment, running costs
+    and investment, as realised that year), do_something_gbp. Only the appraisal years; each year's
+    row adds up as ``summary``'s horizon-year position does, and the horizon year's row equals it.
+    """
+    if projection is None:
+        from . import activity
+
+        projection = activity.project(pack)
+    data = investment.inputs(pack, projection) if data is None else data
+    flows = investment.cash_flow(data, scenario)
+    pick = (flows["period"] == "appraisal").to_numpy()
+    years = np.array(data.years)[pick]
+    do_nothing = 0.0 - cost_growth_by_year(projection, pack.base_year, years) + float(funding_gbp)
+    solutions = (flows["net_savings_gbp"] - flows["investment_gbp"]).to_numpy()[pick]
+    return pd.DataFrame({"year": [format_fy(y) for y in years], "do_nothing_gbp": do_nothing,
+                         "solutions_gbp": solutions, "do_something_gbp": do_nothing + solutions})
+
+
 def headline(table: pd.DataFrame) -> str:
-    """One sentence for the top of the page, from a ``summary`` table."""
+    """One sentence for the top of the page, from a ``summary`` table, money in the house style (£103m, £28.1m)."""
     position = table.set_index("line").loc["position"]
-    gap, after = position["do_nothing_gbp"], position["do_something_gbp"]
+    gap, solutions, after = position["do_nothing_gbp"], position["solutions_gbp"], position["do_something_gbp"]
 
-    def money(value: float) -> str:
-        text = f"GBP {abs(value) / 1e6:,.1f}m"
-        return f"a deficit of {text}" if value < 0 else f"a surplus of {text}"
+    def balance(value: float) -> str:
+        return f"a deficit of {figures.money(abs(value))}" if value < 0 else f"a surplus of {figures.money(value)}"
 
-    return (f"{position['period']}: doing nothing leaves {money(gap)}; the solutions contribute "
-            f"GBP {position['solutions_gbp'] / 1e6:+,.1f}m, leaving {money(after)}.")
+    contribute = (f"the solutions add {figures.money(solutions)}" if solutions >= 0
+                  else f"the solutions cost {figures.money(-solutions)} net")
+    return f"{position['period']}: doing nothing leaves {balance(gap)}; {contribute}, leaving {balance(after)}."

@@ -44,6 +44,7 @@ class Column:
     fraction: bool = False
     choices: tuple[str, ...] = ()
     description: str = ""
+    percent_min: float = 0.0  # a fraction read as a percentage only from this value up (occupancy: 1.2 is not 1.2%)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ SEED_001_RISK_PYRAMID = (
     {"segment": "High risk (next 4.5%)", "share": 0.045, "relative_rate": 5.5},
     {"segment": "Moderate risk (next 15%)", "share": 0.15, "relative_rate": 1.7},
     {"segment": "Low risk (remaining 80%)", "share": 0.80, "relative_rate": 0.5},
+)
+
+# Seed 000's levels of care: two-thirds of beds tertiary and secondary acute, the rest sub-acute,
+# rehabilitation and step-down; today every bed is designated and staffed as acute.
+SEED_000_LEVELS_OF_CARE = (
+    {"level": "Tertiary and secondary acute", "acute": True, "share": 2 / 3, "base_share": 1.0,
+     "cost_per_bed_day": None},
+    {"level": "Sub-acute, rehabilitation and step-down", "acute": False, "share": 1 / 3, "base_share": 0.0,
+     "cost_per_bed_day": None},
 )
 
 FILES: dict[str, FileSchema] = {
@@ -207,6 +217,12 @@ FILES: dict[str, FileSchema] = {
             Column("net_savings", required=False, blank_ok=True, description="published net savings, GBP"),
             Column("net_system_savings", required=False, blank_ok=True,
                    description="published net system savings by the horizon year, GBP (seed 003: GBP 53.3m over five initiatives)"),
+            Column("owner", "text", required=False, blank_ok=True,
+                   description="who leads the initiative (a person, role or organisation), for the plan on a page"),
+            Column("organisations", "text", required=False, blank_ok=True,
+                   description="the organisations involved, separated by semicolons"),
+            Column("priority", "text", required=False, blank_ok=True,
+                   description="the priority it serves: a `priority` of priorities.csv"),
         ),
     ),
     "workforce.csv": FileSchema(
@@ -263,6 +279,51 @@ FILES: dict[str, FileSchema] = {
             Column("quarter", "quarter", description="like 2016/17 Q3"),
         ),
     ),
+    "priorities.csv": FileSchema(
+        "priorities.csv",
+        key=("priority",),
+        description="the plan's priorities, in the order the plan on a page lists them",
+        default_note="the plan on a page lists the initiatives without the priorities they serve",
+        columns=(
+            Column("priority", "text", description="a short name, as initiatives.csv's `priority` gives it"),
+            Column("description", "text", required=False, blank_ok=True, description="what it means, in a sentence"),
+        ),
+    ),
+    "milestones.csv": FileSchema(
+        "milestones.csv",
+        key=("initiative", "quarter", "milestone"),
+        description="milestones of each initiative by quarter, for the plan on a page's timeline",
+        default_note="the plan on a page shows the localities' transformation levels by quarter (phasing.csv) instead",
+        columns=(
+            Column("initiative", "text", description="an `initiative` of initiatives.csv"),
+            Column("quarter", "quarter", description="like 2016/17 Q3"),
+            Column("milestone", "text", description="what is done by then"),
+        ),
+    ),
+    "dependencies.csv": FileSchema(
+        "dependencies.csv",
+        key=("initiative", "depends_on"),
+        description="workstream interdependencies: which initiative depends on which (seed 002's \"first cut view\")",
+        default_note="the plan on a page shows no interdependencies",
+        columns=(
+            Column("initiative", "text", description="an `initiative` of initiatives.csv"),
+            Column("depends_on", "text", description="the initiative (or enabling workstream) it depends on"),
+            Column("note", "text", required=False, blank_ok=True, description="why, in a few words"),
+        ),
+    ),
+    "risks.csv": FileSchema(
+        "risks.csv",
+        key=("risk",),
+        description="the plan's risk register",
+        default_note="the plan on a page shows no risks",
+        columns=(
+            Column("risk", "text", description="the risk, in a sentence"),
+            Column("owner", "text", required=False, blank_ok=True, description="who manages it"),
+            Column("likelihood", "integer", min=1, max=5, description="1 (rare) to 5 (almost certain)"),
+            Column("impact", "integer", min=1, max=5, description="1 (negligible) to 5 (severe)"),
+            Column("mitigation", "text", required=False, blank_ok=True, description="what is done about it"),
+        ),
+    ),
     "sources.csv": FileSchema(
         "sources.csv",
         key=("file", "column", "locality_id", "key"),
@@ -280,6 +341,53 @@ FILES: dict[str, FileSchema] = {
             Column("illustrative", "bool", required=False, blank_ok=True,
                    description="true where the value is an illustrative assumption, not a published figure; "
                                "blank: true when `source` starts with \"illustrative\""),
+        ),
+    ),
+    "length_of_stay.csv": FileSchema(
+        "length_of_stay.csv",
+        key=("locality_id", "pod"),
+        low_high=("los_days",),
+        description="mean length of stay of an admission, in days, by point of delivery: a row for every locality "
+                    "(`locality_id` `*`) and, where a locality differs, its own row",
+        default_note="no bed days: the bed capacity page says which file would enable it",
+        columns=(
+            Column("locality_id", "text", description="a locality_id, or * for every locality without its own row"),
+            Column("pod", "choice", choices=("elective_ip", "day_case", "non_elective")),
+            Column("los_days", min=0, min_exclusive=True, description="mean length of stay, days (more than 0)"),
+        ),
+    ),
+    "los_changes.csv": FileSchema(
+        "los_changes.csv",
+        key=("scheme", "pod"),
+        low_high=("reduction",),
+        description="schemes that shorten stays (discharge to assess, utilisation review): the share of the "
+                    "target's bed days each saves on a point of delivery; on one pod they add up",
+        default_note="lengths of stay stay as they are",
+        columns=(
+            Column("scheme", "text"),
+            Column("pod", "choice", choices=("elective_ip", "day_case", "non_elective")),
+            Column("reduction", min=0, max=1, max_exclusive=True, fraction=True,
+                   description="share of the target's bed days saved (0.05 for 5%)"),
+        ),
+    ),
+    "levels_of_care.csv": FileSchema(
+        "levels_of_care.csv",
+        key=("level",),
+        description="levels of care (seed 000): the share of bed days needing each level in the plan and today, "
+                    "and the cost of a staffed bed for a day at each level",
+        default_note="seed 000's two levels: two-thirds of bed days tertiary and secondary acute, one third "
+                     "sub-acute, rehabilitation and step-down, with every bed staffed as acute today; no cost",
+        default_rows=SEED_000_LEVELS_OF_CARE,
+        columns=(
+            Column("level", "text", description="the level of care, e.g. Secondary acute"),
+            Column("acute", "bool", required=False, blank_ok=True,
+                   description="true for tertiary and secondary acute levels"),
+            Column("share", min=0, max=1, fraction=True,
+                   description="share of the plan's bed days needing this level; shares add up to 1"),
+            Column("base_share", required=False, blank_ok=True, min=0, max=1, fraction=True,
+                   description="share of today's beds designated at this level; blank: as `share`; add up to 1"),
+            Column("cost_per_bed_day", required=False, blank_ok=True, min=0,
+                   description="GBP for a staffed bed for a day (occupied or not) at this level"),
         ),
     ),
 }
@@ -347,6 +455,23 @@ SETTINGS: dict[str, dict[str, dict]] = {
     "uncertainty": {
         "draws": {"kind": "integer", "default": 1000, "min": 1, "max": 1_000_000},
         "seed": {"kind": "integer", "default": 2016, "min": 0},
+    },
+    "beds": {
+        "occupancy": {"kind": "number", "default": 0.92, "min": 0, "min_exclusive": True, "max": 1, "fraction": True,
+                      "percent_min": 0.3,
+                      "description": "target bed occupancy, a fraction (NHS planning convention for general and acute "
+                                     "beds: 0.92)"},
+        "occupancy_low": {"kind": "number", "default": None, "optional": True, "min": 0, "min_exclusive": True,
+                          "max": 1, "fraction": True, "default_text": "none",
+                          "description": "10th percentile of the occupancy in the Monte Carlo (give with occupancy_high)"},
+        "occupancy_high": {"kind": "number", "default": None, "optional": True, "min": 0, "min_exclusive": True,
+                           "max": 1, "fraction": True, "default_text": "none",
+                           "description": "90th percentile of the occupancy"},
+        "strict_occupancy": {"kind": "number", "default": 0.85, "min": 0, "min_exclusive": True, "max": 1,
+                             "fraction": True, "percent_min": 0.3, "description": "the stricter occupancy benchmark, a fraction"},
+        "risk": {"kind": "number", "default": 0.05, "min": 0, "min_exclusive": True, "max": 0.5, "fraction": True,
+                 "description": "the largest chance that a patient arriving at random finds no bed free (Erlang "
+                                "loss), a fraction"},
     },
 }
 

@@ -33,7 +33,8 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
                          intervals: bool = False, awkward_names: bool = True, name: str = "Synthetic footprint") -> Path:
     """Write a valid pack of `localities` localities to `path` and return the path.
 
-    optional: also write schemes, targets, investments, workforce, roles, enablers and phasing.
+    optional: also write schemes, targets, investments, workforce, roles, enablers, phasing and bed data
+    (lengths of stay, length-of-stay schemes, levels of care).
     intervals: give growth, reductions and unit costs as 80% intervals (low-high pairs) too.
     awkward_names: give the first localities names with apostrophes, ampersands, quotes and brackets.
     """
@@ -112,4 +113,22 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
         q = start + 1
         phasing.append((i, "investment", f"{q // 4}/{(q // 4 + 1) % 100:02d} Q{q % 4 + 1}"))
     _csv(path / "phasing.csv", ["locality_id", "milestone", "quarter"], phasing)
+    _bed_files(path, ids, intervals)
     return path
+
+
+def _bed_files(path: Path, ids: list[str], intervals: bool) -> None:
+    """Lengths of stay (one locality with its own), two length-of-stay schemes and seed 000's levels of care."""
+    stays = [("*", "non_elective", 5.5, 4.5, 6.5), ("*", "elective_ip", 3.2, 2.8, 3.6)]
+    if len(ids) > 1:
+        stays.append((ids[1], "non_elective", 7.0, 6.0, 8.0))
+    header = ["locality_id", "pod", "los_days"] + (["los_days_low", "los_days_high"] if intervals else [])
+    _csv(path / "length_of_stay.csv", header, [row[:3] + (row[3:] if intervals else ()) for row in stays])
+    _csv(path / "los_changes.csv", ["scheme", "pod", "reduction"],
+         [("Discharge to assess", "non_elective", 0.05), ("Enhanced recovery", "elective_ip", 0.04)])
+    _csv(path / "levels_of_care.csv", ["level", "acute", "share", "base_share", "cost_per_bed_day"],
+         [("Tertiary", "true", 0.1, 0.1, 600.0), ("Secondary acute", "true", 0.5667, 0.9, 400.0),
+          ("Sub-acute and rehabilitation", "false", 0.2333, 0.0, 280.0), ("Step-down", "false", 0.1, 0.0, 200.0)])
+    if intervals:
+        with open(path / "pack.toml", "a", encoding="utf-8") as toml:
+            toml.write("\n[beds]\noccupancy = 0.92\noccupancy_low = 0.9\noccupancy_high = 0.94\n")

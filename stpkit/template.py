@@ -34,6 +34,13 @@ USUAL_SOURCES = {
     "enablers.csv": "the localities' own self-assessment against the STP's enabler criteria",
     "phasing.csv": "the programme plan: the quarter each locality reaches each level",
     "sources.csv": "you: where each of the figures above came from, in a reader's words",
+    "priorities.csv": "the STP's plan on a page: its priorities, in its own order",
+    "milestones.csv": "the programme plan: each initiative's milestones by quarter",
+    "dependencies.csv": "the programme office's view of which workstream depends on which",
+    "risks.csv": "the programme's risk register",
+    "length_of_stay.csv": "SUS or HES spells: mean length of stay by point of delivery (the BI team)",
+    "los_changes.csv": "the schemes that shorten stays, with the share of bed days each is planned to save",
+    "levels_of_care.csv": "a bed audit of the levels of care patients need, and finance's cost of a staffed bed a day",
 }
 
 PLAN_YEARS = [format_fy(year) for year in range(2010, 2036)]  # the drop-down of financial years

@@ -654,3 +654,21 @@ def uncertainty_for(pack, draws: int | None = None, seed: int | None = None, pro
     return {"locality": locality_percentiles(sim), "footprint": footprint_percentiles(sim),
             "workforce": workforce_percentiles(sim), "draws": footprint_draws(sim), "notes": list(sim.notes),
             "simulation": sim}
+
+
+def bed_intervals(pack) -> bool:
+    """Whether the pack's lengths of stay or bed occupancy carry 80% intervals (`stpkit.beds`)."""
+    from . import beds
+
+    return beds.has_intervals(pack)
+
+
+def bed_percentiles(pack, occupancy: float | None = None, risk: float | None = None, draws: int | None = None,
+                    seed: int | None = None) -> pd.DataFrame:
+    """P10/P50/P90 of the plan's beds and bed days by locality and for the footprint (`stpkit.beds.simulate`)."""
+    from . import beds
+
+    given = pack.settings.get("uncertainty") or {}
+    return beds.simulate(pack, draws=int(draws or given.get("draws") or 1000), seed=int(seed or given.get("seed") or 2016),
+                         occupancy=occupancy, risk=risk)
+

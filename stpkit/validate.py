@@ -192,7 +192,7 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
         as_fraction = value / 100.0
         ok_low = col.min is None or (as_fraction > col.min if col.min_exclusive else as_fraction >= col.min)
         ok_high = col.max is None or (as_fraction < col.max if col.max_exclusive else as_fraction <= col.max)
-        if ok_low and ok_high:
+        if ok_low and ok_high and as_fraction >= col.percent_min:
             return None, (f"{_quote(raw)} looks like a percentage: write {raw.strip()}% as a fraction, "
                           f"{as_fraction:g}")
     if too_low or too_high:
@@ -522,7 +522,8 @@ def settings_from_text(text: str, problems: list[Problem]) -> dict:
                     values[key] = None
             else:
                 col = Column(key, spec["kind"], min=spec.get("min"), min_exclusive=spec.get("min_exclusive", False),
-                             max=spec.get("max"), fraction=spec.get("fraction", False))
+                             max=spec.get("max"), fraction=spec.get("fraction", False),
+                             percent_min=spec.get("percent_min", 0.0))
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                     problems.append(Problem(name, f"{value!r} is not a number", row=row, column=where))
                     values[key] = spec["default"]
@@ -688,12 +689,82 @@ def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> No
                 problems.append(Problem("schemes.csv", f"the reductions for {pod} add up to {total:g} ({total:.0%}) "
                                         f"in rows {', '.join(map(str, rows))}; together they must avoid less than "
                                         f"all of the activity (less than 1)", column="reduction"))
+    _bed_checks(tables, ids, problems)
     segments = tables["risk_segments.csv"]
     if segments.present and segments.rows and all(v is not None for v in segments.columns["share"]):
         total = sum(segments.columns["share"])
         if abs(total - 1) > 0.001:
             problems.append(Problem("risk_segments.csv", f"the shares add up to {total:g}; they must add up to 1",
                                     column="share"))
+
+
+def _bed_checks(tables: dict[str, ParsedTable], ids: set, problems: list[Problem]) -> None:
+    """length_of_stay.csv localities (or *), los_changes.csv reductions below 1 a pod, level shares adding up to 1."""
+    stays = tables["length_of_stay.csv"]
+    if stays.present and tables["localities.csv"].present:
+        _refs(stays, "locality_id", ids | {"*"}, "localities.csv (or * for every locality)", problems)
+    changes = tables["los_changes.csv"]
+    if changes.present:
+        totals: dict[str, float] = {}
+        for pod, reduction in zip(changes.columns["pod"], changes.columns["reduction"]):
+            if pod is not None and reduction is not None:
+                totals[pod] = totals.get(pod, 0.0) + reduction
+        for pod, total in totals.items():
+            if total >= 1:
+                problems.append(Problem("los_changes.csv", f"the reductions for {pod} add up to {total:g}; together "
+                                        "they must save less than all of the bed days (less than 1)", column="reduction"))
+    levels = tables["levels_of_care.csv"]
+    if levels.present and levels.rows:
+        for column in ("share", "base_share"):
+            values = levels.columns.get(column) or []
+            given = [v for v in values if v is not None]
+            if column == "base_share" and not given:
+                continue
+            if len(given) == len(levels.rows):
+                total = sum(given)
+                if abs(total - 1) > 0.001:
+                    problems.append(Problem("levels_of_care.csv", f"the {column} values add up to {total:g}; they must "
+                                            "add up to 1", column=column))
+            elif column == "base_share":
+                problems.append(Problem("levels_of_care.csv", "base_share is given for some levels only; give it for "
+                                        "every level or none", column=column))
+
+
+def _check_bed_settings(settings: dict, problems: list[Problem]) -> None:
+    """pack.toml [beds]: an occupancy interval given whole, low below high."""
+    beds = settings.get("beds") or {}
+    low, high = beds.get("occupancy_low"), beds.get("occupancy_high")
+    if (low is None) != (high is None):
+        problems.append(Problem("pack.toml", "occupancy_low and occupancy_high go together; give both or neither",
+                                column="[beds] occupancy_low" if low is None else "[beds] occupancy_high"))
+    elif low is not None and low > high:
+        problems.append(Problem("pack.toml", f"occupancy_low {low:g} is above occupancy_high {high:g}",
+                                column="[beds] occupancy_low"))
+
+
+def _plan_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    """The plan on a page's files name initiatives of initiatives.csv, and priorities of priorities.csv."""
+    initiatives = tables["initiatives.csv"]
+    if initiatives.present:
+        names = {v for v in initiatives.columns.get("initiative", []) if v is not None}
+
+        def hint(value: str) -> str | None:
+            guess = did_you_mean(value, tuple(sorted(names)))
+            return f"did you mean {guess}?" if guess else None
+
+        for name in ("milestones.csv", "dependencies.csv"):
+            if tables[name].present:
+                _refs(tables[name], "initiative", names, "initiatives.csv", problems, what="has no row in",
+                      hint=hint)
+    priorities = tables["priorities.csv"]
+    if priorities.present and initiatives.present and "priority" in initiatives.columns:
+        known = {v for v in priorities.columns.get("priority", []) if v is not None}
+
+        def priority_hint(value: str) -> str | None:
+            guess = did_you_mean(value, tuple(sorted(known)))
+            return f"did you mean {guess}?" if guess else None
+
+        _refs(initiatives, "priority", known, "priorities.csv", problems, what="has no row in", hint=priority_hint)
 
 
 def check_pack(path: str | Path) -> CheckResult:
@@ -738,8 +809,10 @@ def check_pack(path: str | Path) -> CheckResult:
 def check_tables(settings: dict, tables: dict[str, ParsedTable], problems: list[Problem]) -> CheckResult:
     """The checks across files, once every file has been read (from a folder, a workbook or a database)."""
     _cross_checks(tables, problems)
+    _plan_checks(tables, problems)
     if settings:
         _check_investment_years(settings, tables, problems)
+        _check_bed_settings(settings, problems)
     return CheckResult(problems, settings, tables)
 
 

@@ -4,6 +4,7 @@ the command line, and (with a real server) what is and is not reachable."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from stpkit import DEFAULT_PACK, apps
+from stpkit import DEFAULT_PACK, apps, load_pack, plan
 from stpkit.apps import kernel, server
 from stpkit.cli import UserError, main
 from stpkit.synthetic import write_synthetic_pack
@@ -458,7 +459,10 @@ def test_front_page_lists_the_apps_and_localities(fixture_server):
     status, body, headers = _get(fixture_server.url)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "Mid and South Essex: what-if apps" in body
-    assert body.count("formaction=") == 4 and "Colne Valley (MSE05)" in body
+    assert body.count("formaction=") == len(apps.APPS) == 5 and "Colne Valley (MSE05)" in body
+    # the plan on a page's headline sentence, as stpkit.plan gives it, links the plan's app
+    headline = plan.headline(plan.summary(load_pack(DEFAULT_PACK)))
+    assert html.escape(headline, quote=True) in body and 'href="/apps/plan_on_a_page"' in body
     assert '<option value="awkward">awkward</option>' in body
     status, body, _ = _get(fixture_server.url + "?pack=awkward")
     assert status == 200 and "St Mary&#39;s &amp; St John&#39;s (North)" in body

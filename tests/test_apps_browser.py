@@ -1,6 +1,6 @@
 """stpkit apps in a real browser (Playwright driving Debian's Chromium, no internet).
 
-For each of the four apps: the page loads with no error text, its charts are drawn (not blank, not
+For each of the apps: the page loads with no error text, its charts are drawn (not blank, not
 cut off), moving a slider changes the figures shown, and ?locality= selects the locality named on
 the page. Also: a locality with an awkward name from another pack (?pack=), a pack with only the
 four required files, ten sessions at once with each kernel's memory, and errors kept off the page.
@@ -12,6 +12,7 @@ failure even when every assertion passes).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
@@ -24,14 +25,15 @@ from stpkit.synthetic import write_synthetic_pack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps_fixtures.harness import (  # noqa: E402
-    ARTIFACTS, AppsServer, Offline, chart_screenshots, chart_stats, chromium, figures_text, fixture_notebooks,
-    open_app, page_problems, screenshot, sliders, wait_ready, what_if)
+    ARTIFACTS, FIGURES_TEXT_JS, AppsServer, Offline, axe_violations, chart_screenshots, chart_stats, chromium,
+    figures_text, first_visible_slider, fixture_notebooks, focused, move_slider, open_app, page_problems, screenshot,
+    sliders, tab_to, wait_ready, what_if)
 
 pytestmark = pytest.mark.e2e
 
 # one locality per app, and the locality picked for the load test's sessions
 APP_LOCALITIES = {"needs_analysis": "MSE05", "locality_deep_dive": "MSE14", "investment_phasing": "MSE21",
-                  "workforce_gap": "MSE08"}
+                  "workforce_gap": "MSE08", "bed_capacity": "MSE06", "plan_on_a_page": "MSE03"}
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,7 @@ def test_app_draws_follows_a_slider_and_names_its_locality(server, offline, app)
     assert offline.console_errors == []
     _check_charts(chart_stats(page))
     assert name in before, f"{name} ({locality}) is not named on the page"
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
 
     latency = _what_if(page)
     after = figures_text(page)
@@ -123,6 +126,75 @@ def test_app_draws_follows_a_slider_and_names_its_locality(server, offline, app)
     assert page_problems(page) == []
     screenshot(page, Path(f"{shots}-after.png"))
     _record(app, {"ready_s": round(ready, 3), "what_if_s": round(latency, 3)})
+
+
+DO_SOMETHING_JS = """() => {
+    const card = [...document.querySelectorAll('.stpkit-card')].find(
+        c => (c.querySelector('.label') || {}).textContent === 'Do something, 2020/21');
+    return card ? card.querySelector('.value').textContent : null;
+}"""
+
+
+def test_plan_app_funding_slider_moves_the_do_something_figure(server, offline):
+    """The plan on a page as an app: its figures are stpkit.plan's, and £5m more funding a year (five steps of
+    the first slider) moves do something by £5m, as stpkit.plan.summary says it should."""
+    from stpkit import pages, plan
+
+    position = plan.summary(load_pack(DEFAULT_PACK)).set_index("line").loc["position", "do_something_gbp"]
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/plan_on_a_page")
+    assert page.evaluate(DO_SOMETHING_JS) == pages.gbp(position) == "-£75.1m"
+    text = figures_text(page)
+    assert "65.4 - 21.6 - 20.5 = 23.3m; published 23.8m" in text and "DOES NOT ADD UP" in text
+    assert page_problems(page) == [] and offline.blocked == []
+    index = first_visible_slider(page)
+    assert "funding" in page.locator(".widget-slider").nth(index).inner_text().lower()
+    move_slider(page, index, steps=5)
+    expected = pages.gbp(position + 5e6)
+    page.wait_for_function(f"() => ({DO_SOMETHING_JS})() === {json.dumps(expected)}", timeout=30_000)
+    assert expected == "-£70.1m"
+    screenshot(page, ARTIFACTS / "plan_on_a_page-funding.png")
+
+
+def test_report_index_opens_with_the_plan_on_a_page(browser, tmp_path):
+    """`stpkit reports` for one locality and the plan: the index's first section is the footprint's plan on a
+    page (its headline and figures), and its link opens the footprint's report with its charts drawn."""
+    import subprocess
+
+    from stpkit import plan
+
+    out = tmp_path / "reports"
+    command = Path(sys.executable).parent / "stpkit"
+    run = subprocess.run([str(command), "reports", str(DEFAULT_PACK), "--out", str(out),
+                          "--localities", "MSE05", "--notebooks", "plan_on_a_page", "--workers", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    context = Offline(browser)
+    try:
+        page = context.new_page()
+        page.goto((out / "index.html").as_uri())
+        first = page.locator("main > *").first
+        assert first.get_attribute("id") == "plan-on-a-page"
+        assert first.locator("h2").inner_text() == "Plan on a page"
+        headline = plan.headline(plan.summary(load_pack(DEFAULT_PACK)))
+        assert first.locator(".headline").inner_text() == headline
+        assert "Do something, 2020/21: -£75.1m" in first.inner_text()
+        box = first.bounding_box()
+        assert box["y"] < 400 and box["height"] > 100  # at the top of the page, above the reports' table
+        screenshot(page, ARTIFACTS / "report-index.png")
+        first.get_by_role("link", name="Open the plan on a page").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/all/plan_on_a_page.html")
+        body = page.locator("body").inner_text()
+        assert headline in body and "DOES NOT ADD UP" in body and "published 23.8m" in body
+        drawn = page.evaluate("() => [...document.querySelectorAll('svg.marks')].filter(svg => {"
+                              " const box = svg.getBoundingClientRect(); return box.width > 150 && box.height > 80"
+                              " && svg.querySelectorAll('path, rect, text').length > 20; }).length")
+        assert drawn >= 5  # the gap, the initiative finance, milestones, interdependencies, risks
+        assert [url for url in context.blocked if not url.startswith("file:")] == []  # nothing from a network
+        screenshot(page, ARTIFACTS / "report-plan_on_a_page.png")
+    finally:
+        context.close()
 
 
 def test_awkward_locality_name_from_another_pack(server, offline):
@@ -135,7 +207,61 @@ def test_awkward_locality_name_from_another_pack(server, offline):
     assert "Synthetic footprint" in text
     assert page_problems(page) == [] and offline.blocked == []
     _check_charts(chart_stats(page))
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
     _what_if(page)
+
+
+def test_landing_page_is_accessible(server, offline):
+    """The front page a manager starts from: no WCAG 2.2 AA failure, and it reflows at 400% zoom."""
+    page = offline.new_page()
+    page.goto(server.url)
+    assert axe_violations(page) == [], "WCAG 2.2 AA (axe-core)"
+    page.set_viewport_size({"width": 320, "height": 800})  # 1280 CSS pixels at 400%
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 321, "the front page scrolls sideways"
+
+
+@pytest.mark.parametrize("app", list(apps.APPS))
+def test_app_works_by_keyboard_alone(server, offline, app):
+    """Tab reaches the locality picker and the first slider in page order, each named, with a visible
+    focus ring; an arrow key on the slider changes the figures, and one on the picker changes the locality."""
+    locality = APP_LOCALITIES[app]
+    names = dict(zip(*load_pack(DEFAULT_PACK).localities[["locality_id", "locality"]].T.values))
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/{app}?locality={locality}")
+    page.locator("body").click(position={"x": 2, "y": 2})  # the keyboard starts at the top of the page
+    picker = tab_to(page, lambda f: f["tag"] == "select")
+    assert picker["ring"], f"no visible focus ring on the locality picker: {picker}"
+    handle = tab_to(page, lambda f: "noUi-handle" in f["cls"])
+    assert handle["ring"], f"no visible focus ring on the slider: {handle}"
+    assert handle["label"] and handle["valuetext"], f"the slider has no spoken name or value: {handle}"
+    assert not handle["valuetext"].replace(".", "").isdigit() or float(handle["valuetext"]) >= 1, \
+        f"the slider's value is read as a bare fraction: {handle}"
+    before = figures_text(page)
+    at_end = handle["valuenow"] is not None and page.evaluate(
+        "() => document.activeElement.getAttribute('aria-valuenow') === "
+        "document.activeElement.getAttribute('aria-valuemax')")
+    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+    page.wait_for_function(f"(before) => ({FIGURES_TEXT_JS})() !== before", arg=before, timeout=30_000)
+    wait_ready(page)
+    assert figures_text(page) != before, "a slider moved by keyboard changed nothing"
+    assert focused(page) and "noUi-handle" in focused(page)["cls"], "the focus left the slider"
+    # back to the picker with Shift+Tab, and the next locality with the down arrow
+    for _ in range(80):
+        page.keyboard.press("Shift+Tab")
+        if (focused(page) or {}).get("tag") == "select":
+            break
+    assert (focused(page) or {}).get("tag") == "select", "Shift+Tab did not lead back to the locality picker"
+    chosen, shown = page.evaluate("() => document.activeElement.value"), figures_text(page)
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("(v) => document.activeElement && document.activeElement.value !== v", arg=chosen,
+                           timeout=10_000)
+    page.wait_for_function(f"(before) => ({FIGURES_TEXT_JS})() !== before", arg=shown, timeout=90_000)
+    wait_ready(page)
+    label = page.evaluate("() => document.activeElement.options[document.activeElement.selectedIndex].text")
+    label = label.replace("\xa0", " ").split(" (")[0]
+    assert label != names[locality] and label in figures_text(page).replace("\xa0", " "), \
+        f"the page does not name {label}, the locality picked by keyboard"
+    assert page_problems(page) == []
 
 
 def test_workbook_pack_in_an_app(server, offline):
@@ -151,7 +277,8 @@ def test_workbook_pack_in_an_app(server, offline):
 
 
 @pytest.mark.parametrize("app, missing", [("investment_phasing", "the planned investment"),
-                                          ("workforce_gap", "the staff in post (workforce supply)")])
+                                          ("workforce_gap", "the staff in post (workforce supply)"),
+                                          ("bed_capacity", "lengths of stay")])
 def test_pack_with_only_the_required_files_says_what_is_missing(server, offline, app, missing):
     page = offline.new_page()
     open_app(page, f"{server.url}apps/{app}?pack=minimal&locality=L0002", min_charts=0)
@@ -265,3 +392,24 @@ def test_closing_the_page_stops_its_kernel(broken_server, offline):
         time.sleep(0.2)
     assert broken_server.kernel(kernel_id) is None, "the closed page's kernel is still running after 20 s"
     assert "403 POST /voila/api/shutdown" not in broken_server.log()
+
+
+def test_bed_capacity_occupancy_slider_changes_the_beds_shown(server, offline):
+    """The bed capacity app: its charts draw, and the occupancy target moves the beds in the headline."""
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/bed_capacity?locality=all")
+    _check_charts(chart_stats(page))
+    before = figures_text(page)
+    assert "Beds needed in 2020/21" in before and "Erlang" in before
+    _what_if(page)  # the first slider: the occupancy target, one step up (fewer beds) or down (more)
+    after = figures_text(page)
+
+    def beds_needed(text: str) -> int:
+        found = re.search(r"Beds needed in 2020/21\s*([\d,]+)", text)  # label and figure: adjacent elements
+        assert found, "no beds in the headline"
+        return int(found.group(1).replace(",", ""))
+
+    assert beds_needed(after) != beds_needed(before)
+    assert page_problems(page) == [] and offline.blocked == []
+    screenshot(page, ARTIFACTS / "bed_capacity-slider.png")
+

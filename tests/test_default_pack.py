@@ -599,7 +599,8 @@ def test_illustrative_intervals_are_symmetric_around_the_unchanged_points(pack):
     # every interval cell is marked as an illustrative assumption
     sources = _sources()
     lines = sources[sources["column"].str.endswith(("_low", "_high"))]
-    assert set(lines["file"]) == {"activity.csv", "pods.csv", "schemes.csv", "pack.toml"}  # pack.toml: delivery
+    assert set(lines["file"]) == {"activity.csv", "pods.csv", "schemes.csv", "pack.toml",  # pack.toml: delivery, beds
+                                  "length_of_stay.csv", "los_changes.csv"}
     assert lines["source"].str.startswith("illustrative assumption").all()
     assert pack.settings["delivery"] == {"factor": 1.0, "factor_low": 0.5, "factor_high": 1.5}
 

@@ -100,7 +100,7 @@ def test_headline_and_pressures_by_pod(small_pack):
     assert pods["gross_savings_gbp"].sum() == pytest.approx(savings)
     assert plan.cost_growth_by_year(projection, 2015, [2020]) == pytest.approx([growth_cost])
     text = plan.headline(plan.summary(small_pack, projection))
-    assert text.startswith("2020/21: doing nothing leaves a deficit of GBP")
+    assert text.startswith("2020/21: doing nothing leaves a deficit of £")
 
 
 @pytest.mark.integration

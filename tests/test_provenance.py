@@ -118,6 +118,10 @@ def test_every_figure_resting_on_an_illustrative_input_says_so_next_to_it(locali
     expected = {("workforce_gap", "Workforce gap in 2020/21"), ("workforce_gap", "Cost of the gap in 2020/21"),
                 ("workforce_gap", "GP time released"), ("locality_deep_dive", "Enabler maturity"),
                 ("investment_phasing", "Net present value")}
+    # the default pack's bed data is illustrative (the seeds give none for it)
+    expected |= {("bed_capacity", "Beds needed in 2020/21"), ("bed_capacity", "Beds for a 5% risk"),
+                 ("bed_capacity", "Chance of finding no bed"), ("bed_capacity", "Cost of the beds in 2020/21"),
+                 ("locality_deep_dive", "Beds needed in 2020/21")}
     if locality != "all":
         expected |= {("workforce_gap", "Share of the gap in 2020/21"), ("locality_deep_dive", "Archetype")}
     assert {key for key, flag in flagged.items() if flag} == expected
@@ -242,7 +246,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
 
     out = tmp_path / "out"
     result = build_reports(DEFAULT_PACK, out, localities=["MSE05"], workers=0)
-    assert result.manifest["summary"]["ok"] == 8  # the footprint's four pages and the locality's four
+    assert result.manifest["summary"]["ok"] == 10  # the footprint's five pages and the locality's five
     pages = sorted(out.glob("*/*.html"))
     assert {p.parent.name for p in pages} == {"all", "MSE05"}
     for path in pages:
@@ -258,7 +262,7 @@ def test_published_reports_cite_sources_flag_illustrative_figures_and_start_the_
     workforce = (out / "MSE05" / "workforce_gap.html").read_text(encoding="utf-8")
     assert "<div class='whose'>Mid and South Essex footprint</div><div class='label'>Workforce gap in 2020/21" in workforce
     index = (out / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r"<tr[^>]*><th>(.*?)<br>", index)
+    rows = re.findall(r"<tr[^>]*><th[^>]*>(.*?)<br>", index)
     assert rows == ["Mid and South Essex footprint", "Colne Valley"]
     footprint, colne = index.split("<tr", 3)[2:4]
     assert "£112m" in footprint and "1,200,000" in footprint

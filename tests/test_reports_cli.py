@@ -116,7 +116,7 @@ def test_reports_for_a_pack_with_index_manifest_and_workbook(pack, tmp_path):
     assert 'href="../index.html"' in page
     book = openpyxl.load_workbook(out / "footprint_tables.xlsx")
     assert book.sheetnames == ["About", "Activity", "Savings by locality", "Footprint", "Investment by year",
-                               "Cash flow", "Workforce"]
+                               "Cash flow", "Workforce", "Beds", "Plan on a page", "Initiative finance"]
     assert book["Activity"].max_row == 1 + 3 * 5  # localities x points of delivery
 
     # a rerun redoes nothing that is up to date
@@ -340,17 +340,21 @@ def test_disclosure_control_stars_small_counts_in_published_reports(tmp_path, sw
 
 @pytest.mark.e2e
 def test_default_pack_with_the_four_notebooks_for_two_localities(tmp_path):
-    """Mid and South Essex, Braintree and one other locality: all four notebooks published and indexed."""
+    """Mid and South Essex, Braintree and one other locality: every default notebook published and indexed."""
     out = tmp_path / "out"
     run = stpkit("reports", "data/mid_south_essex", "--out", out, "--localities", "MSE01,MSE14")
     assert run.returncode == 0, run.stderr
     check_complete(out)
     data = check_records(out)
-    assert data["summary"]["ok"] == 12  # the footprint's four pages and each locality's
+    assert data["summary"]["ok"] == 3 * len(jobs.DEFAULT_NOTEBOOKS) == 18  # the footprint's pages and each locality's
     assert [n["name"] for n in data["notebooks"]] == list(jobs.DEFAULT_NOTEBOOKS)
     assert all(r["headlines"] for r in data["reports"])
     page = (out / "MSE01" / "needs_analysis.html").read_text(encoding="utf-8")
     assert "Braintree" in page and "<svg" in page and "<table" in page
+    # the index opens with the footprint's plan on a page, linked
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index('id="plan-on-a-page"') < index.index("<table>")
+    assert data["plan"]["headline"] in index.replace("&#x27;", "'") and 'href="all/plan_on_a_page.html"' in index
 
 
 def _free_port() -> int:

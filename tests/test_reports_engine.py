@@ -18,7 +18,7 @@ from stpkit.synthetic import write_synthetic_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
-REAL_NOTEBOOKS = ["needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap"]
+REAL_NOTEBOOKS = ["needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "plan_on_a_page"]
 ENV = {"STPKIT_DISCLOSURE": "1", "STPKIT_DISPLAY": "static"}
 BANNER = {"footprint": "Footprint", "place": "Place", "notebook_title": "Notebook", "note": "", "disclosure": ""}
 

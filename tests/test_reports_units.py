@@ -273,7 +273,7 @@ def test_index_lists_every_locality_against_every_notebook_escaped():
     assert 'href="A1/a.html"' in page and 'href="B2/a.html"' in page and 'href="all/a.html"' in page
     assert "bad &lt;value&gt;" in page and "not run" in page and "footprint_tables.xlsx" in page
     # the footprint's row comes first, before every locality, with its own figures
-    rows = re.findall(r"<tr[^>]*><th>(.*?)<br>", page)
+    rows = re.findall(r"<tr[^>]*><th[^>]*>(.*?)<br>", page)
     assert rows[0] == "Test &amp; &lt;footprint&gt; footprint" and len(rows) == 3
     assert page.index("£67.1m") < page.index("A1/a.html")
     # a locality's row shows the locality's own figures, not the footprint's figures its page also shows

@@ -14,6 +14,7 @@ import pytest
 
 from packs import ACTIVITY, LOCALITIES, PACK_TOML, write_pack
 from stpkit import load_pack
+from stpkit.schema import SETTINGS
 from stpkit.sheets import cell_text, column_letter
 from stpkit.validate import check_pack
 from workbooks import save_cached_values, write_workbook
@@ -284,6 +285,5 @@ def test_settings_given_twice_unknown_sections_and_keys(tmp_path):
     workbook.save(path)
     assert lines(path) == [
         "pack sheet, cell B6: footprint name is given twice (also row 2)",
-        'pack sheet, cell A9: "Finances" is not a section of the settings (known: footprint, finance, '
-        "care_coordination, investment, delivery, uncertainty)",
+        f'pack sheet, cell A9: "Finances" is not a section of the settings (known: {", ".join(SETTINGS)})',
         "pack sheet, cell C7 (finance discount): unknown setting (known in [finance]: discount_rate)"]

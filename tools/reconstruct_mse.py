@@ -849,6 +849,7 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     src.add("initiatives.csv", ["gross_savings", "investment", "stranded_cost", "net_savings", "net_system_savings"],
             f"{FINANCE_TABLE}, Total column, and {NET_TABLE}, Total row: the published totals (GBP 111.7M, 46.9M, 34.5M, 31.1M; 53.3m), "
             "kept as printed even where the rows do not add up to them", key="Total")
+    initiatives, plan_files = plan_on_a_page(initiatives, src)
 
     # roles.csv
     roles = []
@@ -959,10 +960,14 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
             f"than the leavers, so without the plan supply drifts down by {LEAVER_RATE - JOINER_RATE:.0%} of the baseline a year; "
             "to 0.1 FTE")
 
+    beds_files = illustrative_beds(src)
+
     toml = ('[footprint]\nname = "Mid and South Essex"\nbase_year = "2015/16"\nhorizon_year = "2020/21"\n\n'
             '[finance]\ndiscount_rate = 0.035\n\n'
             '[investment]\nfirst_year = "2016/17"\nappraisal_years = 5\nsteady_state_years = 0\n\n'
-            '[delivery]\nfactor = 1.0\nfactor_low = 0.5\nfactor_high = 1.5\n')
+            '[delivery]\nfactor = 1.0\nfactor_low = 0.5\nfactor_high = 1.5\n'
+            '\n[beds]\noccupancy = 0.92\noccupancy_low = 0.9\noccupancy_high = 0.94\nstrict_occupancy = 0.85\n'
+            'risk = 0.05\n')
     src.add("pack.toml", "footprint.name", f"{SEED}: Mid and South Essex Success Regime")
     src.add("pack.toml", ["footprint.base_year", "footprint.horizon_year"], f"{NEL_TABLE} and {OP_TABLE}: 2015/16 and 2020/21 columns")
     src.add("pack.toml", "finance.discount_rate", "illustrative assumption: HM Treasury Green Book rate 3.5% (not in the seeds)")
@@ -991,8 +996,150 @@ def build_pack(golden: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame]
     files = {"localities.csv": loc, "activity.csv": act, "pods.csv": pods, "targets.csv": targets, "schemes.csv": schemes,
              "investments.csv": investments, "initiatives.csv": initiatives, "roles.csv": roles, "enablers.csv": enablers,
              "phasing.csv": phasing, "risk_segments.csv": risk, "workforce.csv": workforce}
+    files.update(beds_files)
+    files.update(plan_files)
     files["sources.csv"] = src.frame()
     return files, toml
+
+
+# Illustrative bed data (the seeds give none for Mid and South Essex): stpkit.beds.
+NEL_LOS_DAYS = (5.5, 4.5, 6.5)  # mean length of stay of an emergency admission, days, with an 80% interval
+LOS_CHANGES = (  # scheme, reduction of the target's bed days, low, high
+    ("Discharge to assess", 0.05, 0.02, 0.08),
+    ("Concurrent utilisation review", 0.03, 0.01, 0.05),
+)
+# Seed 000's levels of care: two-thirds of beds tertiary and secondary acute (0.1 + 0.5667), the rest sub-acute,
+# rehabilitation (0.2333) and step-down (0.1); today every bed is staffed as acute (tertiary 10%, the rest
+# secondary acute). Costs per available bed day: round illustrative figures, with sub-acute and step-down
+# well below acute, as seed 000 says the four levels are "differently staffed".
+LEVELS_OF_CARE = (
+    ("Tertiary", True, 0.1, 0.1, 600),
+    ("Secondary acute", True, 0.5667, 0.9, 400),
+    ("Sub-acute and rehabilitation", False, 0.2333, 0.0, 280),
+    ("Step-down", False, 0.1, 0.0, 200),
+)
+
+
+def illustrative_beds(src: Sources) -> dict[str, pd.DataFrame]:
+    """length_of_stay.csv, los_changes.csv and levels_of_care.csv, every value an illustrative assumption."""
+    los, low, high = NEL_LOS_DAYS
+    stays = pd.DataFrame([{"locality_id": "*", "pod": "non_elective", "los_days": los, "los_days_low": low,
+                           "los_days_high": high}])
+    src.add("length_of_stay.csv", ["locality_id", "pod"], "illustrative assumption: one length of stay for every "
+            "locality's emergency admissions (the pack has no elective inpatient or day case activity)")
+    src.add("length_of_stay.csv", "los_days", f"illustrative assumption: {los:g} days, a round figure of the order of "
+            "the mean stay of an emergency admission in English hospitals in 2015/16 (not a seed or local figure)")
+    src.add("length_of_stay.csv", ["los_days_low", "los_days_high"], f"illustrative assumption: an 80% interval of "
+            f"{low:g} to {high:g} days around the {los:g}")
+    changes = pd.DataFrame([{"scheme": name, "pod": "non_elective", "reduction": r, "reduction_low": lo,
+                             "reduction_high": hi} for name, r, lo, hi in LOS_CHANGES])
+    src.add("los_changes.csv", ["scheme", "pod"], "illustrative assumption: seed 000's concurrent utilisation review "
+            "and a discharge to assess scheme shorten emergency stays (seed 000: hospitals retain patients beyond "
+            "their need for acute care due to delayed discharge)")
+    src.add("los_changes.csv", "reduction", "illustrative assumption: discharge to assess saves 5% of the target's "
+            "emergency bed days, utilisation review 3% (not seed figures)")
+    src.add("los_changes.csv", ["reduction_low", "reduction_high"], "illustrative assumption: 80% intervals of 2% to "
+            "8% and 1% to 5%")
+    levels = pd.DataFrame([{"level": name, "acute": "true" if acute else "false", "share": share,
+                            "base_share": base, "cost_per_bed_day": cost}
+                           for name, acute, share, base, cost in LEVELS_OF_CARE])
+    src.add("levels_of_care.csv", ["level", "acute", "share"], "illustrative assumption after seed 000, levels of "
+            "care: two-thirds of beds designated tertiary and secondary acute (0.1 + 0.5667), the remainder sub-acute, "
+            "rehabilitation (0.2333) and step-down (0.1); the split between the acute levels and between the others "
+            "is not in the seed")
+    src.add("levels_of_care.csv", "base_share", "illustrative assumption after seed 000's worked example: today every "
+            "bed is designated and staffed as acute (10% tertiary, 90% secondary acute)")
+    src.add("levels_of_care.csv", "cost_per_bed_day", "illustrative assumption: GBP 600, 400, 280 and 200 for a staffed "
+            "bed a day at the four levels, round figures (not seed figures) with sub-acute and step-down beds well "
+            "below acute ones, as seed 000 says the levels are differently staffed and costed")
+    src.add("pack.toml", ["beds.occupancy", "beds.strict_occupancy"], "illustrative assumption: the NHS planning "
+            "convention of 92% occupancy for general and acute beds, and 85% as the stricter benchmark")
+    src.add("pack.toml", ["beds.occupancy_low", "beds.occupancy_high"], "illustrative assumption: an 80% interval of "
+            "90% to 94% around the 92% occupancy")
+    src.add("pack.toml", "beds.risk", "illustrative assumption: at most a 5% chance that an emergency patient finds "
+            "no bed free (Erlang loss)")
+    return {"length_of_stay.csv": stays, "los_changes.csv": changes, "levels_of_care.csv": levels}
+
+ELEMENTS_TABLE = f"{SEED}, Executive Summary (1/2): the four key elements of the model"
+PRIORITIES = {  # seed 003's four key elements of the Local Health and Care model, in its order
+    "Prevention and self care": "Delivering a step change in Prevention, Early Intervention and Self Care",
+    "Releasing GP capacity": "Releasing General Practitioner capacity",
+    "Care around localities": "Organising care around natural communities (\"localities\")",
+    "Integrated pathways": "Developing integrated pathways for services that impact the acutes, especially Frail "
+                           "and End of Life patients",
+}
+INITIATIVE_PLAN = {  # initiative: (priority, organisations involved); no owner: seed 003 names none
+    "Frailty and EoL": ("Integrated pathways", "GP practices; community services; adult social care; acute hospitals"),
+    "Long-term conditions": ("Prevention and self care", "GP practices; community services"),
+    "Specialty pathway redesign": ("Integrated pathways", "acute hospitals; community services"),
+    "Complex care": ("Care around localities", "GP practices; community services; adult social care"),
+    "Common offer": ("Integrated pathways", "acute hospitals; CCGs"),
+    "System-wide transformation": (None, "CCGs; all providers"),  # estates and commissioner efficiencies: no element fits
+    "Urgent care": ("Integrated pathways", "NHS 111; ambulance service; acute hospitals"),
+}
+MILESTONES = [  # illustrative, after seed 003's "Initial view on phasing" (locality, pathway, system-wide)
+    ("Frailty and EoL", "2016/17 Q3", "Frail cohort identified and care planned in the first wave of localities"),
+    ("Frailty and EoL", "2017/18 Q3", "Frailty assessment unit and discharge to assess in place"),
+    ("Frailty and EoL", "2019/20 Q1", "Every locality at Level 4"),
+    ("Long-term conditions", "2017/18 Q1", "Single COPD pathway across the system"),
+    ("Long-term conditions", "2018/19 Q1", "Practice-based MDTs for long-term conditions in every locality"),
+    ("Specialty pathway redesign", "2017/18 Q1", "First wave of specialty pathways (no consultation needed)"),
+    ("Specialty pathway redesign", "2018/19 Q3", "Outpatient follow-ups moved to community and digital"),
+    ("Common offer", "2017/18 Q1", "Low value procedures restricted in every hospital"),
+    ("System-wide transformation", "2017/18 Q3", "Shared care record live"),
+    ("System-wide transformation", "2019/20 Q1", "Estates and commissioner efficiencies delivered"),
+    ("Urgent care", "2017/18 Q2", "Clinicians in the Clinical Support Desk and 111"),
+]
+DEPENDENCIES = [  # illustrative, after seed 003 (system-wide enablers such as the shared care record)
+    ("Frailty and EoL", "System-wide transformation", "care plans shared through the shared care record"),
+    ("Long-term conditions", "System-wide transformation", "shared care record and digital self-management"),
+    ("Specialty pathway redesign", "System-wide transformation", "common IT enablers for digital outpatients"),
+    ("Urgent care", "Frailty and EoL", "fewer conveyances need care plans for frail patients"),
+    ("Common offer", "Specialty pathway redesign", "restrictions sit in the redesigned pathways"),
+]
+RISKS = [  # illustrative register: risk, owner, likelihood, impact, mitigation
+    ("GP workforce too stretched to release capacity", "CCG primary care leads", 4, 4,
+     "new roles and alternative channels for GP appointments"),
+    ("Community schemes do not cut emergency admissions as planned", "Programme board", 3, 5,
+     "track admissions by locality each quarter; plan on a range, not a point"),
+    ("Hospital costs stay when the activity goes (stranded cost)", "Acute trust finance directors", 3, 4,
+     "plan bed and ward closures with the activity reductions"),
+    ("Pump priming not found, or savings not self-funding within 12 months", "STP finance group", 3, 4,
+     "phase investment by locality wave; release funding against milestones"),
+    ("Shared care record late", "Digital workstream", 2, 3, "start with the localities whose systems already link"),
+]
+
+
+def plan_on_a_page(initiatives: pd.DataFrame, src: Sources) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The plan on a page's inputs: each initiative's priority and organisations, the priorities, and
+    illustrative milestones, interdependencies and risks."""
+    names = initiatives["initiative"]
+    initiatives = initiatives.assign(
+        owner=pd.Series([None] * len(initiatives), dtype=object),
+        organisations=[INITIATIVE_PLAN.get(n, (None, None))[1] for n in names],
+        priority=[INITIATIVE_PLAN.get(n, (None, None))[0] for n in names])
+    src.add("initiatives.csv", "owner", "seed 003 names no owner for any initiative: left blank")
+    src.add("initiatives.csv", "organisations", "illustrative assumption: the organisations seed 003's description of "
+            f"each initiative names or implies ({NET_TABLE}: 111 and ambulance service for urgent care, hospitals "
+            "for the Common Offer, integrated neighbourhood hubs for complex care)")
+    src.add("initiatives.csv", "priority", "illustrative assumption: each initiative assigned to the one of seed 003's "
+            f"four key elements ({ELEMENTS_TABLE}) its description fits best")
+    priorities = pd.DataFrame({"priority": list(PRIORITIES), "description": list(PRIORITIES.values())})
+    src.add("priorities.csv", ["priority", "description"], f"{ELEMENTS_TABLE}; short names stpkit's")
+    milestones = pd.DataFrame(MILESTONES, columns=["initiative", "quarter", "milestone"])
+    src.add("milestones.csv", ["initiative", "quarter", "milestone"],
+            f"illustrative assumption: milestones after {SEED}, Initial view on phasing (locality waves, a single "
+            "LTC pathway and the first specialty pathways first, system-wide enablers such as the shared care record)")
+    dependencies = pd.DataFrame(DEPENDENCIES, columns=["initiative", "depends_on", "note"])
+    src.add("dependencies.csv", ["initiative", "depends_on", "note"],
+            "illustrative assumption: a first cut view of the workstream interdependencies in the shape of seed 002, "
+            "after seed 003's system-wide enablers")
+    risks = pd.DataFrame(RISKS, columns=["risk", "owner", "likelihood", "impact", "mitigation"])
+    src.add("risks.csv", ["risk", "owner", "likelihood", "impact", "mitigation"],
+            "illustrative assumption: a risk register after the risks seed 003 and seed 004 describe (GP capacity, "
+            "schemes that did not cut emergency admissions, stranded cost, self-funding investment)")
+    return initiatives, {"priorities.csv": priorities, "milestones.csv": milestones,
+                         "dependencies.csv": dependencies, "risks.csv": risks}
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

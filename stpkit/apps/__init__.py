@@ -1,10 +1,10 @@
-"""What-if apps for managers: the four notebooks served as Voila web pages (`stpkit apps`).
+"""What-if apps for managers: the five notebooks served as Voila web pages (`stpkit apps`).
 
 Managers do not open notebooks: they open a web page, pick their locality, move the assumptions
-and read the result. `stpkit apps` serves needs_analysis, locality_deep_dive, investment_phasing
-and workforce_gap as Voila apps behind one landing page:
+and read the result. `stpkit apps` serves needs_analysis, locality_deep_dive, investment_phasing,
+workforce_gap and bed_capacity as Voila apps behind one landing page:
 
-    http://127.0.0.1:8866/                                   landing page: locality picker, 4 links
+    http://127.0.0.1:8866/                                   landing page: locality picker, 5 links
     http://127.0.0.1:8866/apps/needs_analysis?locality=MSE05 one app for one locality
     http://127.0.0.1:8866/apps/workforce_gap?pack=other     another pack under the served data folder
 

@@ -25,7 +25,7 @@ from .kernel import PLAIN_ERROR, write_kernel_profile
 from .request import ALL, ENV_CHART_JS, ENV_CHART_URL, ENV_DATA, ENV_PACK, ENV_WARM_DIR, AppRefusal, parse_query, \
     resolve_pack, served_packs
 
-#: the four apps in landing-page order: notebook stem -> (title, what a manager gets from it)
+#: the apps in landing-page order: notebook stem -> (title, what a manager gets from it)
 APPS: dict[str, tuple[str, str]] = {
     "needs_analysis": (
         "Needs analysis",
@@ -43,6 +43,15 @@ APPS: dict[str, tuple[str, str]] = {
         "Workforce gap",
         "The staff the plan needs: demand, supply and gap by staff group and year, the cost, GP time "
         "released and care coordinators needed."),
+    "bed_capacity": (
+        "Bed capacity",
+        "The beds the plan needs by level of care: bed days from admissions and length of stay, beds at an "
+        "occupancy target against the beds a risk target needs, and what the beds cost."),
+    "plan_on_a_page": (
+        "Plan on a page",
+        "What the plan does, what it costs and whether it closes the gap: do nothing, solutions and do "
+        "something, the gap year by year, the initiatives and their finance (with the published figures that "
+        "do not add up), milestones, interdependencies and risks."),
 }
 
 #: the page template for the apps (Voila's lab page without its CDN links)
@@ -134,6 +143,7 @@ class PackCatalogue:
     def __init__(self):
         self._cache: dict[Path, tuple[tuple, object]] = {}
         self._lock = threading.Lock()
+        self._headlines: dict[tuple, str] = {}
 
     @staticmethod
     def _signature(path: Path) -> tuple:
@@ -159,6 +169,21 @@ class PackCatalogue:
         with self._lock:
             self._cache[path] = (signature, pack)
         return pack
+
+    def plan_headline(self, path: Path) -> str:
+        """The footprint's plan on a page in one sentence (stpkit.plan), worked out once per version of the pack."""
+        from .. import plan
+
+        pack = self.load(path)
+        key = (Path(path).resolve(), self._signature(Path(path).resolve()))
+        with self._lock:
+            cached = self._headlines.get(key)
+        if cached is None:
+            cached = plan.headline(plan.summary(pack))
+            with self._lock:
+                self._headlines = {k: v for k, v in self._headlines.items() if k[0] != key[0]}
+                self._headlines[key] = cached
+        return cached
 
     def localities(self, path: Path) -> list[tuple[str, str, str]]:
         """(locality_id, locality, group) for every locality of the pack, in file order."""
@@ -195,6 +220,7 @@ main{max-width:960px;margin:0 auto;padding:24px}
 h1{font-size:1.8rem;margin:0 0 8px}
 h2{font-size:1.2rem;margin:0 0 6px}
 .lead{font-size:1.05rem;margin:0 0 20px}
+.headline{font-size:1.1rem;font-weight:600;color:#003087;background:#fff;border-left:6px solid #005EB8;padding:10px 14px;margin:0 0 16px}
 form.pick{background:#fff;padding:16px;border-radius:4px;margin:0 0 16px}
 label{font-weight:600;margin-right:8px}
 select{font-size:1rem;padding:4px;max-width:100%}
@@ -212,6 +238,8 @@ _LANDING = """<!doctype html>
 <title>{{ pack_name }}: what-if apps</title><style>{{ style }}</style></head>
 <body><main>
 <h1>{{ pack_name }}: what-if apps</h1>
+{% if headline %}<p class="headline" id="plan-headline"><a href="{{ plan_url }}">The plan on a page</a>:
+{{ headline }}</p>{% endif %}
 <p class="lead">Pick a locality, or the whole footprint, then open an app. Move the assumptions in the app
 and the figures follow. Copy the app's address from the browser to share exactly what you are looking at.</p>
 {% if packs|length > 1 %}
@@ -272,7 +300,10 @@ def landing_page(served: Served, catalogue: PackCatalogue, pack_name: str | None
     apps = [{"name": name, "title": title, "description": text,
              "url": f"{base_url}apps/{name}" + (f"?{urlencode(query)}" if query else "")}
             for name, (title, text) in APPS.items()]
-    return _render(_LANDING, pack_name=pack.name, packs=list(served.packs()), pack_key=pack_name or served.pack.name,
+    headline = catalogue.plan_headline(pack_path)
+    plan_url = f"{base_url}apps/plan_on_a_page" + (f"?{urlencode(query)}" if query else "")
+    return _render(_LANDING, headline=headline, plan_url=plan_url, pack_name=pack.name, packs=list(served.packs()),
+                   pack_key=pack_name or served.pack.name,
                    pack_arg=pack_name, groups=list(groups.items()), count=len(localities), selected=locality,
                    apps=apps, first_app=next(iter(APPS)), base_url=base_url, pack_path=str(pack_path))
 

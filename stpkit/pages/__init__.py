@@ -39,7 +39,8 @@ Where things are:
 - `display`: numbers in the house style, `Table`, `Note`, `Card` and their HTML;
 - `base`: `Control`, `Result` and `Page`, the machinery every page shares (what is shown, and
   how it follows the controls);
-- `needs`, `locality`, `investment`, `workforce`: one page each, for the notebook of that name.
+- `needs`, `locality`, `investment`, `workforce`, `beds`, `plan`: one page each, for the notebook of that name
+  (`beds` for bed_capacity, `plan` for plan_on_a_page).
 """
 
 from __future__ import annotations
@@ -50,14 +51,17 @@ from .display import (ILLUSTRATIVE, MAX_TABLE_ROWS, MONEY_KINDS, Card, Note, Tab
 from .investment import InvestmentPage
 from .locality import SHORT_POD, UNITS, LocalityPage
 from .needs import SEGMENT_WORDS, NeedsPage
+from .plan import PlanPage
 from .packs import ALL, FOOTPRINT_LABEL, check_locality, footprint_name, locality_options, open_pack, population_share
 from .workforce import WorkforcePage
+from .beds import BedsPage
 
 #: the page of each notebook, by the notebook's name
-PAGES = {page.notebook: page for page in (NeedsPage, LocalityPage, InvestmentPage, WorkforcePage)}
+PAGES = {page.notebook: page for page in (NeedsPage, LocalityPage, InvestmentPage, WorkforcePage, BedsPage,
+                                          PlanPage)}
 
 __all__ = [
-    "NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage", "PAGES",
+    "NeedsPage", "LocalityPage", "InvestmentPage", "WorkforcePage", "BedsPage", "PlanPage", "PAGES",
     "Page", "Control", "Result", "Table", "Note", "Card",
     "open_pack", "check_locality", "locality_options", "footprint_name", "population_share",
     "cards_html", "gbp", "pct", "fte", "count", "interval", "label_width",

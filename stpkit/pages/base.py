@@ -393,8 +393,8 @@ class Page:
             rows = "".join(f"<tr><td {left}>{html.escape(s.label)}</td><td {left}><strong>"
                            f"{html.escape(s.text(self.controls[n].value))}</strong></td>"
                            f"<td {left}>{html.escape(s.help)}</td></tr>" for n, s in self.specs.items())
-            return _display_html(f"{_STYLE}<table class='stpkit-assumptions'><thead><tr><th {left}>Assumption</th>"
-                                 f"<th {left}>Value used</th><th {left}>Where it comes from</th></tr></thead>"
+            return _display_html(f"{_STYLE}<table class='stpkit-assumptions'><thead><tr><th scope='col' {left}>Assumption</th>"
+                                 f"<th scope='col' {left}>Value used</th><th scope='col' {left}>Where it comes from</th></tr></thead>"
                                  f"<tbody>{rows}</tbody></table>")
         import ipywidgets as w
 
@@ -424,7 +424,11 @@ def _display_html(content: str, metadata: dict | None = None) -> None:
 
 FILE_WORDS = {"phasing.csv": "the localities' phasing", "investments.csv": "the planned investment",
               "workforce.csv": "the staff in post (workforce supply)", "enablers.csv": "enabler scores",
-              "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles"}
+              "schemes.csv": "schemes", "targets.csv": "activity targets", "roles.csv": "new roles",
+              "length_of_stay.csv": "lengths of stay",
+              "initiatives.csv": "the initiatives and their finance", "priorities.csv": "the plan's priorities",
+              "milestones.csv": "the initiatives' milestones", "dependencies.csv": "the workstream interdependencies",
+              "risks.csv": "a risk register"}
 
 
 def _missing_file(name: str, what: str) -> Note:

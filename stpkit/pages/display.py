@@ -106,7 +106,7 @@ class Table:
             extra = f"<p class='stpkit-note'>First {MAX_TABLE_ROWS} of {len(shown):,} rows shown.</p>"
             shown = shown.head(MAX_TABLE_ROWS)
         kinds = [kind for _, kind in self.columns.values()]
-        head = "".join(f"<th style='text-align:{'left' if k == 'text' else 'right'}'>{html.escape(c)}</th>"
+        head = "".join(f"<th scope='col' style='text-align:{'left' if k == 'text' else 'right'}'>{html.escape(c)}</th>"
                        for c, k in zip(shown.columns, kinds))
         first = shown.columns[0] if len(shown.columns) else None
         body = []
@@ -119,8 +119,8 @@ class Table:
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         rule = disclosure.note()
         rule_html = f"<p class='stpkit-note'>{html.escape(rule)}</p>" if rule and note and self.has_counts() else ""
-        return (f"{_STYLE}<table class='stpkit-table'>{caption}<thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{extra}{rule_html}")
+        return (f"{_STYLE}<div class='stpkit-scroll'><table class='stpkit-table'>{caption}<thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table></div>{extra}{rule_html}")
 
 
 @dataclass
@@ -135,6 +135,7 @@ class Note:
 
 
 _STYLE = """<style>
+.stpkit-scroll{overflow-x:auto;max-width:100%}
 .stpkit-table{border-collapse:collapse;font-size:13px;margin:4px 0 12px 0}
 .stpkit-table caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0;color:#212b32}
 .stpkit-table th{background:#E8EDEE;color:#212b32;padding:4px 8px;border-bottom:2px solid #AEB7BD}

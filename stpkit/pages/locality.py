@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from .. import activity, charts, sources
+from .. import activity, beds, charts, sources
 from .. import locality as places
 from ..report import disclosure
 from ..schema import POD_LABELS
@@ -166,10 +166,23 @@ class LocalityPage(Page):
             cards.append(Card("Enabler maturity", f"{mean_score:.1f} of 4", detail,
                               illustrative=sources.illustrative(pack, [("localities.csv", "patients_per_gp")],
                                                                 locality=loc)))
+        bed_figures = {}
+        if beds.has_bed_data(pack):  # the beds the plan needs, where the pack gives lengths of stay
+            bed_table = beds.beds_for(pack, projection=projection)
+            totals = bed_table["footprint_totals"] if loc == ALL else bed_table["locality_totals"]
+            scope_beds = totals[totals["locality_id"] == loc].set_index("stage")["beds_occupancy"]
+            if len(scope_beds):
+                occupancy = beds.settings(pack)["occupancy"]
+                cards.append(Card(f"Beds needed in {horizon}", f"{scope_beds['target']:,.0f}",
+                                  f"at {pct(occupancy, 0)} occupancy, against {scope_beds['base']:,.0f} in "
+                                  f"{format_fy(pack.base_year)}; the bed capacity report has them by level of care",
+                                  illustrative=sources.illustrative(pack, [("length_of_stay.csv", "los_days")])))
+                bed_figures = {"beds_target": float(scope_beds["target"]), "beds_base": float(scope_beds["base"])}
         figures = {"localities": int(len(_scope(localities, loc))), "gross_savings_gbp": savings,
                    "base": float(cells["base"].sum()), "momentum": float(cells["momentum"].sum()),
                    "target": float(cells["target"].sum()), "mean_enabler_score": mean_score,
                    "archetype": None if loc == ALL else str(kinds.loc[kinds["locality_id"] == loc, "archetype"].iloc[0])}
+        figures.update(bed_figures)
 
         # charts
         long = pods.melt(id_vars=["label"], value_vars=["base", "momentum", "target"], var_name="measure",

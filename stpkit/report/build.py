@@ -172,6 +172,21 @@ def _locality_headlines(pack, on: bool) -> dict[str, list]:
     return result
 
 
+def _plan_front(pack, on: bool) -> dict:
+    """The footprint's plan on a page for the index's front: its headline sentence and do nothing / solutions /
+    do something in the horizon year (stpkit.plan, from the model, as the footprint's report shows them)."""
+    from .. import plan as plan_on_a_page
+    from .headlines import figure
+
+    table = plan_on_a_page.summary(pack)
+    position = table.set_index("line").loc["position"]
+    year = position["period"]
+    return {"notebook": "plan_on_a_page", "headline": plan_on_a_page.headline(table),
+            "figures": [figure(f"Do nothing, {year}", float(position["do_nothing_gbp"]), "gbp", on=on),
+                        figure(f"Solutions, {year}", float(position["solutions_gbp"]), "gbp", on=on),
+                        figure(f"Do something, {year}", float(position["do_something_gbp"]), "gbp", on=on)]}
+
+
 def with_footprint(pack, localities):
     """The localities with the footprint's own row first (locality_id "all"): every run reports the footprint too."""
     row = {"locality_id": FOOTPRINT, "locality": footprint_name(pack.name), "group": "",
@@ -260,6 +275,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             "banner": banner(pack.name, job, note, disclosure)})
 
     place_figures = _locality_headlines(pack, disclosure)
+    plan_front = _plan_front(pack, disclosure)
     if scheduler:
         from .cluster import DaskExecutor
 
@@ -340,6 +356,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                             "headlines": place_figures.get(str(r.locality_id), [])}
                            for r in places.itertuples(index=False)],
             "workbook": workbook_record,
+            "plan": plan_front,
             "summary": counts,
             "reports": reports,
         }

@@ -50,7 +50,8 @@ def add_command(subparsers) -> None:
                              "(default: every locality in localities.csv)")
     parser.add_argument("--notebooks", metavar="NAME,...", type=_names,
                         help="only these notebooks: names in notebooks/ or paths to .ipynb files (default: "
-                             "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap)")
+                             "needs_analysis, locality_deep_dive, investment_phasing, workforce_gap, bed_capacity, "
+                             "plan_on_a_page)")
     parser.add_argument("--workers", metavar="N", type=_workers, default=None,
                         help=f"worker processes (default: the machine's cores, {cores()} here; "
                              "0 runs everything in this process; not used with --scheduler)")

@@ -22,7 +22,8 @@ import nbformat
 from ..pack import DEFAULT_PACK
 
 NOTEBOOK_DIR = DEFAULT_PACK.parent.parent / "notebooks"
-DEFAULT_NOTEBOOKS = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+DEFAULT_NOTEBOOKS = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap",
+                     "bed_capacity", "plan_on_a_page")
 FORMAT = "stpkit-reports/1"
 LIBRARIES = ("stpkit", "numpy", "pandas", "altair", "vl-convert-python", "ipython", "ipykernel", "papermill",
              "nbconvert", "nbformat", "openpyxl")

@@ -117,6 +117,8 @@ header a { color: #fff; }
 header p { margin: 0.25em 0; }
 main { padding: 1em 1.5em; }
 table { border-collapse: collapse; width: 100%; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+a:focus-visible, summary:focus-visible { outline: 3px solid #FFEB3B; box-shadow: 0 0 0 5px #212b32; }
 th, td { border-bottom: 1px solid #d8dde0; padding: 0.45em 0.6em; vertical-align: top; text-align: left; }
 thead th { background: #f0f4f5; position: sticky; top: 0; }
 tbody th { font-weight: 600; min-width: 11em; }
@@ -135,6 +137,9 @@ td { min-width: 8em; max-width: 20em; }
 .note { color: #425563; font-size: 0.85em; }
 tr.footprint th, tr.footprint td { background: #f0f4f5; border-bottom: 2px solid #AEB7BD; }
 .technical { margin-top: 1.5em; color: #425563; font-size: 0.85em; }
+.plan { border-left: 6px solid #005EB8; background: #f0f4f5; padding: 0.4em 1.2em 0.8em; margin-bottom: 1.2em; }
+.plan h2 { margin: 0.3em 0; color: #003087; }
+.plan .headline { font-size: 1.2em; font-weight: 600; color: #003087; margin: 0.3em 0; }
 """
 
 
@@ -189,6 +194,21 @@ def _cell(record: dict | None) -> str:
     return '<td class="notrun"><span class="status">not run</span></td>'
 
 
+def _plan_front(manifest: dict, records: dict) -> list[str]:
+    """The index opens with the footprint's plan on a page: its headline sentence, figures and a link to it."""
+    front = manifest.get("plan") or {}
+    if not front.get("headline"):
+        return []
+    record = records.get(f"all/{front.get('notebook', 'plan_on_a_page')}")
+    link = (f'<p><a href="{_e(record["html"])}">Open the plan on a page</a>: what the plan will do, what it costs, '
+            "whether it closes the gap, and where the published figures do not add up.</p>"
+            if record and record.get("status") == "ok" and record.get("html") else
+            '<p class="note">The footprint&rsquo;s plan on a page was not run in this report pack.</p>')
+    return ['<section class="plan" id="plan-on-a-page"><h2>Plan on a page</h2>',
+            f'<p class="headline">{_e(front["headline"])}</p>', _figures(front.get("figures"), limit=3), link,
+            "</section>"]
+
+
 def index_html(manifest: dict) -> str:
     """The index page: every locality against every notebook, with links, status, headline figures and time."""
     run = manifest.get("run", {})
@@ -218,6 +238,7 @@ def index_html(manifest: dict) -> str:
     if run.get("interrupted"):
         lines.append("<p><b>This run was interrupted: reports marked &ldquo;not run&rdquo; are missing.</b></p>")
     lines += ["</header>", "<main>"]
+    lines += _plan_front(manifest, records)
     if failures:
         lines.append('<section class="failures"><h2>Failed</h2><ul>')
         for record in failures:
@@ -226,18 +247,21 @@ def index_html(manifest: dict) -> str:
                          f"{_e(record.get('notebook_title'))}: "
                          f"{_e(error.get('ename'))}: {_e(error.get('evalue'))}</li>")
         lines.append("</ul></section>")
-    header = "".join(f"<th>{_e(n.get('title'))}</th>" for n in notebooks)
-    lines += ["<table>", f"<thead><tr><th>Place</th><th>Headline figures</th>{header}</tr></thead>", "<tbody>"]
+    header = "".join(f'<th scope="col">{_e(n.get("title"))}</th>' for n in notebooks)
+    # the table scrolls on its own on a narrow screen (or at 400% zoom); the page's text reflows
+    lines += ['<div class="table-scroll">', "<table>",
+              f'<thead><tr><th scope="col">Place</th><th scope="col">Headline figures</th>{header}</tr></thead>',
+              "<tbody>"]
     for place in places:
         cells = "".join(_cell(records.get(f"{place['locality_id']}/{n['name']}")) for n in notebooks)
         footprint = place.get("locality_id") == "all"
         where = ("all localities together" if footprint else
                  f"{_e(place.get('locality_id'))}{' &middot; ' + _e(place['group']) if place.get('group') else ''}")
         row_class = ' class="footprint"' if footprint else ""
-        lines.append(f"<tr{row_class}><th>{_e(place.get('locality'))}<br>"
+        lines.append(f"<tr{row_class}><th scope=\"row\">{_e(place.get('locality'))}<br>"
                      f"<small>{where}</small></th>"
                      f"<td>{_figures(place.get('headlines'), limit=6)}</td>{cells}</tr>")
-    lines += ["</tbody>", "</table>"]
+    lines += ["</tbody>", "</table>", "</div>"]
     # for analysts, out of the managers' way: run times and executed notebooks are in the manifest
     lines += ['<details class="technical"><summary>Technical details</summary>',
               f"<p>Run took {_seconds(run.get('wall_seconds'))} ({_e(run.get('executor'))}). Each report's time, "

@@ -7,7 +7,9 @@ locality (gross savings, localities down and points of delivery across, with tot
 and the totals by year); Cash flow (the appraisal year by year, from gross savings through stranded
 cost, reinvestment and running costs to the cash released, the investment, and the discounted net
 behind the NPV); Workforce (demand, supply, shortfall and surplus by staff group and year, and the
-cost of the shortfall).
+cost of the shortfall); Beds (bed days, beds and their cost by locality, level of care and stage); Plan on a page
+(do nothing / solutions / do something); Initiative finance (the net published beside the net recomputed, and
+every published figure checked).
 A sheet whose pack file is missing says which file would fill it.
 
 Numbers are stored unrounded with a display format (whole pounds, counts whole numbers, rates
@@ -23,7 +25,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from .. import activity, investment, workforce
+from .. import activity, beds, initiatives, investment, plan, workforce
 from ..schema import POD_LABELS
 from ..years import format_fy
 from . import disclosure
@@ -115,6 +117,15 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         ("Workforce", "FTE demand, supply and demand less supply by staff group and financial year; the shortfall "
                       "and surplus apart (the footprint's gap adds up shortfalls, never nets a surplus against them), "
                       "and the cost of the shortfall."),
+        ("Beds", f"Every locality and the footprint as one pool, by level of care: bed days a year (admissions x mean "
+                 f"length of stay) in {base}, {horizon} with no change and {horizon} in the plan; beds at the pack's "
+                 "occupancy target, the fewest beds for its risk target (Erlang loss), and the gross cost a year of "
+                 "the beds at the occupancy target."),
+        ("Plan on a page", "Do nothing, solutions and do something (NHS England's plan on a page) for the horizon "
+                           "year and the whole plan, line by line; a cost or deficit is negative."),
+        ("Initiative finance", "Gross savings, investment, acute stranded cost and net savings by initiative, the net "
+                               "published beside the net recomputed; below, every published figure checked, and "
+                               "those that do not add up flagged (not corrected)."),
     ]
     from openpyxl.styles import Font
 
@@ -211,6 +222,63 @@ def build(pack, *, disclosure_on: bool, inputs: dict | None = None) -> bytes:
         _sheet(book, "Workforce", None, [],
                note="No workforce.csv or roles.csv in this pack: add them to fill this sheet.")
 
+    if beds.has_bed_data(pack):
+        bed_table = beds.beds_for(pack, projection=projection)
+        rows = pd.concat([bed_table["localities"], bed_table["footprint"]], ignore_index=True)
+        rows = rows.assign(stage=rows["stage"].map({"base": f"Base {base}", "momentum": f"Momentum {horizon}",
+                                                    "target": f"Plan {horizon}"}))
+        _sheet(book, "Beds", rows, [
+            ("locality_id", "Locality id", "text"), ("locality", "Locality", "text"), ("level", "Level of care", "text"),
+            ("stage", "Stage", "text"), ("share", "Share of bed days", "rate"), ("bed_days", "Bed days a year", "count"),
+            ("load_erlangs", "Beds busy on average", "number"), ("beds_occupancy", "Beds at the occupancy target", "number"),
+            ("beds_strict", "Beds at the strict occupancy", "number"), ("beds_risk", "Beds for the risk target", "count"),
+            ("risk_at_occupancy_beds", "Chance of no bed at the occupancy target", "rate"),
+            ("cost_per_bed_day_gbp", "Cost per bed day (£)", "gbp"), ("cost_gbp", "Cost a year, gross (£)", "gbp")],
+            note=f"Occupancy target {beds.settings(pack)['occupancy']:.0%}, risk target {beds.settings(pack)['risk']:.1%}; "
+                 "locality_id 'all': the footprint as one pool of beds for each level of care.")
+    else:
+        _sheet(book, "Beds", None, [], note="No length_of_stay.csv in this pack: add it to fill this sheet.")
+    _plan_sheets(book, pack, projection)
+
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _plan_sheets(book, pack, projection: pd.DataFrame) -> None:
+    """The sheets "Plan on a page" (stpkit.plan.summary) and "Initiative finance" (stpkit.initiatives)."""
+    from openpyxl.styles import Font
+
+    horizon = plan.summary(pack, projection)
+    whole = plan.summary(pack, projection, period="plan")
+    _sheet(book, "Plan on a page", pd.concat([horizon, whole], ignore_index=True), [
+        ("period", "Period", "text"), ("label", "Line", "text"), ("do_nothing_gbp", "Do nothing (£)", "gbp"),
+        ("solutions_gbp", "Solutions (£)", "gbp"), ("do_something_gbp", "Do something (£)", "gbp")],
+        note=f"{pack.name}, the whole footprint. {plan.headline(horizon)}")
+    if not len(pack.initiatives):
+        _sheet(book, "Initiative finance", None, [],
+               note="No initiatives.csv in this pack: add it to fill this sheet.")
+        return
+    table = initiatives.finance(pack.initiatives)
+    _sheet(book, "Initiative finance", table, [
+        ("initiative", "Initiative", "text"), ("gross_savings_gbp", "Gross savings (£)", "gbp"),
+        ("investment_gbp", "Investment (£)", "gbp"), ("stranded_cost_gbp", "Acute stranded cost (£)", "gbp"),
+        ("net_published_gbp", "Net savings, published (£)", "gbp"),
+        ("net_computed_gbp", "Net savings, recomputed (£)", "gbp")],
+        note=f"{pack.name}: net = gross - investment - stranded cost. The Total row adds up the initiatives; the "
+             "checks below compare every published figure with what its parts add up to.")
+    checks = initiatives.reconcile(pack.initiatives)
+    sheet = book["Initiative finance"]
+    start = sheet.max_row + 2
+    sheet.cell(row=start, column=1, value="Every published figure checked").font = Font(bold=True)
+    headers = [("initiative", "Initiative", "text"), ("figure", "Figure", "text"),
+               ("published_gbp", "Published (£)", "gbp"), ("computed_gbp", "Recomputed (£)", "gbp"),
+               ("gap_gbp", "Gap (£)", "gbp"), ("flagged", "Does not add up", "text"), ("note", "The sum", "text")]
+    for col, (_, header, _) in enumerate(headers, start=1):
+        sheet.cell(row=start + 1, column=col, value=header).font = Font(bold=True)
+    shown = checks.assign(flagged=checks["flagged"].map({True: "DOES NOT ADD UP", False: ""}))
+    for r, values in enumerate(shown[[c for c, _, _ in headers]].itertuples(index=False), start=start + 2):
+        for c, ((_, _, kind), value) in enumerate(zip(headers, values), start=1):
+            cell = sheet.cell(row=r, column=c, value=_value(value, kind))
+            if kind == "gbp" and isinstance(cell.value, (int, float)):
+                cell.number_format = FORMATS["gbp"]

@@ -27,7 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1(:\d+)?/|^(data|blob):")
 ARTIFACTS = ROOT / "test-artifacts" / "apps"
-APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap")
+APP_NAMES = ("needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "bed_capacity",
+             "plan_on_a_page")
 WARM_LINE = re.compile(r"stpkit apps: kernel \w+ warmed up")
 # words that must never reach a page: Python's error vocabulary
 ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception|error when executing|exception occurred|File \"",
@@ -430,3 +431,50 @@ def page_problems(page) -> list[str]:
     """Error words visible in the page text."""
     text = page.evaluate("() => document.body.innerText")
     return sorted({m.group(0) for m in ERROR_WORDS.finditer(text)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: axe-core (pinned, installed from the npm registry by `make test`) run in the page
+
+AXE_JS = ROOT / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+AXE_RUN_JS = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({rule: v.id, help: v.help,
+    elements: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 120))}));
+}"""
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.0-2.2 A and AA violations on the page as it stands: rule, help text and elements."""
+    if not AXE_JS.is_file():
+        raise RuntimeError(f"axe-core is not installed at {AXE_JS}: `make test` installs it from the npm registry")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    found = page.evaluate(AXE_RUN_JS, WCAG_TAGS)
+    return [f"{v['rule']}: {v['help']} ({'; '.join(v['elements'])})" for v in found]
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement; if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+  return {tag: el.tagName.toLowerCase(), cls: String(el.className || ''), role: el.getAttribute('role') || '',
+          label: el.getAttribute('aria-label') || '', valuetext: el.getAttribute('aria-valuetext') || '',
+          valuenow: el.getAttribute('aria-valuenow'), ring: ring};
+}"""
+
+
+def focused(page) -> dict | None:
+    """What has the keyboard focus: its tag, role, name and spoken value, and whether a focus ring shows."""
+    return page.evaluate(FOCUS_JS)
+
+
+def tab_to(page, matches, limit: int = 80) -> dict:
+    """Press Tab (only Tab) until the focused element satisfies `matches`; its description."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if now and matches(now):
+            return now
+    raise AssertionError(f"{limit} presses of Tab never reached the control (last focus: {focused(page)})")
