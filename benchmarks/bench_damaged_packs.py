@@ -60,6 +60,7 @@ def main() -> int:
             counts[f"{form}: FAILED"] += 1
             failures.append(f"{form}: {type(error).__name__}: {str(error)[:300]}\n"
                             + "".join(traceback.format_exception(error)[-3:]))
+            print("FAILURE", failures[-1], flush=True)  # as it happens: a long run may be stopped early
         done = sum(counts.values())
         if done % 250 == 0:
             print(f"  {done:,} examples, {time.perf_counter() - started:.0f} s", flush=True)
@@ -77,8 +78,6 @@ def main() -> int:
     refused = sum(v for k, v in counts.items() if k.endswith("refused"))
     ran = sum(v for k, v in counts.items() if k.endswith("ran"))
     print(f"refused clearly {refused:,}, ran cleanly {ran:,}, failed {len(failures):,}")
-    for failure in failures[:20]:
-        print("FAILURE", failure)
     return 1 if failures else 0
 
 
