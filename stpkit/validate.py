@@ -27,6 +27,7 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_NUMBER = 1e12  # no planning figure reaches a million million (GBP, people, activity or days)
 FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 1990, 2100  # financial years a plan may name: 1990/91 to 2100/01
 
 
@@ -180,6 +181,8 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
     value = float(text)
     if not math.isfinite(value):
         return None, f"{_quote(raw)} is not a number"
+    if abs(value) > MAX_NUMBER:
+        return None, f"{_quote(raw)} is too large for any planning figure (more than a million million); check its units"
     if percent:
         if not col.fraction:
             return None, f"{_quote(raw)} is a percentage; write a plain number"

@@ -522,3 +522,11 @@ def test_localities_file_without_a_header_is_one_line(tmp_path, text):
 ])
 def test_implausibly_small_numbers_are_refused(tmp_path, file, text, expected):
     assert only(write_pack(tmp_path, **{file: text})) == expected
+
+
+@pytest.mark.unit
+def test_absurdly_large_numbers_are_refused_before_they_overflow(tmp_path):
+    text = ACTIVITY.replace("A1,outpatient,20000", "A1,outpatient,1e308")
+    assert only(write_pack(tmp_path, activity_csv=text)) == (
+        'activity.csv row 3, activity: "1e308" is too large for any planning figure (more than a million million); '
+        "check its units")
