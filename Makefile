@@ -37,7 +37,14 @@ AXE := .axe/node_modules/axe-core/axe.min.js
 $(AXE):
 	npm install --prefix .axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
-test: $(STAMP) $(CHROMIUM) $(AXE)
+# The database pack tests start a PostgreSQL server of their own from Debian's package (in a temporary folder).
+PG_CTLCLUSTER := /usr/bin/pg_ctlcluster
+
+$(PG_CTLCLUSTER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+
+test: $(STAMP) $(CHROMIUM) $(AXE) $(PG_CTLCLUSTER)
 	$(BIN)/python -m pytest
 
 clean:

@@ -24,7 +24,8 @@ class UserError(Exception):
 
 
 def _pack_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pack", metavar="PACK", help="folder holding the footprint pack (pack.toml and CSV files)")
+    parser.add_argument("pack", metavar="PACK", help="the footprint pack: a folder holding pack.toml and CSV files, "
+                        "or an Excel workbook (.xlsx, .xlsm) with one sheet per file")
 
 
 def _load(path: str):
@@ -34,9 +35,12 @@ def _load(path: str):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate
+    from .validate import check_pack
 
-    problems = validate(args.pack)
+    result = check_pack(args.pack)
+    problems = result.problems
+    for note in result.notes:
+        print(f"{args.pack}: note: {note}")
     if not problems:  # the pack's scenarios (PACK/scenarios/*.toml), checked against the pack
         from .pack import load_pack
         from .scenarios import check_folder
@@ -248,7 +252,7 @@ def _extra_commands():
     import importlib
     import importlib.util
 
-    names = ("stpkit.report.command", "stpkit.apps")
+    names = ("stpkit.report.command", "stpkit.apps", "stpkit.convert")
     return [importlib.import_module(name).add_command for name in names if importlib.util.find_spec(name) is not None]
 
 

@@ -27,6 +27,8 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_NUMBER = 1e12  # no planning figure reaches a million million (GBP, people, activity or days)
+FIRST_PLAN_YEAR, LAST_PLAN_YEAR = 1990, 2100  # financial years a plan may name: 1990/91 to 2100/01
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,14 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    cell: str | None = None  # a workbook's cell as Excel names it, such as C14
 
     def __str__(self) -> str:
+        return _one_line(self._text())
+
+    def _text(self) -> str:
+        if self.cell is not None:
+            return f"{self.file}, cell {self.cell}: {self.message}"
         where = self.file
         if self.row is not None:
             where += f" {'line' if self.file.endswith('.toml') else 'row'} {self.row}"
@@ -57,6 +65,7 @@ class ParsedTable:
     present: bool = False
     reported: set[int] = field(default_factory=set)  # rows with a problem already reported
     unread: dict[str, list[str]] = field(default_factory=dict)  # column -> cells that could not be read, as written
+    positions: dict[str, int] = field(default_factory=dict)  # header name -> its position (0 is the first column)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -67,6 +76,7 @@ class CheckResult:
     problems: list[Problem]
     settings: dict
     tables: dict[str, ParsedTable]
+    notes: list[str] = field(default_factory=list)  # what was read but not used, such as a workbook's extra sheets
 
     @property
     def ok(self) -> bool:
@@ -136,8 +146,17 @@ def closest_locality(text: str, ids: list[str], names: list[str]) -> tuple[str, 
 # cells
 
 
+def _one_line(text: str) -> str:
+    """A problem is one line: a line break inside a quoted cell is shown as \\n."""
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+QUOTED_CHARACTERS = 60  # a longer cell is shown cut, as its start and "..."
+
+
 def _quote(raw: str) -> str:
-    return '"' + raw.replace('"', "'") + '"'
+    shown = raw if len(raw) <= QUOTED_CHARACTERS else raw[:QUOTED_CHARACTERS - 3] + "..."
+    return '"' + shown.replace('"', "'") + '"'
 
 
 def _range_words(col: Column) -> str:
@@ -162,6 +181,8 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
     value = float(text)
     if not math.isfinite(value):
         return None, f"{_quote(raw)} is not a number"
+    if abs(value) > MAX_NUMBER:
+        return None, f"{_quote(raw)} is too large for any planning figure (more than a million million); check its units"
     if percent:
         if not col.fraction:
             return None, f"{_quote(raw)} is a percentage; write a plain number"
@@ -184,6 +205,14 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
     return value, None
 
 
+def plan_year(year: int, raw: str) -> int:
+    """The year, or ValueError when it lies outside the years any plan covers (1990/91 to 2100/01)."""
+    if not FIRST_PLAN_YEAR <= year <= LAST_PLAN_YEAR:
+        raise ValueError(f"{_quote(str(raw))} is outside the years a plan can cover, {format_fy(FIRST_PLAN_YEAR)} to "
+                         f"{format_fy(LAST_PLAN_YEAR)}")
+    return year
+
+
 def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
     """Parse one non-blank cell of the given column."""
     if col.kind in ("number", "integer"):
@@ -203,12 +232,14 @@ def parse_cell(raw: str, col: Column) -> tuple[object, str | None]:
         return value, None
     if col.kind == "fy":
         try:
-            return parse_fy(raw), None
+            return plan_year(parse_fy(raw), raw), None
         except ValueError as error:
             return None, str(error)
     if col.kind == "quarter":
         try:
-            return parse_quarter(raw), None
+            quarter = parse_quarter(raw)
+            plan_year(quarter // 4, raw)
+            return quarter, None
         except ValueError as error:
             return None, str(error)
     if col.kind == "bool":
@@ -263,19 +294,30 @@ def read_csv(path: Path, schema: FileSchema, problems: list[Problem]) -> ParsedT
     if not text.strip():
         problems.append(Problem(name, "is empty; it needs a header row and rows of data"))
         return table
-    start = len(problems)
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
         problems.append(Problem(name, f"is not a readable CSV file ({error})"))
         return table
-    header_index = next(i for i, rec in enumerate(records) if any(cell.strip() for cell in rec))
+    return read_records(records, schema, problems)
+
+
+def read_records(records: list[list[str]], schema: FileSchema, problems: list[Problem]) -> ParsedTable:
+    """Check a file's cells, given as rows of text (the first is spreadsheet row 1), against its schema."""
+    name = schema.name
+    table = ParsedTable(name)
+    start = len(problems)
+    header_index = next((i for i, rec in enumerate(records) if any(cell.strip() for cell in rec)), None)
+    if header_index is None:
+        problems.append(Problem(name, "has no header row: every line is blank or holds only separators and quotes"))
+        return table
     header = [cell.strip().lstrip("\ufeff").lower() for cell in records[header_index]]
     seen: dict[str, int] = {}
     for position, column in enumerate(header):
         if column and column in seen:
             problems.append(Problem(name, f"the column {column} appears twice in the header", row=header_index + 1))
         seen.setdefault(column, position)
+    table.positions = {column: position for column, position in seen.items() if column}
     expected = {c.name for c in schema.columns}
     missing = [c.name for c in schema.columns if c.required and c.name not in seen]
     misspelt = _misspelt_columns(schema, seen)
@@ -434,6 +476,12 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
     text = _read_text(path, name, problems)
     if text is None:
         return {}
+    return settings_from_text(text, problems)
+
+
+def settings_from_text(text: str, problems: list[Problem]) -> dict:
+    """Check the settings written as pack.toml's text, and fill documented defaults."""
+    name = "pack.toml"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -471,7 +519,7 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
                 values[key] = str(value).strip().lower() if spec.get("choices") else str(value).strip()
             elif spec["kind"] == "fy":
                 try:
-                    values[key] = parse_fy(str(value))
+                    values[key] = plan_year(parse_fy(str(value)), str(value))
                 except ValueError as error:
                     problems.append(Problem(name, str(error), row=row, column=where))
                     values[key] = None
@@ -585,6 +633,25 @@ def _explained_by(unread: list[str], meaning, present: set) -> callable:
     return lambda value: value in meant
 
 
+def _check_every_locality_has_activity(localities: ParsedTable, activity: ParsedTable, ids: set,
+                                       problems: list[Problem]) -> None:
+    """One line naming the localities with no activity.csv row (a file cut short, a locality left out).
+
+    Said only when activity.csv has no unreadable or unknown locality_id, which may be the missing ones.
+    """
+    if not activity.present or not activity.rows or activity.unread.get("locality_id") or localities.unread:
+        return
+    given = {v for v in activity.columns.get("locality_id", []) if v is not None}
+    if given - ids:
+        return
+    missing = [i for i in localities.columns["locality_id"] if i is not None and i not in given]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        problems.append(Problem("activity.csv", f"has no rows for {len(missing):,} of the {len(ids):,} localities in "
+                                f"localities.csv: {shown}; every locality needs its base-year activity",
+                                column="locality_id"))
+
+
 def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
     localities = tables["localities.csv"]
     ids = {v for v in localities.columns.get("locality_id", []) if v is not None}
@@ -605,6 +672,7 @@ def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> No
             if tables[name].present:
                 _refs(tables[name], "locality_id", ids, "localities.csv", problems,
                       explained=unread_ids, hint=locality_hint)
+        _check_every_locality_has_activity(localities, tables["activity.csv"], ids, problems)
     if tables["pods.csv"].present and len(tables["pods.csv"]):
         unread_pods = _explained_by(tables["pods.csv"].unread.get("pod", []),
                                     lambda raw: did_you_mean(raw, POINTS_OF_DELIVERY, POD_LABELS), pods)
@@ -707,21 +775,42 @@ def check_pack(path: str | Path) -> CheckResult:
     path = Path(path)
     problems: list[Problem] = []
     tables = {name: ParsedTable(name) for name in FILES}
+    if path.is_file():  # a workbook, or a file that should have been one
+        from .sheets import check_workbook
+
+        return check_workbook(path)
     if not path.is_dir():
         what = "does not exist" if not path.exists() else "is not a folder"
-        return CheckResult([Problem(str(path), f"{what}; a pack is a folder holding pack.toml and CSV files")], {}, tables)
+        return CheckResult([Problem(str(path), f"{what}; a pack is a folder holding pack.toml and CSV files, "
+                                    "or an Excel workbook (.xlsx)")], {}, tables)
     settings = {}
     toml_path = path / "pack.toml"
+    database, labels = {}, {}
     if toml_path.is_file():
         settings = read_settings(toml_path, problems)
+        from .database import read_source  # tables pack.toml's [source] reads from a database
+
+        database, labels = read_source(toml_path, problems)
     else:
         problems.append(Problem("pack.toml", "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     for name, schema in FILES.items():
         file = path / name
-        if file.is_file():
+        if name in database:
+            tables[name] = database[name]
+        elif file.is_file():
             tables[name] = read_csv(file, schema, problems)
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
+    result = check_tables(settings, tables, problems)
+    if labels:
+        from .database import locate
+
+        result.problems = [locate(problem, labels) for problem in result.problems]
+    return result
+
+
+def check_tables(settings: dict, tables: dict[str, ParsedTable], problems: list[Problem]) -> CheckResult:
+    """The checks across files, once every file has been read (from a folder, a workbook or a database)."""
     _cross_checks(tables, problems)
     _plan_checks(tables, problems)
     if settings:

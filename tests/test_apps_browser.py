@@ -45,6 +45,9 @@ def data_folder(tmp_path_factory):
     shutil.copytree(DEFAULT_PACK, data / "mid_south_essex")
     write_synthetic_pack(data / "awkward", localities=8, seed=3)
     write_synthetic_pack(data / "minimal", localities=5, seed=4, optional=False)
+    from stpkit.convert import convert
+
+    convert(data / "awkward", data / "workbook.xlsx")  # a workbook pack, picked by its file name
     return data
 
 
@@ -280,6 +283,18 @@ def test_app_works_by_keyboard_alone(server, offline, app):
     page.wait_for_function(f"(name) => ({FIGURES_TEXT_JS})().replace(/\\u00a0/g, ' ').includes(name)", arg=label,
                            timeout=60_000)  # the page names the locality picked by keyboard
     assert page_problems(page) == []
+
+
+def test_workbook_pack_in_an_app(server, offline):
+    """?pack= picks a workbook pack (.xlsx) under the served data folder like a folder pack."""
+    page = offline.new_page()
+    open_app(page, f"{server.url}apps/needs_analysis?pack=workbook.xlsx&locality=L0001")
+    screenshot(page, ARTIFACTS / "workbook-needs_analysis.png")
+    text = figures_text(page)
+    assert "St Mary's & St John's (North)" in text and "Synthetic footprint" in text
+    assert page_problems(page) == [] and offline.blocked == []
+    _check_charts(chart_stats(page))
+    _what_if(page)
 
 
 @pytest.mark.parametrize("app, missing", [("investment_phasing", "the planned investment"),

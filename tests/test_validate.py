@@ -80,7 +80,7 @@ def test_negative_activity(tmp_path):
 @pytest.mark.unit
 def test_zero_population_refused(tmp_path):
     text = LOCALITIES.replace("4000", "0")
-    assert "population must be more than 0" in only(write_pack(tmp_path, localities_csv=text))
+    assert "population must be at least 1" in only(write_pack(tmp_path, localities_csv=text))
 
 
 @pytest.mark.unit
@@ -193,7 +193,7 @@ def test_binary_pack_toml(tmp_path):
 
 @pytest.mark.unit
 def test_a_folder_that_does_not_exist(tmp_path):
-    assert only(tmp_path / "nowhere").endswith("does not exist; a pack is a folder holding pack.toml and CSV files")
+    assert only(tmp_path / "nowhere").endswith("does not exist; a pack is a folder holding pack.toml and CSV files, or an Excel workbook (.xlsx)")
 
 
 @pytest.mark.unit
@@ -453,3 +453,80 @@ def test_default_pack_with_a_misspelt_point_of_delivery_gives_one_line(tmp_path)
     (folder / "pods.csv").write_text(pods.replace("\nday_case,", "\nday cases,"), encoding="utf-8")
     assert lines(folder) == ['pods.csv row 4, pod: "day cases" is not one of: ae, elective_ip, day_case, '
                              "non_elective, outpatient; did you mean day_case (Day case admissions)?"]
+
+
+# --- holes that randomly damaged packs found ----------------------------------------------------
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("year", ["0015/16", "1989/90", "2101/02"])
+def test_years_outside_any_plan_are_refused_in_pack_toml(tmp_path, year):
+    toml = PACK_TOML.replace('base_year = "2015/16"', f'base_year = "{year}"')
+    assert only(write_pack(tmp_path, pack_toml=toml)) == (
+        f'pack.toml line 3, [footprint] base_year: "{year}" is outside the years a plan can cover, '
+        "1990/91 to 2100/01")
+
+
+@pytest.mark.unit
+def test_first_and_last_plan_years_are_accepted(tmp_path):
+    toml = PACK_TOML.replace('"2015/16"', '"1990/91"').replace('"2020/21"', '"2100/01"')
+    assert lines(write_pack(tmp_path, pack_toml=toml)) == []
+
+
+@pytest.mark.unit
+def test_years_outside_any_plan_are_refused_in_files(tmp_path):
+    investments = "category,kind,year,amount\nIT,capital,9999/00,100\n"
+    phasing = "locality_id,milestone,quarter\nA1,level_1,0016/17 Q3\n"
+    found = lines(write_pack(tmp_path, investments_csv=investments, phasing_csv=phasing))
+    assert found == [
+        'investments.csv row 2, year: "9999/00" is outside the years a plan can cover, 1990/91 to 2100/01',
+        'phasing.csv row 2, quarter: "0016/17 Q3" is outside the years a plan can cover, 1990/91 to 2100/01']
+
+
+@pytest.mark.unit
+def test_localities_with_no_activity_are_named_in_one_line(tmp_path):
+    cut = "\n".join(ACTIVITY.splitlines()[:3]) + "\n"  # a file cut off after A1's rows
+    assert only(write_pack(tmp_path, activity_csv=cut)) == (
+        "activity.csv, column locality_id: has no rows for 2 of the 3 localities in localities.csv: B2, C3; "
+        "every locality needs its base-year activity")
+
+
+@pytest.mark.unit
+def test_no_activity_line_when_an_unknown_locality_may_explain_it(tmp_path):
+    text = ACTIVITY.replace("C3,", "C4,")
+    assert [line[:63] for line in lines(write_pack(tmp_path, activity_csv=text))] == [
+        'activity.csv row 6, locality_id: "C4" is not in localities.csv',
+        'activity.csv row 7, locality_id: "C4" is not in localities.csv']
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text", [',,,\n"",""\n', '""\n\n,\n'])
+def test_localities_file_without_a_header_is_one_line(tmp_path, text):
+    assert lines(write_pack(tmp_path, localities_csv=text)) == [
+        "localities.csv: has no header row: every line is blank or holds only separators and quotes"]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("file, text, expected", [
+    ("risk_segments_csv", "segment,share,relative_rate\nHigh,0.2,1e-320\nLow,0.8,0.5\n",
+     'risk_segments.csv row 2, relative_rate: "1e-320" is out of range; relative_rate must be at least 0.01 and '
+     "at most 1000"),
+    ("risk_segments_csv", "segment,share,relative_rate\nHigh,1e-320,3\nLow,1,0.5\n",
+     'risk_segments.csv row 2, share: "1e-320" is out of range; share must be at least 0.0001 and at most 1'),
+    ("localities_csv", LOCALITIES.replace("population", "population,patients_per_gp").replace("10000", "10000,1e-320")
+     .replace("50000", "50000,2000").replace("4000\n", "4000,2100\n"),
+     'localities.csv row 2, patients_per_gp: "1e-320" is out of range; patients_per_gp must be at least 100 and '
+     "at most 10000"),
+    ("localities_csv", LOCALITIES.replace("4000", "1e-320"),
+     'localities.csv row 4, population: "1e-320" is out of range; population must be at least 1'),
+])
+def test_implausibly_small_numbers_are_refused(tmp_path, file, text, expected):
+    assert only(write_pack(tmp_path, **{file: text})) == expected
+
+
+@pytest.mark.unit
+def test_absurdly_large_numbers_are_refused_before_they_overflow(tmp_path):
+    text = ACTIVITY.replace("A1,outpatient,20000", "A1,outpatient,1e308")
+    assert only(write_pack(tmp_path, activity_csv=text)) == (
+        'activity.csv row 3, activity: "1e308" is too large for any planning figure (more than a million million); '
+        "check its units")

@@ -29,12 +29,13 @@ class AppRefusal(Exception):
 
 
 def served_packs(data_dir: str | Path, default_pack: str | Path | None = None) -> dict[str, Path]:
-    """The packs ?pack= may name: folders directly under the data folder that hold a pack.toml."""
+    """The packs ?pack= may name: folders directly under the data folder that hold a pack.toml, and workbooks."""
     data_dir = Path(data_dir)
     packs = {}
     if data_dir.is_dir():
         for folder in sorted(data_dir.iterdir(), key=lambda p: p.name.lower()):
-            if (folder / "pack.toml").is_file():
+            if (folder / "pack.toml").is_file() or (folder.is_file() and folder.suffix.lower() in (".xlsx", ".xlsm")
+                                                    and not folder.name.startswith(("~$", "."))):
                 packs[folder.name] = folder.resolve()
     if default_pack is not None:
         default_pack = Path(default_pack).resolve()

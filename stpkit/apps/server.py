@@ -157,6 +157,8 @@ class PackCatalogue:
 
     @staticmethod
     def _signature(path: Path) -> tuple:
+        if path.is_file():  # a workbook pack
+            return ((path.name, path.stat().st_mtime_ns, path.stat().st_size),)
         return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.iterdir() if p.is_file()))
 
     def load(self, path: Path):
@@ -523,7 +525,7 @@ def run(args: argparse.Namespace) -> int:
     from ..pack import DEFAULT_PACK, load_pack
 
     pack = Path(args.pack or DEFAULT_PACK).resolve()
-    if not (pack / "pack.toml").is_file():
+    if not (pack / "pack.toml").is_file() and not pack.is_file():
         raise UserError(f"{args.pack} is not a footprint pack (it has no pack.toml)")
     load_pack(pack)  # a pack with problems is listed by the CLI and nothing is served
     data_dir = Path(args.data).resolve() if args.data else pack.parent
@@ -547,9 +549,9 @@ def add_command(subparsers) -> None:
                     "and one address per app, e.g. /apps/needs_analysis?locality=ID (a locality_id or a unique name), "
                     "that can be shared. "
                     "Code and tracebacks are never shown; only the apps are reachable. Stop with Ctrl+C.")
-    parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default (default: Mid and South Essex)")
+    parser.add_argument("--pack", metavar="PACK", help="the footprint pack shown by default, a folder or an Excel workbook (default: Mid and South Essex)")
     parser.add_argument("--data", metavar="FOLDER",
-                        help="folder whose pack folders an address may pick with ?pack=NAME (default: the folder "
+                        help="folder whose pack folders and workbooks an address may pick with ?pack=NAME (default: the folder "
                              "holding PACK)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P",
                         help=f"port to serve on (default {DEFAULT_PORT}; 0 picks a free one)")

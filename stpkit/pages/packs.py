@@ -25,13 +25,15 @@ _PACKS: dict[tuple, Pack] = {}
 
 def _signature(folder: Path) -> tuple:
     try:
+        if folder.is_file():  # a workbook pack
+            return ((folder.name, folder.stat().st_mtime_ns, folder.stat().st_size),)
         return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
     except OSError:
         return ()
 
 
 def open_pack(pack: Pack | str | Path | None = None) -> Pack:
-    """A loaded pack: a Pack as it is, else the folder loaded (None: the embedded default pack).
+    """A loaded pack: a Pack as it is, else the folder or workbook loaded (None: the embedded default pack).
 
     Loaded packs are kept while their files are unchanged, so a what-if page or a run of reports
     loads each pack once. Model functions never change a pack's tables, so sharing them is safe.

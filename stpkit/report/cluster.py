@@ -53,12 +53,15 @@ def _materialise(pack: dict) -> Path:
     """The pack written to this machine's temporary folder (once per pack hash), returning its folder."""
     root = Path(tempfile.gettempdir()) / "stpkit-packs" / pack["hash"][:32]
     folder = root / pack["name"]
+    if pack.get("workbook"):  # a workbook pack travels as its one file, in a folder of its own
+        folder = root / "workbook" / pack["name"]
     if (root / ".complete").is_file():
         return folder
     staging = root.parent / f".{pack['hash'][:32]}.{os.getpid()}.{secrets.token_hex(4)}"
-    (staging / pack["name"]).mkdir(parents=True)
+    into = staging / ("workbook" if pack.get("workbook") else pack["name"])
+    into.mkdir(parents=True)
     for name, data in pack["files"].items():
-        target = staging / pack["name"] / name
+        target = into / name
         target.parent.mkdir(parents=True, exist_ok=True)  # scenarios/NAME.toml
         target.write_bytes(data)
     (staging / ".complete").write_text(pack["hash"])
@@ -113,13 +116,15 @@ class DaskExecutor:
         self.connect()
         client = self._client
         try:
+            fingerprint = planning.pack_fingerprint(self.pack_path)
             files = {name: path.read_bytes() for name, path in planning.pack_files(self.pack_path).items()}
             scenarios = self.pack_path / "scenarios"  # the pack's scenarios travel with it (stpkit.scenarios)
-            if scenarios.is_dir():
+            if self.pack_path.is_dir() and scenarios.is_dir():
                 files.update({f"scenarios/{p.name}": p.read_bytes() for p in sorted(scenarios.glob("*.toml"))})
-            digest = planning.sha256_bytes("\n".join(f"{n} {planning.sha256_bytes(d)}" for n, d in sorted(files.items()))
+            digest = planning.sha256_bytes("\n".join([fingerprint["hash"], *(f"{n} {planning.sha256_bytes(d)}"
+                                                                              for n, d in sorted(files.items()))])
                                            .encode())
-            pack = {"hash": digest, "name": self.pack_path.name, "files": files}
+            pack = {"hash": digest, "name": self.pack_path.name, "workbook": self.pack_path.is_file(), "files": files}
             pack_future = client.scatter(pack, broadcast=True, hash=False)
             texts = {}
             run_id = secrets.token_hex(4)

@@ -44,7 +44,7 @@ def add_command(subparsers) -> None:
         description="Run the notebooks for every locality of a footprint pack (papermill parameters pack and "
                     "locality) and publish the executed notebooks, self-contained HTML reports, an index, a "
                     "manifest and an Excel workbook of the footprint's tables. The pack is validated first.")
-    parser.add_argument("pack", metavar="PACK", help="folder holding the footprint pack")
+    parser.add_argument("pack", metavar="PACK", help="the footprint pack: a folder, or an Excel workbook (.xlsx)")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to publish the reports in")
     parser.add_argument("--localities", metavar="ID,...", type=_names,
                         help="only these localities, each a locality_id or a name only one locality has "

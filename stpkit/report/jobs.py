@@ -42,14 +42,21 @@ def sha256_file(path: Path) -> str:
 
 
 def pack_files(path: Path) -> dict[str, Path]:
-    """The files of a pack folder that make up its content (every visible regular file)."""
+    """The files of a pack folder that make up its content (every visible regular file); a workbook pack is its one file."""
     path = Path(path)
+    if path.is_file():
+        return {path.name: path}
     return {p.name: p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
 def pack_fingerprint(path: Path) -> dict:
     """The hash of each file of the pack and of the whole (names and bytes; the folder's location does not count)."""
     files = {name: sha256_file(p) for name, p in pack_files(path).items()}
+    from ..database import tables_hash  # tables pack.toml reads from a database count as files
+
+    tables = tables_hash(Path(path))
+    if tables:
+        files["database tables"] = tables
     return {"hash": sha256_bytes(json.dumps(files, sort_keys=True).encode()), "files": files}
 
 

@@ -1,0 +1,38 @@
+"""Randomly damaged packs (folder, workbook and database alike) are refused in one-line problems or run cleanly.
+
+A few hundred examples here; benchmarks/bench_damaged_packs.py runs ten thousand or more.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from damage import damaged, good_files, make, outcome
+from stpkit.synthetic import write_synthetic_pack
+
+GOOD = Path(tempfile.mkdtemp(prefix="stpkit-good-")) / "pack"
+write_synthetic_pack(GOOD, localities=3, seed=5)
+FILES = good_files(GOOD)
+EXAMPLES = int(os.environ.get("STPKIT_DAMAGED_EXAMPLES", "200"))
+
+
+@pytest.mark.integration
+def test_the_good_pack_runs_in_every_form(tmp_path):
+    for form in ("folder", "workbook", "database"):
+        assert outcome(make(FILES, form, tmp_path / form)) == "ran"
+
+
+@pytest.mark.integration
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=damaged(FILES))
+def test_a_damaged_pack_is_refused_plainly_or_runs_cleanly(case, tmp_path):
+    files, form, pick = case
+    path = make(files, form, tmp_path / "case")
+    if path is not None:
+        outcome(path, pick)
