@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 
@@ -20,3 +22,13 @@ def _altair_put_back():
     alt.renderers.enable(saved[0], **saved[1])
     alt.data_transformers.enable(saved[2], **saved[3])
     charts._mode, charts._interactive_charts = saved[4], saved[5]
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_put_back():
+    """Ctrl-C's handler in this process as it was before each test: a child process inherits an ignored
+    SIGINT, so a test that left it ignored would make every later `stpkit` run deaf to Ctrl-C."""
+    saved = signal.getsignal(signal.SIGINT)
+    yield
+    if signal.getsignal(signal.SIGINT) is not saved and saved is not None:
+        signal.signal(signal.SIGINT, saved)

@@ -36,6 +36,12 @@ def _env(**extra) -> dict:
     return env
 
 
+def _as_from_a_terminal() -> None:
+    """Start the command as a terminal does, with Ctrl-C's default action, whatever this test process
+    inherited (a process started with SIGINT ignored, as a background job is, keeps ignoring it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stpkit(*args, env=None, timeout=600) -> subprocess.CompletedProcess:
     return subprocess.run([STPKIT, *map(str, args)], capture_output=True, text=True,
                           env=env or _env(), timeout=timeout, cwd=ROOT)
@@ -225,7 +231,7 @@ def test_an_interrupted_run_leaves_no_half_written_report_and_a_rerun_completes(
             f"{REPORT},{LEAKY}", "--workers", "2"]
     with open(tmp_path / "stdout", "w") as stdout, open(tmp_path / "stderr", "w") as stderr:
         process = subprocess.Popen(args, stdout=stdout, stderr=stderr, cwd=ROOT, start_new_session=True,
-                                   env=_env(STPKIT_TEST_SLEEP="1.5"))
+                                   env=_env(STPKIT_TEST_SLEEP="1.5"), preexec_fn=_as_from_a_terminal)
         group = os.getpgid(process.pid)
         try:
             deadline = time.monotonic() + 240
