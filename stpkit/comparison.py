@@ -183,18 +183,6 @@ def attribution(pack, a: Chosen, b: Chosen, locality: str = "all", cache: dict |
     return pd.concat([steps, tail], ignore_index=True) if len(steps) else tail
 
 
-def has_intervals(pack) -> bool:
-    """Whether any growth, reduction or unit cost in the pack carries an 80% interval."""
-    for frame, names in ((pack.pods, ("growth", "unit_cost")), (pack.activity, ("growth", "unit_cost")),
-                         (pack.schemes, ("reduction",))):
-        for name in names:
-            for side in ("low", "high"):
-                column = f"{name}_{side}"
-                if column in frame and pd.to_numeric(frame[column], errors="coerce").notna().any():
-                    return True
-    return False
-
-
 def ranges(chosen: list[Chosen], draws: int | None = None, seed: int | None = None,
            locality: str = "all") -> pd.DataFrame | None:
     """P10, P50 and P90 of gross savings and NPV for each scenario from paired draws, and the probability
@@ -202,7 +190,7 @@ def ranges(chosen: list[Chosen], draws: int | None = None, seed: int | None = No
 
     Gross savings are the locality's own for a locality; NPV is the footprint's.
     """
-    if not has_intervals(chosen[0].pack):
+    if not uncertainty.has_intervals(chosen[0].pack):
         return None
     sims = {c.name: uncertainty.simulate(c.pack, draws, seed) for c in chosen}
     rows = []

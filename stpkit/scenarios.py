@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import POD_LABELS, POINTS_OF_DELIVERY, SETTINGS
-from .validate import Problem, did_you_mean
+from .validate import Problem, did_you_mean, toml_problem
 
 FOLDER = "scenarios"
 NAME_MAX = 64
@@ -246,14 +246,7 @@ def check_text(text: str, file: str, pack=None) -> tuple[Scenario | None, list[P
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        if match:
-            problems.append(Problem(file, f"is not valid TOML: {detail}", row=int(match.group(1)),
-                                    column=f"character {match.group(2)}"))
-        else:
-            problems.append(Problem(file, f"is not valid TOML: {detail}"))
+        problems.append(toml_problem(file, error))
         return None, problems
 
     def add(message: str, section: str, key: str | None = None) -> None:

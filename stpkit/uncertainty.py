@@ -83,6 +83,18 @@ _POD_INDEX = {pod: i for i, pod in enumerate(POINTS_OF_DELIVERY)}
 # Reading the intervals
 
 
+def has_intervals(pack) -> bool:
+    """Whether any growth, reduction or unit cost in the pack carries an 80% interval."""
+    for frame, names in ((pack.pods, ("growth", "unit_cost")), (pack.activity, ("growth", "unit_cost")),
+                         (pack.schemes, ("reduction",))):
+        for name in names:
+            for side in ("low", "high"):
+                column = f"{name}_{side}"
+                if column in frame and pd.to_numeric(frame[column], errors="coerce").notna().any():
+                    return True
+    return False
+
+
 def interval_parameters(point, low, high) -> tuple[np.ndarray, np.ndarray]:
     """Centre and standard deviation of the normal whose 10th and 90th percentiles are low and high.
 

@@ -479,20 +479,24 @@ def read_settings(path: Path, problems: list[Problem]) -> dict:
     return settings_from_text(text, problems)
 
 
+def toml_problem(file: str, error: tomllib.TOMLDecodeError) -> Problem:
+    """A TOML syntax error as one line naming the file, its line and character."""
+    message = str(error)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+    if match:
+        return Problem(file, f"is not valid TOML: {detail}", row=int(match.group(1)),
+                       column=f"character {match.group(2)}")
+    return Problem(file, f"is not valid TOML: {detail}")
+
+
 def settings_from_text(text: str, problems: list[Problem]) -> dict:
     """Check the settings written as pack.toml's text, and fill documented defaults."""
     name = "pack.toml"
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        if match:
-            problems.append(Problem(name, f"is not valid TOML: {detail}", row=int(match.group(1)),
-                                    column=f"character {match.group(2)}"))
-        else:
-            problems.append(Problem(name, f"is not valid TOML: {detail}"))
+        problems.append(toml_problem(name, error))
         return {}
     settings: dict[str, dict] = {}
     for section, keys in SETTINGS.items():

@@ -293,9 +293,9 @@ def ranges(page, loc: str) -> dict | None:
     """P10 and P90 of the gross savings (the locality's own, or the footprint's) and of the footprint's NPV,
     for the values on the page now (its scenario and every control), from the seeded Monte Carlo over the
     pack's 80% intervals; None where the pack gives none (a single number is then all there is)."""
-    from .. import comparison, uncertainty
+    from .. import uncertainty
 
-    if not comparison.has_intervals(page.pack):
+    if not uncertainty.has_intervals(page.pack):
         return None
     values = page.values()
     key = ("ranges", loc, tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))

@@ -10,6 +10,7 @@ import pandas as pd
 from .. import charts, needs, sources, workforce
 from .. import figures as figures_style
 from ..pack import Pack
+from ..uncertainty import has_intervals
 from ..years import format_fy
 from .base import Control, Page, Result, _fy, _missing_file, care_coordination_controls
 from .display import ILLUSTRATIVE, Card, Note, Table, _missing, count, fte, gbp, interval, pct
@@ -30,7 +31,7 @@ class WorkforcePage(Page):
     def _controls(self, gp_released_share: float | None = None,
                   eligible_share: float | None = None, caseload_per_coordinator: float | None = None,
                   uncertainty: bool = True) -> list[Control]:
-        self._uncertainty = bool(uncertainty) and _has_intervals(self.pack)
+        self._uncertainty = bool(uncertainty) and has_intervals(self.pack)
         if gp_released_share is None:  # a scenario's, else seed 000's 25%
             gp_released_share = (self.pack.settings.get("workforce") or {}).get("gp_released_share")
             gp_released_share = workforce.GP_ACTIVITY_OTHERS_SHARE if gp_released_share is None else gp_released_share
@@ -229,15 +230,3 @@ def _workforce_bands(pack: Pack, tables: dict) -> pd.DataFrame:
     sim = uncertainty.simulate(pack, draws=min(int(pack.settings["uncertainty"]["draws"]), 500),
                                workforce_tables=tables)
     return uncertainty.workforce_percentiles(sim)
-
-
-def _has_intervals(pack: Pack) -> bool:
-    """Whether any growth, reduction or unit cost in the pack carries an 80% interval."""
-    for frame, names in ((pack.pods, ("growth", "unit_cost")), (pack.activity, ("growth", "unit_cost")),
-                         (pack.schemes, ("reduction",))):
-        for name in names:
-            for side in ("low", "high"):
-                column = f"{name}_{side}"
-                if column in frame and pd.to_numeric(frame[column], errors="coerce").notna().any():
-                    return True
-    return False
