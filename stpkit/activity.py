@@ -162,6 +162,17 @@ def system_change(pods: pd.DataFrame, schemes: pd.DataFrame, years: int) -> pd.D
     return table
 
 
+def walk(steps: list[tuple[str, str, float]], target: float) -> pd.DataFrame:
+    """Waterfall steps (name, kind, change) as floating bars: each step starts where the last ended;
+    the base and target bars stand on zero, the target at its own total."""
+    frame = pd.DataFrame(steps, columns=["step", "kind", "change"])
+    running = frame["change"].where(frame["kind"] != "target", 0.0).cumsum()
+    frame["end"] = np.where(frame["kind"] == "target", target, running)
+    frame["start"] = np.where(frame["kind"].isin(["base", "target"]), 0.0, running - frame["change"])
+    frame["order"] = np.arange(len(frame))
+    return frame
+
+
 def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_year: int, horizon_year: int,
               locality: str = "all") -> pd.DataFrame:
     """The change from base to target for one point of delivery, step by step.
@@ -194,9 +205,4 @@ def waterfall(projection: pd.DataFrame, schemes: pd.DataFrame, pod: str, base_ye
     elif abs(avoided) > 0:
         steps.append(("Local target", "scheme", -avoided))
     steps.append((f"{format_fy(horizon_year)} target", "target", target))
-    frame = pd.DataFrame(steps, columns=["step", "kind", "change"])
-    running = frame["change"].where(frame["kind"] != "target", 0.0).cumsum()
-    frame["end"] = np.where(frame["kind"] == "target", target, running)
-    frame["start"] = np.where(frame["kind"].isin(["base", "target"]), 0.0, running - frame["change"])
-    frame["order"] = np.arange(len(frame))
-    return frame
+    return walk(steps, target)

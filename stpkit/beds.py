@@ -282,12 +282,7 @@ def waterfall(days: pd.DataFrame, pack, locality: str = "all", los_change: float
                       -float((saved * stay * reduction * scale)[on_pod].sum())))
     target = cells["bed_days_target"].sum()
     steps.append((f"{format_fy(pack.horizon_year)} target", "target", target))
-    frame = pd.DataFrame(steps, columns=["step", "kind", "change"])
-    running = frame["change"].where(frame["kind"] != "target", 0.0).cumsum()
-    frame["end"] = np.where(frame["kind"] == "target", target, running)
-    frame["start"] = np.where(frame["kind"].isin(["base", "target"]), 0.0, running - frame["change"])
-    frame["order"] = np.arange(len(frame))
-    return frame
+    return activity.walk(steps, target)
 
 
 # ---------------------------------------------------------------------------------------------
