@@ -83,6 +83,21 @@ def test_committed_notebook_is_clean_and_parameterised(name):
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("name", NAMES)
+def test_papermill_reads_every_parameter_with_its_help(name, caplog):
+    """`papermill --help-notebook` lists every parameter: a second "=" on a line (in its comment) hides it."""
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    with caplog.at_level("WARNING", logger="papermill"):
+        found = PythonTranslator.inspect(first)
+    assigned = re.findall(r"^(\w+)\s*=", first.source, re.M)
+    assert [p.name for p in found] == assigned and all(p.help for p in found)
+    assert "Unable to parse" not in caplog.text
+
+
+@pytest.mark.unit
 def test_hygiene_check_catches_outputs_and_a_lost_parameters_tag():
     tool = _tool()
     nb = nbformat.read(NOTEBOOKS / "needs_analysis.ipynb", as_version=4)
