@@ -16,7 +16,7 @@ import pytest
 from stpkit.report import export, publish
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apps_fixtures.harness import ARTIFACTS, Offline, axe_violations, chromium, screenshot  # noqa: E402
+from apps_fixtures.harness import ARTIFACTS, Offline, axe_violations, chromium  # noqa: E402
 from national_index import national_index, read_manifest  # noqa: E402
 
 
@@ -138,6 +138,18 @@ def page(browser, national):
     context.close()
 
 
+def _look(page, name: str) -> None:
+    """Pictures of the top of the page and of the table's first rows (test-artifacts/index/), to look at."""
+    folder = ARTIFACTS.parent / "index"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(folder / f"{name}.png"))
+    page.evaluate("document.getElementById('finder').hidden ? document.getElementById('places').scrollIntoView() :"
+                  " document.getElementById('finder').scrollIntoView()")
+    page.screenshot(path=str(folder / f"{name}-table.png"))
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 def _expected(manifest: dict) -> dict:
     places = [p for p in manifest["localities"] if p["locality_id"] != "all"]
     keyed = {(r["locality_id"], r["notebook"]): r["status"] for r in manifest["reports"]}
@@ -170,11 +182,10 @@ def test_national_index_lists_failed_first_and_counts_reports(page, national):
                       f"{expected['counts']['not run']:,} not run"]
     assert expected["counts"]["failed"] >= 5 and sum(expected["counts"].values()) >= 5000
     assert page.locator("#shown").inner_text() == f"Showing all {len(expected['places']):,} localities."
-    shots = ARTIFACTS.parent / "index"
-    screenshot(page, shots / "national-index-1280.png")
+    _look(page, "national-index-1280")
     page.set_viewport_size({"width": 320, "height": 900})
     assert page.evaluate("document.documentElement.scrollWidth") <= 321  # only the table scrolls sideways
-    screenshot(page, shots / "national-index-320.png")
+    _look(page, "national-index-320")
 
 
 @pytest.mark.e2e
@@ -249,6 +260,6 @@ def test_national_index_without_scripts_is_the_whole_table(browser, national):
         assert opened.locator("#places tbody tr").count() == len(national["manifest"]["localities"])
         assert not opened.locator("#finder").is_visible()
         assert opened.locator('a[href="L0777/needs_analysis.html"]').count() == 1
-        screenshot(opened, ARTIFACTS.parent / "index" / "national-index-no-script.png")
+        _look(opened, "national-index-no-script")
     finally:
         context.close()

@@ -174,7 +174,7 @@ th[aria-sort] button { text-decoration: none; }
 th[aria-sort="ascending"] button::after { content: " \\25B2"; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; }
 .js #places table, .js #places thead, .js #places tbody, .js #places caption { display: block; }
-.js #places caption { max-width: calc(100vw - 3em); }
+.js #places caption { max-width: calc(100vw - 3.5rem); }
 .js #places table { width: max-content; min-width: 100%; font-size: 0.9em; }
 .js #places tr { display: grid; grid-template-columns: var(--columns); }
 .js #places tbody tr { content-visibility: auto; contain-intrinsic-size: auto 3.4em; }
