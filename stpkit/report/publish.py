@@ -8,7 +8,9 @@ never linked from the index, and removed by the next run.
 
 manifest.json records the run: the inputs with their hashes, the versions, and for every locality
 and notebook the status, the error if it failed, the timings, the headline figures and the hashes
-of the files written. index.html lists every locality against every notebook from the manifest.
+of the files written. index.html lists every locality against every notebook from the manifest: status
+counts at the top, places with a failed report first, and (with its small inline script, no fetch) find by
+name or id, filters by group and status and sortable figure columns; without scripts the same table.
 """
 
 from __future__ import annotations
@@ -204,7 +206,9 @@ _SCRIPT = """
                g: tr.getAttribute('data-g') || '', s: tr.getAttribute('data-s') || '2', v: {}});
   }
   var total = rows.length, round = 0;
-  var later = window.requestIdleCallback || function (step) { return setTimeout(step, 16); };
+  function later(step) {  // when the browser is idle, and within a second at the latest
+    return window.requestIdleCallback ? requestIdleCallback(step, {timeout: 1000}) : setTimeout(step, 16);
+  }
   function layOutAll() {  // every row laid out, a slice at a time, so the accessibility tree has every cell
     var mine = ++round, next = 0, all = pinned.map(function (tr) { return tr; }).concat(rows.map(function (r) { return r.tr; }));
     all.forEach(function (tr) { tr.style.contentVisibility = ''; });
