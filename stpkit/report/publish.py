@@ -210,7 +210,7 @@ _SCRIPT = """
     return window.requestIdleCallback ? requestIdleCallback(step, {timeout: 1000}) : setTimeout(step, 16);
   }
   function layOutAll() {  // every row laid out, a slice at a time, so the accessibility tree has every cell
-    var mine = ++round, next = 0, all = pinned.map(function (tr) { return tr; }).concat(rows.map(function (r) { return r.tr; }));
+    var mine = ++round, next = 0, all = pinned.concat(rows.map(function (r) { return r.tr; }));
     all.forEach(function (tr) { tr.style.contentVisibility = ''; });
     document.documentElement.removeAttribute('data-laid-out');
     function step() {
@@ -435,7 +435,8 @@ def _place_row(row: dict, columns: list[str], group_number: dict[str, int], repo
         figures.append(f'<td class="n"{sort}>{_e(figure.get("text"))}'
                        + (f' <span class="flag">{_e(figure["flag"])}</span>' if figure.get("flag") else "") + "</td>")
     return (f'<tr{attributes}><th scope="row">{_e(row["locality"])}<br><small>{where}</small></th>'
-            f'<td class="state">{_state(row)}</td>{"".join(figures)}{"".join(_cell(r, report_figures) for r in row["cells"])}</tr>')
+            f'<td class="state">{_state(row)}</td>{"".join(figures)}'
+            f'{"".join(_cell(r, report_figures) for r in row["cells"])}</tr>')
 
 
 def _columns(figures: int, notebooks: int, report_figures: int) -> str:
@@ -483,7 +484,8 @@ def index_html(manifest: dict) -> str:
 
     lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_e(footprint)}: locality reports</title>", f"<style>{_CSS}#places {{ --columns: {_columns(len(columns), len(notebooks), report_figures)}; }}</style>",
+             f"<title>{_e(footprint)}: locality reports</title>",
+             f"<style>{_CSS}#places {{ --columns: {_columns(len(columns), len(notebooks), report_figures)}; }}</style>",
              f"<script>{_JS_FLAG}</script>", "</head>", "<body>",
              "<header>", '<div>Locality reports</div>', f"<h1>{_e(footprint)}</h1>"]
     scenario = manifest.get("inputs", {}).get("scenario")
