@@ -181,6 +181,8 @@ th[aria-sort="descending"] button::after { content: " \\25BC"; }
 .js #places tr { display: grid; grid-template-columns: var(--columns); }
 .js #places tbody tr { content-visibility: auto; contain-intrinsic-size: auto 3.4em; }
 .js #places th, .js #places td { min-width: 0; max-width: none; overflow-wrap: break-word; }
+.js #places thead th { overflow-wrap: normal; }
+.js #places th.nb { font-size: 0.85em; }
 """
 
 # With scripts on (the "js" class, set in the head before the body is read) the table's rows are laid out as grid
@@ -441,8 +443,8 @@ def _place_row(row: dict, columns: list[str], group_number: dict[str, int], repo
 
 def _columns(figures: int, notebooks: int, report_figures: int) -> str:
     """The table's column widths when laid out as a grid: place, status, each figure, each report."""
-    report = "minmax(12em, 1fr)" if report_figures else "minmax(5.5em, 1fr)"
-    return (f"12em 6em{f' repeat({figures}, 7em)' if figures else ''}"
+    report = "13em" if report_figures else "6em"  # fixed: every row is a grid of its own, so the columns line up
+    return (f"11em 5.5em{f' repeat({figures}, 6.5em)' if figures else ''}"
             f"{f' repeat({notebooks}, {report})' if notebooks else ''}")
 
 
@@ -530,7 +532,7 @@ def index_html(manifest: dict) -> str:
         lines.append("</section>")
     lines += _finder(localities, group_list, rows)
     figure_heads = "".join(f'<th scope="col" class="n" data-sort="number">{_e(label)}</th>' for label in columns)
-    report_heads = "".join(f'<th scope="col">{_e(n.get("title"))}</th>' for n in notebooks)
+    report_heads = "".join(f'<th scope="col" class="nb">{_e(n.get("title"))}</th>' for n in notebooks)
     # the table scrolls on its own on a narrow screen (or at 400% zoom); the page's text reflows
     lines += ['<div class="table-scroll" id="places">', "<table>",
               "<caption>Every place and its reports: the footprint first, then places with a failed report, "
