@@ -223,3 +223,42 @@ def test_without_chromium_pdf_is_a_one_line_error_before_any_report(tmp_path):
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "--pdf needs Chromium" in lines[0], run.stderr
     assert not (out / "manifest.json").exists()
+
+
+LIGHT = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Light</title></head><body><main>
+<h1>A light report</h1>
+<figure class="stpkit-chart" aria-label="Late chart: drawn after load"><div data-stpkit-chart="c1"></div>
+<figcaption class="stpkit-sr">Late chart: drawn after load</figcaption></figure>
+<div data-stpkit-chart="c2"></div>
+<script>
+setTimeout(() => {
+  const holder = document.querySelector('[data-stpkit-chart="c1"]');
+  holder.innerHTML = '<svg width="300" height="60"><text x="10" y="30">Drawn late by the chart library</text></svg>';
+  holder.setAttribute('data-drawn', '1');
+}, 600);
+setTimeout(() => {
+  const holder = document.querySelector('[data-stpkit-chart="c2"]');
+  const canvas = document.createElement('canvas'); canvas.width = 200; canvas.height = 80;
+  const g = canvas.getContext('2d'); g.fillStyle = '#005EB8'; g.fillRect(0, 0, 200, 80);
+  holder.appendChild(canvas); holder.setAttribute('data-drawn', '1');
+}, 900);
+</script></main></body></html>"""
+
+
+@pytest.mark.e2e
+def test_a_light_report_is_printed_once_its_charts_are_drawn(tmp_path):
+    """A light report draws its charts with a script after loading: the PDF waits for every placeholder,
+    and the board pack's copy keeps a canvas chart as a picture."""
+    from stpkit.report import pdf
+
+    page_file = tmp_path / "light.html"
+    page_file.write_text(LIGHT, encoding="utf-8")
+    with pdf.Printer() as printer:
+        page = printer.open(page_file)
+        data = printer.print(page, pdf.print_css() + pdf.footer_css("Somewhere (L1)", "Light", "Generated 2026-12-07"))
+        snap = printer.snapshot(page)
+    (tmp_path / "light.pdf").write_bytes(data)
+    pages = pages_text(tmp_path / "light.pdf")
+    assert "Drawn late by the chart library" in pages[0] and "Page 1 of 1" in pages[0]
+    assert "<canvas" not in snap["body"] and "data:image/png;base64," in snap["body"] and "<script" not in snap["body"]
+    assert "<h2" in snap["body"] and "<h1" not in snap["body"]  # the place is the board pack's h1
