@@ -214,6 +214,38 @@ def test_a_rerun_prints_only_the_missing_pdf(printed):
     assert "unchanged)" in run.stdout
 
 
+@pytest.mark.e2e
+def test_a_pack_too_big_for_one_pdf_is_printed_in_volumes(printed, monkeypatch):
+    from stpkit.report import pdf
+
+    out, manifest = printed["out"], printed["manifest"]
+    monkeypatch.setenv("STPKIT_BOARD_PACK_REPORTS", "5")  # the footprint 4, MSE01 4, MSE05 3 (one failed)
+    with pdf.Printer() as printer:
+        outcome = pdf.print_run(printer, out, manifest)
+        assert outcome.printed == 0 and [p.name for p in outcome.volumes] == [
+            "board_pack.pdf", "board_pack_2.pdf", "board_pack_3.pdf"]
+        covers = [pages_text(path)[0] for path in outcome.volumes]
+        assert "board pack, volume 1 of 3" in covers[0] and "board_pack_3.pdf: Colne Valley" in covers[0]
+        assert "volume 2 of 3" in covers[1] and pages_text(outcome.volumes[1])[1].startswith("Braintree (MSE01)")
+        assert "Plan on a page" in pages_text(outcome.volumes[0])[1]
+        monkeypatch.delenv("STPKIT_BOARD_PACK_REPORTS")
+        again = pdf.print_run(printer, out, manifest)
+    assert [p.name for p in again.volumes] == ["board_pack.pdf"] and again.board_pack_printed
+    assert not (out / "board_pack_2.pdf").exists() and not (out / "board_pack_3.pdf").exists()
+
+
+@pytest.mark.unit
+def test_volumes_keep_places_whole_and_in_order():
+    from stpkit.report.pdf import volumes_of
+
+    records = [{"locality_id": place, "html": f"{place}/{n}.html"} for place, reports in
+               (("all", 4), ("A", 3), ("B", 3), ("C", 9), ("D", 1)) for n in range(reports)]
+    volume = volumes_of(records, 7)
+    assert [volume[f"{p}/0.html"] for p in ("all", "A", "B", "C", "D")] == [0, 0, 1, 2, 3]
+    assert len({volume[r["html"]] for r in records if r["locality_id"] == "C"}) == 1  # a big place stays whole
+    assert set(volumes_of(records, 250).values()) == {0}
+
+
 @pytest.mark.integration
 def test_without_chromium_pdf_is_a_one_line_error_before_any_report(tmp_path):
     out = tmp_path / "out"

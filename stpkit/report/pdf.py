@@ -23,12 +23,13 @@ report has no PDF (an older one is removed) and the board pack's cover names it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from . import publish
 
 PRINT_CSS = Path(__file__).with_name("print.css")
 BOARD_PACK = "board_pack.pdf"
+BOARD_PACK_REPORTS = 250  # reports in one board-pack PDF at most; a bigger pack is printed in volumes
 STATE = "pdf.json"
 FORMAT = 1
 CHROMIUM = os.environ.get("STPKIT_CHROMIUM", "/usr/bin/chromium")
@@ -220,6 +222,7 @@ class Outcome:
     failed: list = field(default_factory=list)  # (record, reason) of reports whose PDF could not be printed
     missing: list = field(default_factory=list)  # records of reports not in the board pack (failed, not run)
     board_pack: Path | None = None
+    volumes: list = field(default_factory=list)
     board_pack_printed: bool = False
     board_pages: int = 0
     seconds: float = 0.0
@@ -287,92 +290,140 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
                 stale.unlink()
 
     parts = [(r, (r.get("sha256") or {}).get("html")) for r in ok]
-    pack_inputs = _hash({"styles": styles, "parts": [(r["html"], sha) for r, sha in parts],
+    volume_of = volumes_of(ok, volume_size())
+    count = max(volume_of.values(), default=0) + 1
+    boards = [out / volume_name(k) for k in range(count)]
+    pack_inputs = _hash({"styles": styles, "parts": [(r["html"], sha) for r, sha in parts], "volumes": count,
                          "missing": [(r.get("locality_id"), r.get("notebook"), r.get("status")) for r in outcome.missing],
                          "plan": manifest.get("plan"), "run": manifest.get("run", {}).get("started", "")[:10]})
-    board = out / BOARD_PACK
     board_state = state.get("board_pack") or {}
-    redo_board = force or board_state.get("inputs_hash") != pack_inputs or not board.is_file()
+    redo_board = force or board_state.get("inputs_hash") != pack_inputs or not all(b.is_file() for b in boards)
 
     last_state = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="stpkit-board-") as scratch:
-        body_path = Path(scratch) / "parts.html"
+    with tempfile.TemporaryDirectory(prefix="stpkit-board-") as scratch, contextlib.ExitStack() as files:
+        body_paths = [Path(scratch) / f"parts{k}.html" for k in range(count)]
+        bodies = [files.enter_context(open(path, "w", encoding="utf-8")) for path in body_paths]
         heads: dict[str, None] = {}
-        in_pack = []
-        with open(body_path, "w", encoding="utf-8") as body:
-            for number, (record, sha) in enumerate(parts):
-                html_path = out / record["html"]
-                target = out / pdf_path(record["html"])
-                entry = done.get(record["html"]) or {}
-                needed = not target.is_file() or entry.get("html_sha256") != sha or entry.get("styles") != styles
-                if not needed and not redo_board:
+        in_pack: list[list] = [[] for _ in range(count)]
+        for number, (record, sha) in enumerate(parts):
+            html_path = out / record["html"]
+            target = out / pdf_path(record["html"])
+            entry = done.get(record["html"]) or {}
+            needed = not target.is_file() or entry.get("html_sha256") != sha or entry.get("styles") != styles
+            if not needed and not redo_board:
+                outcome.kept += 1
+                new_state["reports"][record["html"]] = entry
+                continue
+            date = report_date(html_path, record)
+            place = place_label(record, footprint)
+            t0 = time.monotonic()
+            try:
+                page = printer.open(html_path)
+                if needed:
+                    data = printer.print(page, css + footer_css(place, record.get("notebook_title", ""), date))
+                    publish.write_atomic(target, data)
+                    outcome.printed += 1
+                    new_state["reports"][record["html"]] = {"pdf": pdf_path(record["html"]), "html_sha256": sha,
+                                                            "styles": styles, "bytes": len(data)}
+                else:
                     outcome.kept += 1
                     new_state["reports"][record["html"]] = entry
-                    continue
-                date = report_date(html_path, record)
-                place = place_label(record, footprint)
-                t0 = time.monotonic()
-                try:
-                    page = printer.open(html_path)
-                    if needed:
-                        data = printer.print(page, css + footer_css(place, record.get("notebook_title", ""), date))
-                        publish.write_atomic(target, data)
-                        outcome.printed += 1
-                        new_state["reports"][record["html"]] = {"pdf": pdf_path(record["html"]), "html_sha256": sha,
-                                                                "styles": styles, "bytes": len(data)}
-                    else:
-                        outcome.kept += 1
-                        new_state["reports"][record["html"]] = entry
-                    if redo_board:
-                        snap = printer.snapshot(page)
-                        for item in snap["head"]:
-                            heads.setdefault(item, None)
-                        body.write(_part_html(number, record, snap, footprint, first=not in_pack or
-                                              in_pack[-1][1].get("locality_id") != record.get("locality_id")))
-                        in_pack.append((number, record))
-                except Exception as problem:  # noqa: BLE001 - this report's PDF failed; the others go on
-                    if needed:
-                        try:
-                            target.unlink()
-                        except FileNotFoundError:
-                            pass
-                    reason = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
-                    outcome.failed.append((record, reason))
-                    if on_problem:
-                        on_problem(f"PDF failed: {place}, {record.get('notebook_title')}: {reason} [{out / record['html']}]")
-                outcome.seconds_reports += time.monotonic() - t0
-                if time.monotonic() - last_state > 2.0:
-                    publish.write_atomic(out / STATE, json.dumps(new_state, indent=1), sync=False)
-                    last_state = time.monotonic()
+                if redo_board:
+                    snap = printer.snapshot(page)
+                    for item in snap["head"]:
+                        heads.setdefault(item, None)
+                    volume = in_pack[volume_of[record["html"]]]
+                    bodies[volume_of[record["html"]]].write(_part_html(
+                        number, record, snap, footprint,
+                        first=not volume or volume[-1][1].get("locality_id") != record.get("locality_id")))
+                    volume.append((number, record))
+            except Exception as problem:  # noqa: BLE001 - this report's PDF failed; the others go on
+                if needed:
+                    try:
+                        target.unlink()
+                    except FileNotFoundError:
+                        pass
+                reason = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+                outcome.failed.append((record, reason))
+                if on_problem:
+                    on_problem(f"PDF failed: {place}, {record.get('notebook_title')}: {reason} [{out / record['html']}]")
+            outcome.seconds_reports += time.monotonic() - t0
+            if time.monotonic() - last_state > 2.0:
+                publish.write_atomic(out / STATE, json.dumps(new_state, indent=1), sync=False)
+                last_state = time.monotonic()
+        for body in bodies:
+            body.close()
         if redo_board:
             t0 = time.monotonic()
             missing = outcome.missing + [record for record, _ in outcome.failed]
-            document = _board_html(manifest, footprint, in_pack, missing, list(heads), body_path, css)
-            board_html = Path(scratch) / "board_pack.html"
-            board_html.write_text(document, encoding="utf-8")
-            page = printer.page()
-            page.goto(board_html.as_uri(), wait_until="load", timeout=max(WAIT_MS, 2000 * (len(in_pack) + 1)))
-            page.evaluate("() => document.fonts.ready")
-            page.emulate_media(media="print")
-            page.set_default_timeout(0)
-            try:
-                data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, tagged=True,
-                                outline=True)
-            finally:
-                page.set_default_timeout(30_000)
-                page.close()
-                printer._page = None
-            sha, size = publish.write_atomic(board, data)
-            new_state["board_pack"] = {"inputs_hash": pack_inputs if not outcome.failed else None, "sha256": sha,
-                                       "bytes": size, "reports": len(in_pack), "missing": len(missing)}
+            written = []
+            for k in range(count):
+                document = _board_html(manifest, footprint, in_pack[k], missing, list(heads), body_paths[k], css,
+                                       volume=(k, count), places=[_places(v) for v in in_pack])
+                written.append(_print_document(printer, Path(scratch) / f"board_pack{k}.html", document, boards[k]))
+            new_state["board_pack"] = {"inputs_hash": pack_inputs if not outcome.failed else None,
+                                       "volumes": [{"path": b.name, "sha256": sha, "bytes": size}
+                                                   for b, (sha, size) in zip(boards, written)],
+                                       "reports": sum(len(v) for v in in_pack), "missing": len(missing)}
             # a PDF that failed leaves the pack incomplete: the next run tries again
             outcome.board_pack_printed = True
             outcome.seconds_board_pack = time.monotonic() - t0
-    outcome.board_pack = board
-    outcome.board_pages = count_pages(board)
+    for stale in out.glob("board_pack_*.pdf"):  # volumes an earlier, bigger run printed
+        if stale not in boards:
+            stale.unlink()
+    outcome.board_pack, outcome.volumes = boards[0], boards
+    outcome.board_pages = sum(count_pages(b) for b in boards)
     publish.write_atomic(out / STATE, json.dumps(new_state, indent=1))
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _print_document(printer: Printer, html_path: Path, document: str, target: Path) -> tuple[str, int]:
+    """One board-pack volume: the document written, opened and printed once; the PDF written whole."""
+    html_path.write_text(document, encoding="utf-8")
+    page = printer.page()
+    page.goto(html_path.as_uri(), wait_until="load", timeout=max(WAIT_MS, 1000 * document.count("stpkit-board-part")))
+    page.evaluate("() => document.fonts.ready")
+    page.emulate_media(media="print")
+    try:
+        data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, tagged=True, outline=True)
+    finally:
+        page.close()
+        printer._page = None
+    return publish.write_atomic(target, data)
+
+
+def volume_size() -> int:
+    """Reports in one board-pack volume at most (STPKIT_BOARD_PACK_REPORTS, default 250: Chromium holds a whole
+    volume in memory while printing it, about 6 GB for the default pack's 216 reports and 2,485 pages)."""
+    try:
+        return max(1, int(os.environ.get("STPKIT_BOARD_PACK_REPORTS", BOARD_PACK_REPORTS)))
+    except ValueError:
+        return BOARD_PACK_REPORTS
+
+
+def volume_name(k: int) -> str:
+    """board_pack.pdf, then board_pack_2.pdf, board_pack_3.pdf ... for a pack too big for one PDF."""
+    return BOARD_PACK if k == 0 else f"{Path(BOARD_PACK).stem}_{k + 1}.pdf"
+
+
+def volumes_of(records: list[dict], size: int) -> dict[str, int]:
+    """Which volume each report goes in (by its html path): places whole, in order, at most `size` reports a
+    volume unless one place alone has more; one volume whenever the pack fits."""
+    result, volume, filled = {}, 0, 0
+    for _, group in itertools.groupby(records, key=lambda r: str(r.get("locality_id"))):
+        group = list(group)
+        if filled and filled + len(group) > size:
+            volume, filled = volume + 1, 0
+        for record in group:
+            result[record["html"]] = volume
+        filled += len(group)
+    return result
+
+
+def _places(parts: list[tuple[int, dict]]) -> list[str]:
+    return list(dict.fromkeys(str(record.get("locality")) if str(record.get("locality_id")) != FOOTPRINT
+                              else "the footprint" for _, record in parts))
 
 
 def count_pages(path: Path) -> int:
@@ -418,7 +469,7 @@ def _part_html(number: int, record: dict, snap: dict, footprint: str, first: boo
 
 
 def _board_html(manifest: dict, footprint: str, parts: list[tuple[int, dict]], missing: list[dict], heads: list[str],
-                body_path: Path, css: str) -> str:
+                body_path: Path, css: str, volume: tuple[int, int] = (0, 1), places: list | None = None) -> str:
     """The whole pack: the reports' styles once each, the print styles, a footer per report, the cover, the reports."""
     run = manifest.get("run", {})
     date = "Generated " + str(run.get("started") or "")[:10]
@@ -441,10 +492,11 @@ def _board_html(manifest: dict, footprint: str, parts: list[tuple[int, dict]], m
             + "\n".join(heads) + "\n" + "\n".join(styles) + "\n"
             + f"<style id=\"stpkit-print\">{css}\n{''.join(footers)}</style></head>\n"
             + "<body class=\"jp-Notebook stpkit-board\"><main>\n"
-            + _cover(manifest, footprint, [record for _, record in parts], missing, titles, date) + text + "</main></body></html>\n")
+            + _cover(manifest, footprint, [record for _, record in parts], missing, titles, date, volume, places or []) + text + "</main></body></html>\n")
 
 
-def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict], titles: dict, date: str) -> str:
+def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict], titles: dict, date: str,
+           volume: tuple[int, int] = (0, 1), places_by_volume: list | None = None) -> str:
     """The pack's first page: what it is, the plan's headline, what is in it and what is missing."""
     inputs = manifest.get("inputs", {})
     scenario = inputs.get("scenario") or {}
@@ -452,7 +504,8 @@ def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict
     localities = [p for p in places if p != FOOTPRINT]
     plan = manifest.get("plan") or {}
     lines = [f'<section class="stpkit-board-cover" style="page: cover">',
-             f'<h1 class="stpkit-board-title">{html.escape(footprint)}: board pack</h1>',
+             f'<h1 class="stpkit-board-title">{html.escape(footprint)}: board pack'
+             + (f", volume {volume[0] + 1} of {volume[1]}" if volume[1] > 1 else "") + "</h1>",
              f'<p class="stpkit-board-meta">{html.escape(date)} by stpkit '
              f'{html.escape(str(inputs.get("stpkit", {}).get("version") or ""))} from the {html.escape(footprint)} '
              f'data pack' + (f', scenario {html.escape(str(scenario.get("title")))}' if scenario else "") + "</p>"]
@@ -470,6 +523,13 @@ def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict
     lines.append(f"<li>{len(localities)} localit{'y' if len(localities) == 1 else 'ies'}, each with its reports: "
                  f"{html.escape(', '.join(str(n) for n in notebooks))}.</li>")
     lines.append(f"<li>{len(parts)} reports in all; the bookmarks list them by place.</li></ul>")
+    if volume[1] > 1:
+        lines.append(f"<p>The pack is in {volume[1]} volumes, at most {volume_size()} reports each, so that each "
+                     "stays printable:</p><ul>")
+        for k, names in enumerate(places_by_volume or []):
+            shown = names[0] + (f" to {names[-1]}" if len(names) > 1 else "") if names else "nothing"
+            lines.append(f"<li>{volume_name(k)}: {html.escape(shown)}</li>")
+        lines.append("</ul>")
     if missing:
         lines.append(f'<h2>Not in this pack</h2><p class="stpkit-board-missing">{len(missing)} report'
                      f"{'s' if len(missing) != 1 else ''} could not be included:</p><ul>")
@@ -504,6 +564,7 @@ def print_pdfs(printer: Printer, result, *, force: bool = False) -> int:
         problem(f"stpkit: no PDF printed: {busy}")
         return 1
     pack = (f"board pack {outcome.board_pack} ({outcome.board_pages} pages"
+            + (f" in {len(outcome.volumes)} volumes" if len(outcome.volumes) > 1 else "")
             + (f", {outcome.seconds_board_pack:.1f} s" if outcome.board_pack_printed else ", unchanged") + ")")
     missing = len(outcome.missing) + len(outcome.failed)
     print(f"PDFs: {outcome.printed} printed, {outcome.kept} unchanged"
