@@ -15,6 +15,8 @@ The board pack, DIR/board_pack.pdf: a cover (the footprint, the plan's headline,
 and which reports are missing), the footprint's own reports starting with its plan on a page, then
 each locality's. It is one HTML document printed once (page numbers run through the pack, and the
 tags and the outline cover it all), made of each report as the browser drew it for its own PDF.
+A pack of more than 250 reports (STPKIT_BOARD_PACK_REPORTS) is printed in volumes, board_pack.pdf,
+board_pack_2.pdf ..., places whole and in order: Chromium holds a whole document in memory to print it.
 
 Every PDF is written whole (temp name, then rename). DIR/pdf.json records the report each PDF was
 printed from, so a rerun prints only the PDFs whose report changed or that are missing; a failed
