@@ -44,7 +44,14 @@ $(PG_CTLCLUSTER):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
 
-test: $(STAMP) $(CHROMIUM) $(AXE) $(PG_CTLCLUSTER)
+# The PDF tests (`stpkit reports --pdf`) turn pages into pictures and text with Debian's poppler-utils.
+PDFTOPPM := /usr/bin/pdftoppm
+
+$(PDFTOPPM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
+
+test: $(STAMP) $(CHROMIUM) $(AXE) $(PG_CTLCLUSTER) $(PDFTOPPM)
 	$(BIN)/python -m pytest
 
 clean:

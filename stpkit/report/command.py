@@ -1,13 +1,14 @@
 """`stpkit reports`: every locality's reports for a footprint pack, published in one folder.
 
     stpkit reports PACK --out DIR [--localities ID,...] [--notebooks NAME,...] [--workers N]
-                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure]
+                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--pdf]
 
 For each locality and notebook, DIR/<locality_id>/<notebook>.ipynb (the executed notebook) and
 DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet); DIR/index.html
 lists them all with status, headline figures and time taken; DIR/manifest.json records inputs,
 versions, timings and errors; DIR/footprint_tables.xlsx holds the footprint's tables for finance
-teams. A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
+teams. With --pdf, each report also as DIR/<locality_id>/<notebook>.pdf and the footprint's board
+pack DIR/board_pack.pdf (`stpkit.report.pdf`). A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
 parameters changed), unless --force. Exit code 0 when every report succeeded, 1 when any failed
 (the others are still published), 130 when interrupted (what finished is kept).
 
@@ -65,10 +66,30 @@ def add_command(subparsers) -> None:
                         help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")
     parser.add_argument("--no-disclosure", dest="disclosure", action="store_false",
                         help="show counts from 1 to 7 instead of * (internal use only: not for publication)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print each report as an A4 PDF and the footprint's board pack (board_pack.pdf: "
+                             "a cover, the footprint's plan on a page and summary, then each locality), in Chromium")
     parser.set_defaults(run=cmd_reports)
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
+    """The run; with --pdf, one Chromium started first (a one-line error if it cannot be) and kept for the run."""
+    if not getattr(args, "pdf", False):
+        return _cmd_reports(args, None)
+    from ..cli import UserError
+    from .pdf import PdfUnavailable, Printer
+
+    try:
+        printer = Printer().__enter__()
+    except PdfUnavailable as problem:
+        raise UserError(str(problem)) from None
+    try:
+        return _cmd_reports(args, printer)
+    finally:
+        printer.__exit__(None, None, None)
+
+
+def _cmd_reports(args: argparse.Namespace, printer) -> int:
     from ..cli import EXIT_OK, EXIT_PROBLEMS, UserError
     from .build import RunError, build_reports
     from .publish import Busy
@@ -139,6 +160,10 @@ def cmd_reports(args: argparse.Namespace) -> int:
         code = max(code, _report_result(args, result))
         if code == 130:
             return code
+        if printer is not None:  # board papers, once the reports are written
+            from .pdf import print_pdfs
+
+            code = max(code, print_pdfs(printer, result, force=args.force))
     return code
 
 
