@@ -354,6 +354,8 @@ class Page:
         for card in result.cards:
             card.whose = card.whose or mine
         result.seconds = time.perf_counter() - start
+        if self.__dict__.get("_ranges_pending"):
+            return result  # shown without its ranges for a moment: not kept
         if len(results) >= RESULTS_KEPT:
             results.pop(next(iter(results)))
         results[key] = result
@@ -362,10 +364,23 @@ class Page:
     def update(self) -> None:
         """Recompute from the controls and refresh every part shown, in place."""
         asked = self.controls["scenario"].value if "scenario" in self.controls else self._shown_scenario
-        if asked != self._shown_scenario:  # the picker moved: every control to that scenario's values
+        switched = asked != self._shown_scenario
+        if switched:  # the picker moved: every control to that scenario's values
             from .scenario import switch
 
             switch(self, asked)
+        # on a switch shown on screen, the scenario's figures go up first and their P10 to P90 ranges (a
+        # Monte Carlo) a moment later, in a second pass (`stpkit.pages.scenario.ranges`)
+        self._defer_ranges = switched and bool(self._views)
+        try:
+            self._show_result()
+            if self.__dict__.pop("_ranges_pending", False):
+                self._defer_ranges = False
+                self._show_result()
+        finally:
+            self._defer_ranges = False
+
+    def _show_result(self) -> None:
         try:
             self.result = self._compute()
         except Exception as error:  # keep the page: say what failed where the person is looking

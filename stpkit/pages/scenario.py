@@ -309,13 +309,17 @@ RANGE_DRAWS = 500  # draws for a page's ranges: a card's P10 to P90, quickly (th
 def ranges(page, loc: str) -> dict | None:
     """P10 and P90 of the gross savings (the locality's own, or the footprint's) and of the footprint's NPV,
     for the values on the page now (its scenario and every control), from the seeded Monte Carlo over the
-    pack's 80% intervals; None where the pack gives none (a single number is then all there is)."""
+    pack's 80% intervals; None where the pack gives none (a single number is then all there is), and on the
+    first pass of a scenario switch shown on screen (the page shows the figures, then works out the ranges)."""
     from .. import uncertainty
 
     if not uncertainty.has_intervals(page.pack):
         return None
     values = page.values()
     key = ("ranges", loc, tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))
+    if getattr(page, "_defer_ranges", False) and key not in page._fixed:
+        page._ranges_pending = True  # the page shows its figures first and comes back for the ranges
+        return None
 
     def work() -> dict:
         shown = scenarios.apply(page.pack_as_is, as_scenario(page, "shown"))
