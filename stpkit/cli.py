@@ -101,9 +101,10 @@ def _compare_text(result: dict) -> str:
         lines.append(f"{label:{left}}" + "".join(f"{cells[n][i]:>{width[n]}}" for n in names))
     for (first, to), part in result["attribution"].groupby(["from", "to"], sort=False):
         lines += ["", f"From {first} to {to}, one change at a time (then what they do together):",
-                  f"{'':58}{'NPV':>14}{'gross savings':>16}"]
+                  f"{'':58}{'NPV':>14}{'gross savings':>16}{'shortfall FTE':>15}"]
         for row in part.itertuples(index=False):
-            lines.append(f"{row.step[:58]:58}{money(row.npv_gbp):>14}{money(row.gross_savings_gbp):>16}")
+            lines.append(f"{row.step[:58]:58}{money(row.npv_gbp):>14}{money(row.gross_savings_gbp):>16}"
+                         f"{row.gap_fte:>+15,.1f}")
     ranges = result["ranges"]
     if ranges is not None:
         lines += ["", f"P10 to P90 from {int(ranges['draws'].iloc[0]):,} paired draws (the same draws for every "

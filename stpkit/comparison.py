@@ -11,7 +11,8 @@
   on top of the first scenario, in the order of ``stpkit.scenarios.ASSUMPTIONS`` (growth, scheme
   reductions, delivery, investment, finance, care coordination, needs, workforce); what the changes
   do together beyond their separate effects is the interaction remainder, so the steps add up to
-  the whole difference exactly.
+  the whole difference exactly. The NPV, the gross savings and the workforce shortfall are each
+  attributed (a growth change moves the staff demand, ``stpkit.workforce``).
 - ``ranges``: P10 to P90 of the gross savings and NPV for each scenario from the seeded Monte Carlo
   (``stpkit.uncertainty``), where the pack has 80% intervals, and the probability that each
   scenario does better than the first. The draws are paired: every scenario is run on the same
@@ -30,7 +31,7 @@ from . import activity, investment, scenarios, uncertainty, workforce
 from .schema import POD_LABELS, POINTS_OF_DELIVERY
 
 PACK_AS_IS = "pack"  # the pack as it is, in a list of scenarios to compare
-ATTRIBUTED = ("npv_gbp", "gross_savings_gbp")
+ATTRIBUTED = ("npv_gbp", "gross_savings_gbp", "gap_fte")
 MEASURE_LABELS = {
     "gross_savings_gbp": "Gross savings in the horizon year (£)",
     "investment_gbp": "Investment, pump priming and capital (£)",
@@ -71,17 +72,20 @@ def choose(pack, names) -> list[Chosen]:
     return out
 
 
-def _workforce_tables(pack, cache: dict | None) -> dict:
+def _workforce_tables(pack, cache: dict | None, projection: pd.DataFrame) -> dict:
     """The workforce model for a pack, shared between scenarios that do not change what it rests on (the
-    pack's staff, roles, localities and investments, care coordination and the GP share released)."""
+    pack's staff, roles, localities and investments, care coordination, the GP share released and the
+    change in activity the staff deliver)."""
     share = scenarios.pack_values(pack)["workforce"]["gp_released_share"]
     if cache is None:
-        return workforce.workforce_for(pack, released_share=share)
-    key = (tuple(id(pack.tables[f]) for f in ("workforce.csv", "roles.csv", "localities.csv", "investments.csv")),
+        return workforce.workforce_for(pack, released_share=share, projection=projection)
+    moved = workforce.activity_change(pack, projection)
+    key = (tuple(id(pack.tables.get(f)) for f in ("workforce.csv", "roles.csv", "localities.csv", "investments.csv",
+                                              "staff_activity.csv")),
            tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share, pack.base_year,
-           pack.horizon_year)
+           pack.horizon_year, tuple(sorted((k, round(v, 12)) for k, v in moved.items())))
     if key not in cache:
-        cache[key] = workforce.workforce_for(pack, released_share=share)
+        cache[key] = workforce.workforce_for(pack, released_share=share, projection=projection)
     return cache[key]
 
 
@@ -93,7 +97,7 @@ def figures(pack, locality: str = "all", cache: dict | None = None, remember: bo
     if cache is not None and remember and (id(pack), locality) in cache:
         return cache[(id(pack), locality)]
     projection = activity.project(pack)
-    tables = _workforce_tables(pack, cache)
+    tables = _workforce_tables(pack, cache, projection)
     row = investment.appraise(investment.inputs(pack, projection, workforce_tables=tables))
     cells = projection if locality == "all" else projection[projection["locality_id"] == locality]
     avoided = cells.groupby("pod")["avoided"].sum()
@@ -154,7 +158,8 @@ def _numbers(pack, locality: str, cache: dict | None = None, remember: bool = Tr
 
 def attribution(pack, a: Chosen, b: Chosen, locality: str = "all", cache: dict | None = None) -> pd.DataFrame:
     """The difference from scenario a to b, step by step: one row per changed assumption, then the
-    interaction remainder and the total. Columns: order, step, section, key, npv_gbp, gross_savings_gbp.
+    interaction remainder and the total. Columns: order, step, section, key, npv_gbp, gross_savings_gbp,
+    gap_fte (the footprint's workforce shortfall in the horizon year).
 
     Each step is the change in the figure when that assumption alone takes b's value on top of a;
     the remainder is the total difference less the sum of the steps, so the steps add up to it.

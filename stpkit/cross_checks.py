@@ -8,6 +8,9 @@ a guess where one is close (`stpkit.validate.did_you_mean`).
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from .schema import POD_LABELS, POINTS_OF_DELIVERY
 from .validate import ParsedTable, Problem, closest_locality, did_you_mean
 
@@ -103,12 +106,42 @@ def _cross_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> No
                 problems.append(Problem("schemes.csv", f"the reductions for {pod} add up to {total:g} ({total:.0%}) "
                                         f"in rows {', '.join(map(str, rows))}; together they must avoid less than "
                                         f"all of the activity (less than 1)", column="reduction"))
+    _staff_activity_checks(tables, problems)
     _bed_checks(tables, ids, problems)
     segments = tables["risk_segments.csv"]
     if segments.present and segments.rows and all(v is not None for v in segments.columns["share"]):
         total = sum(segments.columns["share"])
         if abs(total - 1) > 0.001:
             problems.append(Problem("risk_segments.csv", f"the shares add up to {total:g}; they must add up to 1",
+                                    column="share"))
+
+
+def _staff_activity_checks(tables: dict[str, ParsedTable], problems: list[Problem]) -> None:
+    """staff_activity.csv: each staff group is one of workforce.csv's, and its shares add up to at most 1."""
+    table = tables.get("staff_activity.csv")
+    if table is None or not table.present:
+        return
+    key = lambda name: re.sub(r"[^a-z0-9]", "", str(name).lower())  # noqa: E731 "Care co-ordinators" = "care coordinators"
+    staff = tables["workforce.csv"]
+    known = {key(g): g for g in staff.columns.get("staff_group", []) if g is not None} if staff.present else None
+    totals: dict[str, list] = {}
+    for row, group, share in zip(table.rows, table.columns.get("staff_group", []), table.columns.get("share", [])):
+        if group is None or row in table.reported:
+            continue
+        if known is not None and key(group) not in known:
+            guess = difflib.get_close_matches(str(group), list(known.values()), n=1, cutoff=0.6)
+            problems.append(Problem("staff_activity.csv", f'"{group}" is not a staff group of workforce.csv'
+                                    + (f'; did you mean "{guess[0]}"?' if guess else ""), row=row,
+                                    column="staff_group"))
+            continue
+        if share is not None:
+            totals.setdefault(key(group), [group, 0.0, []])
+            totals[key(group)][1] += share
+            totals[key(group)][2].append(row)
+    for group, total, rows in totals.values():
+        if total > 1 + 1e-9:
+            problems.append(Problem("staff_activity.csv", f"the shares of {group} add up to {total:g} in rows "
+                                    f"{', '.join(map(str, rows))}; a group's shares add up to at most 1",
                                     column="share"))
 
 

@@ -539,6 +539,14 @@ def apply(pack, scenario: Scenario | None):
             if own.get(side) is not None:
                 sections["delivery"][side] = float(own[side]) * factor / old if old > 0 else factor
     sections["scenario"] = {"name": scenario.name, "title": scenario.label, "description": scenario.description}
+    own = (pack.settings.get("scenario") or {}).get("pack_momentum")
+    if own is None and growth and np.any(np.abs(np.nan_to_num(change.to_numpy(dtype=float))) > 0):
+        # the pack's own activity, which its staff in post deliver: stpkit.workforce moves staff demand with
+        # the change against it
+        from . import workforce
+        own = workforce.pack_momentum(activity.project(pack))
+    if own is not None:
+        sections["scenario"]["pack_momentum"] = own
     applied = pack.with_tables(**tables) if tables else pack
     applied = applied.with_settings(**sections)
     applied.provided = pack.provided | frozenset(f"{stem}.csv" for stem in tables if pack.has(f"{stem}.csv"))

@@ -103,6 +103,24 @@ SEED_000_LEVELS_OF_CARE = (
      "cost_per_bed_day": None},
 )
 
+# Which points of delivery each staff group's work moves with (stpkit.workforce): an illustrative
+# assumption, not a seed figure, to replace with the local workforce plan's split. Nurses and healthcare
+# assistants across the hospital's work, most of it emergency care; therapists with admissions (assessment,
+# rehabilitation and discharge); mental health therapists with A&E and emergency admissions (liaison).
+# GPs (primary care, which no point of delivery counts), care coordinators (sized from the caseload),
+# support/admin and project managers do not move with hospital activity.
+STAFF_ACTIVITY_DEFAULT = (
+    {"staff_group": "Nurses/HCAs", "pod": "non_elective", "share": 0.5},
+    {"staff_group": "Nurses/HCAs", "pod": "elective_ip", "share": 0.2},
+    {"staff_group": "Nurses/HCAs", "pod": "day_case", "share": 0.1},
+    {"staff_group": "Nurses/HCAs", "pod": "outpatient", "share": 0.1},
+    {"staff_group": "Nurses/HCAs", "pod": "ae", "share": 0.1},
+    {"staff_group": "Therapists", "pod": "non_elective", "share": 0.6},
+    {"staff_group": "Therapists", "pod": "elective_ip", "share": 0.4},
+    {"staff_group": "MH therapists", "pod": "ae", "share": 0.5},
+    {"staff_group": "MH therapists", "pod": "non_elective", "share": 0.5},
+)
+
 FILES: dict[str, FileSchema] = {
     "localities.csv": FileSchema(
         "localities.csv",
@@ -253,6 +271,24 @@ FILES: dict[str, FileSchema] = {
             Column("year", "fy", description="financial year the posts start"),
             Column("category", "text", required=False, blank_ok=True,
                    description="the investments.csv category whose pump priming pays for these posts or training"),
+        ),
+    ),
+    "staff_activity.csv": FileSchema(
+        "staff_activity.csv",
+        key=("staff_group", "pod"),
+        description="which points of delivery each staff group's work moves with, and what share of its work each "
+                    "one drives: a scenario that changes a point of delivery's growth moves that group's demand in "
+                    "proportion",
+        default_note="an illustrative split: nurses/HCAs half with emergency admissions and the rest across the "
+                     "other points of delivery; therapists 60% emergency and 40% elective admissions; mental health "
+                     "therapists half A&E, half emergency admissions; other groups do not move with activity",
+        default_rows=STAFF_ACTIVITY_DEFAULT,
+        columns=(
+            Column("staff_group", "text", description="a staff group of workforce.csv"),
+            Column("pod", "choice", choices=POINTS_OF_DELIVERY),
+            Column("share", min=0, max=1, fraction=True,
+                   description="share of the group's staff in post whose work moves with this point of delivery's "
+                               "activity (a group's shares add up to at most 1; the rest does not move)"),
         ),
     ),
     "enablers.csv": FileSchema(

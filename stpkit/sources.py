@@ -108,11 +108,26 @@ def _citation(row) -> str:
     return "illustrative assumption" if _illustrative(row) else "the pack's sources"
 
 
+_ROWS: dict[int, tuple[pd.DataFrame, dict]] = {}  # sources table id -> (the table, its answers): asked again and again
+
+
 def rows(pack: Pack, file: str, column: str, key: str | None = None, locality: str | None = None) -> list[Source]:
     """Every source covering file/column for this key and locality (None: any), most specific first."""
     table = _table(pack)
     if table is None or not len(table):
         return []
+    kept = _ROWS.get(id(table))
+    if kept is None or kept[0] is not table:  # the table is held, so its id is not reused while kept
+        if len(_ROWS) >= 8:
+            _ROWS.clear()
+        kept = _ROWS[id(table)] = (table, {})
+    asked = (file, column, key, locality)
+    if asked not in kept[1]:
+        kept[1][asked] = _rows(table, file, column, key, locality)
+    return list(kept[1][asked])
+
+
+def _rows(table: pd.DataFrame, file: str, column: str, key: str | None, locality: str | None) -> list[Source]:
     hit = table[(table["file"] == file) & (table["column"] == column)]
     if key is not None:
         hit = hit[hit["key"].isin(["*", str(key)])]

@@ -31,6 +31,7 @@ USUAL_SOURCES = {
     "initiatives.csv": "the STP finance plan's initiative table: gross and net savings, investment, stranded cost",
     "workforce.csv": "ESR or the workforce plan: staff in post, cost, leavers and joiners by staff group",
     "roles.csv": "the workforce plan's new roles and training, with their costs and start years",
+    "staff_activity.csv": "the workforce plan: which hospital activity each staff group's work follows",
     "enablers.csv": "the localities' own self-assessment against the STP's enabler criteria",
     "phasing.csv": "the programme plan: the quarter each locality reaches each level",
     "sources.csv": "you: where each of the figures above came from, in a reader's words",

@@ -11,7 +11,17 @@ Demand by staff group and year comes from the model:
   redeployed (`gp_released_fte`): the GPs stay in post and give that time to the work the plan
   moves to them (MDTs, complex care), so it does not lower GP demand or show as a GP surplus.
 
-The caseload need and the GP release build up in equal steps from nothing in the base year to the
+- staff for the scenario's activity (`activity_fte`): the pack's staff in post already deliver the
+  pack's own activity plan, so with the pack as it is this is nothing. A scenario that changes how
+  much activity the population needs (growth by point of delivery, `stpkit.scenarios`) moves the
+  demand of the staff groups that deliver that activity in proportion: staff in post x the group's
+  share of work driven by each point of delivery (staff_activity.csv, or its illustrative default
+  `schema.STAFF_ACTIVITY_DEFAULT`) x the change in that point of delivery's momentum activity in the
+  horizon year against the pack's own projection. Momentum, not activity after the schemes: a
+  scheme moves care out of hospital but the care is still given, by the roles the plan funds
+  (roles.csv), so a scheme reduction does not change these groups' demand.
+
+The caseload need, the GP release and the staff for the scenario's activity build up in equal steps from nothing in the base year to the
 full amount at the horizon (`linear_ramp`; pass your own ramp to change it).
 
 Supply is baseline - leavers + joiners, year by year. The gap is reported by staff group: demand -
@@ -36,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import needs
+from .schema import STAFF_ACTIVITY_DEFAULT
 
 GP_GROUP = "GPs"
 COORDINATOR_GROUP = "Care coordinators"
@@ -66,7 +77,7 @@ ALTERNATIVE_CHANNELS = (
      "description": "care home residents whose appointment proactive care (e.g. care home nurse practitioners) could avoid"},
 )
 
-GAP_COLUMNS = ["staff_group", "year", "baseline_fte", "roles_fte", "coordination_fte", "gp_released_fte",
+GAP_COLUMNS = ["staff_group", "year", "baseline_fte", "roles_fte", "coordination_fte", "activity_fte", "gp_released_fte",
                "additional_fte", "demand_fte", "supply_fte", "gap_fte", "shortfall_fte", "surplus_fte", "cost_per_fte",
                "gap_cost_gbp", "roles_cost_gbp", "ramp", "supply_known"]
 WORKFORCE_COLUMNS = ["staff_group", "baseline_fte", "cost_per_fte", "leavers_fte", "joiners_fte"]
@@ -213,20 +224,65 @@ def _roles_matrix(roles: pd.DataFrame, keys: list[str], years: np.ndarray) -> tu
     return fte, cost
 
 
+# --- staff for the scenario's activity ------------------------------------------------------------------
+
+
+def staff_activity(pack) -> pd.DataFrame:
+    """Which points of delivery each staff group's work moves with: staff_group, pod, share (the pack's
+    staff_activity.csv, else the illustrative default `schema.STAFF_ACTIVITY_DEFAULT`)."""
+    table = pack.tables.get("staff_activity.csv") if hasattr(pack, "tables") else pack
+    if table is None:
+        table = pd.DataFrame(list(STAFF_ACTIVITY_DEFAULT))
+    return table.reset_index(drop=True)[["staff_group", "pod", "share"]]
+
+
+def pack_momentum(projection: pd.DataFrame) -> dict[str, float]:
+    """Momentum activity in the horizon year by point of delivery (the reference a scenario is set against)."""
+    return {str(k): float(v) for k, v in projection.groupby("pod")["momentum"].sum().items()}
+
+
+def activity_change(pack, projection: pd.DataFrame | None = None) -> pd.Series:
+    """How much the momentum activity of each point of delivery in the horizon year differs from the pack's own
+    projection under the scenario the pack shows: a fraction by pod (0.05 is 5% more). Empty for the pack as it
+    is, or a scenario that leaves growth alone (``stpkit.scenarios.apply`` keeps the pack's own figures)."""
+    reference = (pack.settings.get("scenario") or {}).get("pack_momentum")
+    if not reference:
+        return pd.Series(dtype=float)
+    if projection is None:
+        from . import activity
+        projection = activity.project(pack)
+    now = pd.Series(pack_momentum(projection), dtype=float)
+    before = pd.Series(reference, dtype=float)
+    before = before[before > 0]
+    return (now.reindex(before.index).fillna(0.0) / before - 1.0).rename("activity_change")
+
+
+def activity_demand_change(shares: pd.DataFrame, change: pd.Series) -> dict[str, float]:
+    """Staff group -> change in the demand for its staff in post: the sum over the points of delivery it delivers
+    of its share of work there x that point of delivery's activity change. Groups no change reaches are left out."""
+    if not len(change) or not len(shares):
+        return {}
+    moved = shares["share"].astype(float).to_numpy() * shares["pod"].map(change).fillna(0.0).to_numpy(float)
+    totals = pd.Series(moved, index=shares["staff_group"].astype(str).to_numpy()).groupby(level=0, sort=False).sum()
+    return {g: float(v) for g, v in totals.items() if v != 0}
+
+
 # --- demand, supply and gap --------------------------------------------------------------------------------
 
 
-def _demand_core(baseline, roles_fte, ramp, is_coordinator, is_gp, supply_fte, coordinators_fte, gp_released_fte):
+def _demand_core(baseline, roles_fte, ramp, is_coordinator, is_gp, supply_fte, coordinators_fte, gp_released_fte,
+                 activity_fte=0.0):
     """The gap arithmetic on arrays: rows are staff group x year, leading axes are draws.
 
     coordinators_fte and gp_released_fte are full (horizon) amounts, a number or an array of draws
-    with shape (n,); results have shape (n, rows) for draws, (rows,) otherwise.
+    with shape (n,); activity_fte is the staff for the scenario's activity, by row (already ramped);
+    results have shape (n, rows) for draws, (rows,) otherwise.
     """
     coordinators = np.asarray(coordinators_fte, dtype=float)[..., None]
     released = np.asarray(gp_released_fte, dtype=float)[..., None]
     coordination = np.where(is_coordinator, np.maximum(coordinators * ramp - roles_fte, 0.0), 0.0)
     release = np.where(is_gp, released * ramp, 0.0)  # capacity redeployed: not taken off demand
-    additional = roles_fte + coordination
+    additional = roles_fte + coordination + activity_fte
     demand = np.where(np.isnan(baseline), additional, baseline + additional)
     gap = demand - supply_fte
     return coordination, release, additional, demand, gap
@@ -235,7 +291,8 @@ def _demand_core(baseline, roles_fte, ramp, is_coordinator, is_gp, supply_fte, c
 def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, base_year: int, horizon_year: int,
                   coordinators_fte: float = 0.0, gp_released_fte: float = 0.0, ramp: Mapping | pd.Series | None = None,
                   gp_baseline_fte: float | None = None, gp_group: str = GP_GROUP,
-                  coordinator_group: str = COORDINATOR_GROUP) -> pd.DataFrame:
+                  coordinator_group: str = COORDINATOR_GROUP,
+                  activity_change: Mapping[str, float] | None = None) -> pd.DataFrame:
     """FTE demand, supply and gap by staff group and year, and what the gap costs.
 
     workforce, roles: the pack's workforce.csv and roles.csv frames (empty or None when absent).
@@ -244,9 +301,13 @@ def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, ba
     ramp: share of those two in place each year (year -> fraction); default `linear_ramp`.
     gp_baseline_fte: GPs in post, used for the GP group when workforce.csv has no GP row (e.g. from
     localities' patients_per_gp); it gives a demand but no supply.
+    activity_change: staff group -> change in the demand for its staff in post at the horizon from a
+    scenario's activity, as a fraction (`activity_demand_change`; 0.03 is 3% more); ramped like the rest.
 
     One row per staff group x year (GAP_COLUMNS): baseline_fte (NaN where unknown), roles_fte (funded
     posts started by that year), coordination_fte (caseload need beyond funded coordinator posts),
+    activity_fte (staff for the scenario's activity: baseline x activity_change x ramp; 0 with the pack
+    as it is and for groups with no staff in post),
     gp_released_fte (GP capacity redeployed, not taken off demand), additional_fte, demand_fte
     (baseline + additional; additional only where the baseline is unknown), supply_fte, gap_fte =
     demand - supply (signed, by group), shortfall_fte and surplus_fte (its two sides, each 0 or more),
@@ -287,13 +348,17 @@ def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, ba
     key_rows = np.repeat(np.asarray(keys, dtype=object), n_years)
     is_coordinator = key_rows == group_key([coordinator_group])[0]
     is_gp = key_rows == gp_key
+    moved = {group_key([g])[0]: float(c) for g, c in (activity_change or {}).items()}
+    change = np.array([moved.get(k, 0.0) for k in key_rows], dtype=float)
+    activity_fte = np.nan_to_num(col["baseline_fte"]) * change * ramp_values
 
     coordination, release, additional, demand, gap = _demand_core(
         col["baseline_fte"], roles_fte.ravel(), ramp_values, is_coordinator, is_gp, supply_fte,
-        coordinators_fte, gp_released_fte)
+        coordinators_fte, gp_released_fte, activity_fte)
     grid["baseline_fte"] = col["baseline_fte"]
     grid["roles_fte"] = roles_fte.ravel()
     grid["coordination_fte"] = coordination
+    grid["activity_fte"] = activity_fte
     grid["gp_released_fte"] = release
     grid["additional_fte"] = additional
     grid["demand_fte"] = demand
@@ -321,14 +386,15 @@ def gap_draws(gap: pd.DataFrame, coordinators_fte=0.0, gp_released_fte=0.0, gp_g
     _, _, _, _, result = _demand_core(
         gap["baseline_fte"].to_numpy(float), gap["roles_fte"].to_numpy(float), gap["ramp"].to_numpy(float),
         keys == group_key([coordinator_group])[0], keys == group_key([gp_group])[0],
-        gap["supply_fte"].to_numpy(float), coordinators_fte, gp_released_fte)
+        gap["supply_fte"].to_numpy(float), coordinators_fte, gp_released_fte,
+        gap["activity_fte"].to_numpy(float) if "activity_fte" in gap else 0.0)
     return np.atleast_2d(result)
 
 
 def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
     """Footprint totals by year.
 
-    additional_fte, demand_fte, roles_cost_gbp and gp_redeployed_fte (GP time released, redeployed)
+    additional_fte, activity_fte, demand_fte, roles_cost_gbp and gp_redeployed_fte (GP time released, redeployed)
     over every staff group; over the groups whose supply is known: supply_fte, gap_fte (the sum of the
     groups' shortfalls: a surplus in one group never offsets a shortfall in another), gap_cost_gbp
     (the shortfalls at cost, never negative), surplus_fte (listed apart) and, as before,
@@ -339,10 +405,12 @@ def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:
     sums = known.groupby("year")[["supply_fte", "shortfall_fte", "surplus_fte", "shortfall_cost_gbp"]].sum(min_count=1)
     sums["gap_fte"] = sums["shortfall_fte"]
     sums["gap_cost_gbp"] = sums["shortfall_cost_gbp"]
-    demand = gap.groupby("year")[["additional_fte", "demand_fte", "roles_cost_gbp", "gp_released_fte"]].sum()
+    demand = gap.groupby("year")[["additional_fte", "activity_fte", "demand_fte", "roles_cost_gbp",
+                                  "gp_released_fte"]].sum()
     demand = demand.rename(columns={"gp_released_fte": "gp_redeployed_fte"})
     out = demand.join(sums).reset_index()
-    return out[["year", "additional_fte", "demand_fte", "roles_cost_gbp", "gp_redeployed_fte", "supply_fte", "gap_fte",
+    return out[["year", "additional_fte", "activity_fte", "demand_fte", "roles_cost_gbp", "gp_redeployed_fte",
+                "supply_fte", "gap_fte",
                 "gap_cost_gbp", "surplus_fte", "shortfall_fte", "shortfall_cost_gbp"]]
 
 
@@ -442,12 +510,16 @@ def workforce_investment_by_year(reconciliation: pd.DataFrame) -> pd.DataFrame:
 
 
 def workforce_for(pack, released_share: float = GP_ACTIVITY_OTHERS_SHARE, channels: pd.DataFrame | None = None,
-                  ramp: Mapping | pd.Series | None = None) -> dict[str, pd.DataFrame]:
+                  ramp: Mapping | pd.Series | None = None,
+                  projection: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every workforce table for a loaded pack, keyed by name.
 
     coordination (footprint care coordination from the pack's settings), gp_release (by channel, for
-    the GPs in workforce.csv's GP row or else from localities' patients_per_gp), gap (`workforce_gap`),
-    gap_by_year, role_costs, investment (`workforce_investment`) and investment_by_year.
+    the GPs in workforce.csv's GP row or else from localities' patients_per_gp), gap (`workforce_gap`,
+    with the staff for a scenario's activity), gap_by_year, role_costs, investment
+    (`workforce_investment`), investment_by_year, and activity (by staff group: the change in demand
+    for its staff in post from the scenario's activity, activity_change). ``projection``:
+    `activity.project(pack)` if already made.
     """
     coordination = needs.footprint_coordination(
         needs.care_coordination(pack.localities, settings=pack.settings.get("care_coordination")))
@@ -461,10 +533,11 @@ def workforce_for(pack, released_share: float = GP_ACTIVITY_OTHERS_SHARE, channe
     else:
         gps, gp_baseline = 0.0, None
     release = gp_capacity_release(gps, released_share, channels)
+    moved = activity_demand_change(staff_activity(pack), activity_change(pack, projection))
     gap = workforce_gap(pack.workforce, pack.roles, pack.base_year, pack.horizon_year,
                         coordinators_fte=float(coordination["coordinators_fte"].iloc[0]),
                         gp_released_fte=float(release["released_gp_fte"].sum()), ramp=ramp,
-                        gp_baseline_fte=gp_baseline)
+                        gp_baseline_fte=gp_baseline, activity_change=moved)
     investment = workforce_investment(pack.roles, pack.investments)
     return {
         "coordination": coordination,
@@ -474,4 +547,6 @@ def workforce_for(pack, released_share: float = GP_ACTIVITY_OTHERS_SHARE, channe
         "role_costs": role_costs(pack.roles),
         "investment": investment,
         "investment_by_year": workforce_investment_by_year(investment),
+        "activity": pd.DataFrame({"staff_group": list(moved), "activity_change": list(moved.values())},
+                                 columns=["staff_group", "activity_change"]),
     }

@@ -123,6 +123,9 @@ def _display(obj, metadata: dict | None = None, raw: bool = False):
         display(obj, metadata=metadata or {})
 
 
+RESULTS_KEPT = 8  # a page's latest results kept, for switching back to a scenario or a setting
+
+
 class _View:
     """One part of a page on screen that follows the controls (interactive mode only)."""
 
@@ -131,6 +134,9 @@ class _View:
 
     def refresh(self, result: Result) -> None:
         content = self.render(result)
+        if self.kind == "chart" and content is getattr(self, "shown", None):
+            return  # the same chart as on screen (kept by the page): nothing to redraw
+        self.shown = content
         if self.kind == "html":
             if self.widget.value != content:
                 self.widget.value = content
@@ -148,7 +154,7 @@ class _View:
             if isinstance(child, JupyterChart):
                 # the new spec straight to the widget: Altair would validate it again on `.chart =`,
                 # which costs more than building it (the builders' output is validated by the tests)
-                child.spec = content.to_dict(validate=False)
+                child.spec = self._spec(content)
             else:
                 self.widget.children = (_vega_widget(content),)
         else:
@@ -157,6 +163,17 @@ class _View:
                 self.widget.children = (_html_widget(svg),)
             else:
                 child.value = svg
+
+    def _spec(self, chart) -> dict:
+        """The chart's Vega-Lite spec, kept for the charts of the page's kept results (switching back redraws
+        from it rather than building it again)."""
+        specs = self.__dict__.setdefault("specs", {})
+        kept = specs.get(id(chart))
+        if kept is None or kept[0] is not chart:
+            if len(specs) > RESULTS_KEPT:
+                specs.pop(next(iter(specs)))
+            kept = specs[id(chart)] = (chart, chart.to_dict(validate=False))
+        return kept[1]
 
 
 def _is_html_widget(widget) -> bool:
@@ -325,20 +342,45 @@ class Page:
     def _compute(self) -> Result:
         start = time.perf_counter()
         values = self.values()
+        # the figures rest on the pack, the scenario shown and the controls only: a page switched back to a
+        # scenario (or a slider moved back) shows what it worked out before, without working it out again
+        key = (repr(self.scenario), tuple(sorted((k, repr(v)) for k, v in values.items())))
+        results = self.__dict__.setdefault("_results", {})
+        if key in results:
+            results[key] = results.pop(key)  # the most recently shown last
+            return results[key]
         result = self.compute(values)
         mine = _place(self.pack, values["locality"])["whose"]
         for card in result.cards:
             card.whose = card.whose or mine
         result.seconds = time.perf_counter() - start
+        if self.__dict__.get("_ranges_pending"):
+            return result  # shown without its ranges for a moment: not kept
+        if len(results) >= RESULTS_KEPT:
+            results.pop(next(iter(results)))
+        results[key] = result
         return result
 
     def update(self) -> None:
         """Recompute from the controls and refresh every part shown, in place."""
         asked = self.controls["scenario"].value if "scenario" in self.controls else self._shown_scenario
-        if asked != self._shown_scenario:  # the picker moved: every control to that scenario's values
+        switched = asked != self._shown_scenario
+        if switched:  # the picker moved: every control to that scenario's values
             from .scenario import switch
 
             switch(self, asked)
+        # on a switch shown on screen, the scenario's figures go up first and their P10 to P90 ranges (a
+        # Monte Carlo) a moment later, in a second pass (`stpkit.pages.scenario.ranges`)
+        self._defer_ranges = switched and bool(self._views)
+        try:
+            self._show_result()
+            if self.__dict__.pop("_ranges_pending", False):
+                self._defer_ranges = False
+                self._show_result()
+        finally:
+            self._defer_ranges = False
+
+    def _show_result(self) -> None:
         try:
             self.result = self._compute()
         except Exception as error:  # keep the page: say what failed where the person is looking

@@ -58,7 +58,7 @@ class ComparisonPage(Page):
             note = Note(f"there is nothing to compare: the pack has no scenarios (add one as {pack.path.name}/"
                         "scenarios/NAME.toml, see docs/scenarios.md).")
             return Result(title=f"{self.heading}: {place['name']}", subtitle=place["where"], cards=[], figures={},
-                          charts={k: note for k in ("headlines", "attribution", "localities")},
+                          charts={k: note for k in ("headlines", "attribution", "attribution_workforce", "localities")},
                           tables={k: note for k in ("headlines", "attribution", "ranges", "localities", "differences")})
         result = self.once(("compare", loc), lambda: comparison.compare(pack, self.names, loc, draws=self.draws))
         chosen = result["scenarios"]
@@ -117,6 +117,15 @@ class ComparisonPage(Page):
             value_title="Change in NPV (£m)",
             subtitle=["Each assumption changed alone, in the order of the scenario file; then what the changes do "
                       "together", f"{footprint}'s NPV; the steps add up to the total"])
+        if (steps["gap_fte"].abs() > 1e-9).any():
+            chart_staff = charts.attribution(
+                steps, "gap_fte", title=f"What moves the workforce shortfall from {titles[first]} to {titles[second]}",
+                value_title="Change in the shortfall (FTE)",
+                subtitle=["Each assumption changed alone, in the order of the scenario file; then what the changes do "
+                          "together", f"{footprint}'s shortfall in the horizon year; the steps add up to the total"])
+        else:
+            chart_staff = Note(f"The workforce shortfall is the same under {titles[first]} and {titles[second]}: "
+                               "neither growth, care coordination nor the GP share released differs.")
         local = _labelled(result["by_locality"], pack.localities)
         column = f"gross_savings_gbp_{second}_minus_{first}"
         chart_local = charts.bars(
@@ -145,7 +154,8 @@ class ComparisonPage(Page):
                            caption="Headline figures side by side")
         table_steps = Table(result["attribution"].assign(pair=lambda f: f["from"] + " to " + f["to"]),
                             {"pair": ("Scenarios", "text"), "step": ("Step", "text"),
-                             "npv_gbp": ("NPV (GBP m)", "gbp_m"), "gross_savings_gbp": ("Gross savings (GBP m)", "gbp_m")},
+                             "npv_gbp": ("NPV (GBP m)", "gbp_m"), "gross_savings_gbp": ("Gross savings (GBP m)", "gbp_m"),
+                             "gap_fte": ("Workforce shortfall (FTE)", "fte")},
                             caption="The difference from the first scenario, one change at a time")
         if ranges is None:
             table_ranges = Note("there are no ranges: the pack gives no 80% intervals for growth, scheme reductions "
@@ -182,6 +192,7 @@ class ComparisonPage(Page):
             table_diffs = Note("no scenario changes any value of the pack.")
         subtitle = place["where"] + "; " + "; ".join(f"{n}: {titles[n]}" for n in self.names)
         return Result(title=f"{self.heading}: {place['name']}", subtitle=subtitle, cards=cards, figures=figures,
-                      charts={"headlines": chart_head, "attribution": chart_steps, "localities": chart_local},
+                      charts={"headlines": chart_head, "attribution": chart_steps, "attribution_workforce": chart_staff,
+                              "localities": chart_local},
                       tables={"headlines": table_head, "attribution": table_steps, "ranges": table_ranges,
                               "localities": table_local, "differences": table_diffs})

@@ -176,8 +176,9 @@ class InvestmentPage(Page):
                            "NPV": charts.NHS_BLUE},
             subtitle=f"{place['footprint']}: the plan as set above, and three standard options")
         if pack.has("phasing.csv") and len(pack.phasing):
-            chart_waves = self.timeline_chart(loc, "Locality waves: transformation level by quarter",
-                                              "Triangles: the quarter each locality needs its investment")
+            chart_waves = self.once(("waves", loc), lambda: self.timeline_chart(  # no scenario changes it
+                loc, "Locality waves: transformation level by quarter",
+                "Triangles: the quarter each locality needs its investment"))
         else:
             chart_waves = _missing_file("phasing.csv", "gives the quarter each locality reaches each level and "
                                                        "needs investment")

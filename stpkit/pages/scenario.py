@@ -92,7 +92,14 @@ def refresh_picker(page, wanted: str | None = None) -> bool:
     return wanted is None or wanted in [v for _, v in options]
 
 
-KEPT_ON_SWITCH = {"timeline", "archetype", "maturity", "milestones", "pyramid", "segments"}
+# what no scenario changes: the pack's localities, phasing, enablers and risk segments, the option scenario files,
+# and the charts drawn from them; ranges are kept too (their key holds the scenario and every control's value)
+KEPT_ON_SWITCH = {"timeline", "archetype", "maturity", "milestones", "pyramid", "segments", "peers", "options",
+                  "waves", "ranges"}
+
+
+def _kept(key) -> bool:
+    return (key if isinstance(key, str) else key[0] if isinstance(key, tuple) and key else None) in KEPT_ON_SWITCH
 
 
 def switch(page, name: str) -> None:
@@ -102,7 +109,7 @@ def switch(page, name: str) -> None:
     page.pack = scenarios.apply(page.pack_as_is, chosen)
     page.scenario_differences = scenarios.differences(page.pack_as_is, chosen)
     # what rests on the pack's localities, phasing, enablers and risk segments stays: no scenario changes them
-    page._fixed = {k: v for k, v in page._fixed.items() if isinstance(k, str) and k in KEPT_ON_SWITCH}
+    page._fixed = {k: v for k, v in page._fixed.items() if _kept(k)}
     specs = {c.name: c for c in page._controls(**page._assumptions)}
     holding = page._holding
     page._holding = True
@@ -111,16 +118,24 @@ def switch(page, name: str) -> None:
             widget = page.controls.get(control_name)
             if widget is None:
                 continue
-            if hasattr(widget, "max") and spec.kind != "choice":  # a slider widens for a value outside its range
-                widget.max = max(widget.max, spec.value)
-                widget.min = min(widget.min, spec.value)
-            widget.value = spec.value
+            with _held(widget):  # one message for the widget's range and value
+                if hasattr(widget, "max") and spec.kind != "choice":  # a slider widens for a value outside its range
+                    widget.max = max(widget.max, spec.value)
+                    widget.min = min(widget.min, spec.value)
+                widget.value = spec.value
             page.specs[control_name] = spec
             page.initial[control_name] = spec.value
         page.initial["scenario"] = name
     finally:
         page._holding = holding
     page._shown_scenario = name
+
+
+def _held(widget):
+    """The widget's trait changes sent as one message (an ipywidget), or nothing special (a static page's value)."""
+    import contextlib
+
+    return widget.hold_sync() if hasattr(widget, "hold_sync") else contextlib.nullcontext()
 
 
 def control_values(page) -> dict:
@@ -272,12 +287,14 @@ def save_panel(page):
 def staff_tables(page, pack) -> dict:
     """The workforce model for a pack the page shows (`stpkit.workforce.workforce_for`), kept while what it
     rests on is unchanged: the pack's staff, roles, localities and investments (no scenario changes them),
-    care coordination and the share of GP activity released. Switching scenario or moving a slider then
-    does not redo it."""
+    care coordination, the share of GP activity released and the growth the staff's activity follows
+    (`stpkit.workforce.activity_change`). Switching scenario or moving a slider then does not redo it."""
     from .. import workforce
 
     share = scenarios.pack_values(pack)["workforce"]["gp_released_share"]
-    key = (tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share)
+    reference = (pack.settings.get("scenario") or {}).get("pack_momentum") or {}
+    growth = tuple(pack.pods["growth"].astype(float)) if reference else ()
+    key = (tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share, growth)
     cache = page.__dict__.setdefault("_staff_cache", {})
     if key not in cache:
         if len(cache) > 16:
@@ -292,13 +309,17 @@ RANGE_DRAWS = 500  # draws for a page's ranges: a card's P10 to P90, quickly (th
 def ranges(page, loc: str) -> dict | None:
     """P10 and P90 of the gross savings (the locality's own, or the footprint's) and of the footprint's NPV,
     for the values on the page now (its scenario and every control), from the seeded Monte Carlo over the
-    pack's 80% intervals; None where the pack gives none (a single number is then all there is)."""
+    pack's 80% intervals; None where the pack gives none (a single number is then all there is), and on the
+    first pass of a scenario switch shown on screen (the page shows the figures, then works out the ranges)."""
     from .. import uncertainty
 
     if not uncertainty.has_intervals(page.pack):
         return None
     values = page.values()
     key = ("ranges", loc, tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))
+    if getattr(page, "_defer_ranges", False) and key not in page._fixed:
+        page._ranges_pending = True  # the page shows its figures first and comes back for the ranges
+        return None
 
     def work() -> dict:
         shown = scenarios.apply(page.pack_as_is, as_scenario(page, "shown"))

@@ -87,6 +87,15 @@ class WorkforcePage(Page):
             cards.append(Card("Workforce gap", "not known", "the pack gives no staff in post, so there is no supply "
                                                             "to set demand against; demand is shown",
                               whose=place["footprint"]))
+        moved = tables["activity"]
+        activity_fte = float(last["activity_fte"]) if last is not None else 0.0
+        if len(moved):
+            groups = ", ".join(f"{figures_style.words(g)} {c:+.1%}" for g, c in
+                               zip(moved["staff_group"], moved["activity_change"]))
+            cards.append(Card(f"Staff for the scenario's activity in {horizon}", fte(activity_fte),
+                              f"the scenario's growth against the pack's own projection moves the demand for staff in "
+                              f"post: {groups} (staff_activity.csv's shares of work by point of delivery)",
+                              whose=place["footprint"], illustrative=not pack.has("staff_activity.csv")))
         cards.append(Card("Care coordinators needed", fte(scope_coord["coordinators_fte"]),
                           f"{place['short']}: {count(scope_coord['eligible_people'])} eligible people at "
                           f"{v['caseload_per_coordinator']:,.0f} a coordinator"))
@@ -99,7 +108,8 @@ class WorkforcePage(Page):
         figures = {"gap_fte": float(last["gap_fte"]) if has_supply and last is not None else float("nan"),
                    "gap_cost_gbp": float(last["gap_cost_gbp"]) if has_supply and last is not None else float("nan"),
                    "coordinators_fte": float(scope_coord["coordinators_fte"]), "gp_released_fte": released,
-                   "demand_fte": float(last["demand_fte"]) if last is not None else float("nan")}
+                   "demand_fte": float(last["demand_fte"]) if last is not None else float("nan"),
+                   "activity_fte": activity_fte}
 
         # uncertainty: the Monte Carlo over the pack's 80% intervals, with these what-ifs
         bands = None
@@ -183,6 +193,7 @@ class WorkforcePage(Page):
                                      for g, lo, hi in zip(horizon_rows["gap_fte"], horizon_rows["p10"], horizon_rows["p90"])]
         cols = {"staff_group": ("Staff group", "text"), "baseline_fte": ("Baseline (FTE)", "fte"),
                 "roles_fte": ("New roles (FTE)", "fte"), "coordination_fte": ("Coordinators beyond funded (FTE)", "fte"),
+                **({"activity_fte": ("For the scenario's activity (FTE)", "fte")} if len(moved) else {}),
                 "gp_released_fte": ("GP time redeployed (FTE)", "fte"), "demand_fte": ("Demand (FTE)", "fte"),
                 "supply_fte": ("Supply (FTE)", "fte"), "gap_fte": ("Demand less supply (FTE)", "fte"),
                 "shortfall_fte": ("Shortfall (FTE)", "fte"), "surplus_fte": ("Surplus (FTE)", "fte")}
@@ -192,7 +203,9 @@ class WorkforcePage(Page):
         table_gap = Table(horizon_rows, cols, caption=f"Staff groups in {horizon}: {place['footprint']}"
                                                       + (f" ({ILLUSTRATIVE} supply)" if supply_illustrative else ""))
         table_years = Table(by_year.assign(year=_fy(by_year["year"])), {
-            "year": ("Year", "text"), "demand_fte": ("Demand (FTE)", "fte"), "supply_fte": ("Supply (FTE)", "fte"),
+            "year": ("Year", "text"), "demand_fte": ("Demand (FTE)", "fte"),
+            **({"activity_fte": ("Of which for the scenario's activity (FTE)", "fte")} if len(moved) else {}),
+            "supply_fte": ("Supply (FTE)", "fte"),
             "gap_fte": ("Gap: shortfalls added up (FTE)", "fte"), "surplus_fte": ("Surpluses, not netted (FTE)", "fte"),
             "gap_cost_gbp": ("Cost of the gap", "gbp"), "gp_redeployed_fte": ("GP time redeployed (FTE)", "fte"),
             "roles_cost_gbp": ("New roles' cost", "gbp")},
