@@ -1,10 +1,11 @@
 """`stpkit reports`: every locality's reports for a footprint pack, published in one folder.
 
     stpkit reports PACK --out DIR [--localities ID,...] [--notebooks NAME,...] [--workers N]
-                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure]
+                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--self-contained]
 
 For each locality and notebook, DIR/<locality_id>/<notebook>.ipynb (the executed notebook) and
-DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet); DIR/index.html
+DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet, drawing its charts
+with the chart library in DIR/_stpkit, or one file with --self-contained); DIR/index.html
 lists them all with status, headline figures and time taken; DIR/manifest.json records inputs,
 versions, timings and errors; DIR/footprint_tables.xlsx holds the footprint's tables for finance
 teams. A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
@@ -63,6 +64,10 @@ def add_command(subparsers) -> None:
     parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")
+    parser.add_argument("--self-contained", dest="self_contained", action="store_true",
+                        help="write each report as one file to send on its own (styles inline, charts as SVG, "
+                             "about 400 KB); by default reports are light (under 100 KB) and share the styles and "
+                             "the chart library in DIR/_stpkit, so keep that folder with them")
     parser.add_argument("--no-disclosure", dest="disclosure", action="store_false",
                         help="show counts from 1 to 7 instead of * (internal use only: not for publication)")
     parser.set_defaults(run=cmd_reports)
@@ -133,7 +138,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
             result = build_reports(args.pack, out, localities=args.localities, notebooks=args.notebooks,
                                    workers=args.workers, force=args.force, scheduler=args.scheduler,
                                    disclosure=args.disclosure, progress=progress, on_failure=on_failure,
-                                   scenario=scenario)
+                                   scenario=scenario, self_contained=args.self_contained)
         except (RunError, ConnectionError, Busy) as problem:
             raise UserError(str(problem)) from None
         code = max(code, _report_result(args, result))
