@@ -470,8 +470,8 @@ def _publish(out: Path, job, outcome: dict) -> dict:
                       f"(the worker's stpkit or vl-convert differs from this machine's)"}}
         record["status"], record["error"] = "failed", outcome["error"]
     if outcome["status"] == "ok":
-        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"])
-        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"])
+        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"], sync=False)
+        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"], sync=False)
         record["ipynb_written"] = True
     else:
         for stale in (html_path,):  # a failed report must not leave an older, successful one in its place
@@ -480,7 +480,7 @@ def _publish(out: Path, job, outcome: dict) -> dict:
             except FileNotFoundError:
                 pass
         if outcome.get("ipynb"):  # the executed notebook shows where and how it failed
-            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"])
+            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"], sync=False)
             record["ipynb_written"] = True
         else:
             try:
