@@ -390,13 +390,41 @@ def chart_specs(page: str) -> list[dict]:
     return [unpack_spec(json.loads(m.group(2))) for m in _PLACE.finditer(page)]
 
 
+def _copy_for_export(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of a notebook deep enough for `for_readers` to change (cells, outputs, their data and metadata),
+    sharing the rest: a deep copy of a notebook full of charts takes as long as the export itself."""
+    def node(value: dict) -> nbformat.NotebookNode:
+        return nbformat.NotebookNode(value)
+
+    def output(o):
+        o = node(o)
+        for key in ("data", "metadata"):
+            if key in o:
+                o[key] = node(o[key])
+        if "stpkit" in o.get("metadata", {}):
+            o["metadata"]["stpkit"] = node(o["metadata"]["stpkit"])
+        return o
+
+    cells = []
+    for cell in nb.cells:
+        cell = node(cell)
+        cell["metadata"] = node(cell.get("metadata", {}))
+        if "outputs" in cell:
+            cell["outputs"] = [output(o) for o in cell["outputs"]]
+        cells.append(cell)
+    copied = node(nb)
+    copied["metadata"] = copy.deepcopy(nb.metadata)
+    copied["cells"] = cells
+    return copied
+
+
 def for_readers(nb: nbformat.NotebookNode, draw: bool = True) -> nbformat.NotebookNode:
     """A copy of an executed notebook holding only what a report reader sees.
 
     draw: charts that travel as their specification are drawn here as inline SVG (a self-contained
     report); otherwise they stay specifications, for the shared chart library to draw (a light report).
     """
-    nb = copy.deepcopy(nb)
+    nb = _copy_for_export(nb)
     nb.metadata.pop("widgets", None)
     cells = []
     chart = 0
@@ -453,6 +481,7 @@ def _html_exporter_class():
     every chart image gets its alt text from the template, and tabindex is added to the same
     elements by a plain substitution. Falls back to nbconvert's own method if its internals change.
     """
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
 
@@ -474,6 +503,22 @@ def _html_exporter_class():
             self.register_filter("filter_data_type", data_type)
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _OUTPUT_DIV.sub(r'\1 tabindex="0"', _disclosure_once(page, resources)), resources
+
+        @pass_context
+        def markdown2html(self, context, source):
+            """A markdown cell as HTML, remembered by its text (a notebook's prose is the same for every
+            locality; cells with attachments are converted every time)."""
+            convert = HTMLExporter.markdown2html.__wrapped__ if hasattr(HTMLExporter.markdown2html, "__wrapped__") \
+                else HTMLExporter.markdown2html
+            if context.get("cell", {}).get("attachments"):
+                return convert(self, context, source)
+            key = (source, str(context.get("resources", {}).get("metadata", {}).get("path", "")))
+            seen = self.__dict__.setdefault("_markdown_seen", {})
+            if key not in seen:
+                if len(seen) > 2048:
+                    seen.clear()
+                seen[key] = convert(self, context, source)
+            return seen[key]
 
     return ReportHTMLExporter
 
