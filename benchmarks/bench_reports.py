@@ -131,7 +131,8 @@ def compare_reports(pack, fast: Path, plain: Path, localities: list[str], notebo
             shown = banner(pack.name, job, note, True)
             if exporter.export(theirs, **shown) != exporter.export(mine, **shown):
                 problems.append(f"{locality} {name}: the self-contained page differs from papermill's notebook exported")
-            if exporter.export(mine, **shown, shared=export.SHARED_LINK) != (fast / job.html).read_text("utf-8"):
+            light = exporter.export(mine, **shown, shared=export.SHARED_LINK)
+            if light != (fast / job.html).read_text("utf-8"):
                 problems.append(f"{locality} {name}: the light report differs from its notebook exported")
     return problems
 

@@ -35,7 +35,8 @@ CHARTS_JS = """() => [...document.querySelectorAll('figure.stpkit-chart')].map(f
   const svg = figure.querySelector('svg');
   const marks = svg ? [...svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] rect, '
                                               + 'g[class*="mark-"] line, g[class*="mark-"] circle')] : [];
-  const inked = marks.filter(m => { const b = m.getBBox(); return b.width * b.height > 4 || b.width > 20 || b.height > 20; });
+  const inked = marks.filter(m => { const b = m.getBBox();
+                                    return b.width * b.height > 4 || b.width > 20 || b.height > 20; });
   const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
   return {place: !!place, drawn: place ? place.getAttribute('data-drawn') : null,
           failed: place ? place.getAttribute('data-failed') : null,

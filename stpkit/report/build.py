@@ -469,9 +469,13 @@ def _publish(out: Path, job, outcome: dict) -> dict:
             "evalue": f"the report loads {export.SHARED}/{missing[0]}, which this run did not write "
                       f"(the worker's stpkit or vl-convert differs from this machine's)"}}
         record["status"], record["error"] = "failed", outcome["error"]
+    # report files are not synced one by one (a few ms each): a file lost to a power cut fails its hash check
+    # on the next run (`jobs.up_to_date`) and is made again; the manifest is synced
     if outcome["status"] == "ok":
-        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"], sync=False)
-        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"], sync=False)
+        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"],
+                                                                                   sync=False)
+        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"],
+                                                                                 sync=False)
         record["ipynb_written"] = True
     else:
         for stale in (html_path,):  # a failed report must not leave an older, successful one in its place
@@ -480,7 +484,8 @@ def _publish(out: Path, job, outcome: dict) -> dict:
             except FileNotFoundError:
                 pass
         if outcome.get("ipynb"):  # the executed notebook shows where and how it failed
-            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"], sync=False)
+            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"],
+                                                                                       sync=False)
             record["ipynb_written"] = True
         else:
             try:

@@ -43,7 +43,8 @@ def add_command(subparsers) -> None:
     parser = subparsers.add_parser(
         "reports", help="run every notebook for every locality and publish the reports",
         description="Run the notebooks for every locality of a footprint pack (papermill parameters pack and "
-                    "locality) and publish the executed notebooks, self-contained HTML reports, an index, a "
+                    "locality) and publish the executed notebooks, HTML reports (light, drawing their charts with the "
+                    "chart library in DIR/_stpkit; or one file each with --self-contained), an index, a "
                     "manifest and an Excel workbook of the footprint's tables. The pack is validated first.")
     parser.add_argument("pack", metavar="PACK", help="the footprint pack: a folder, or an Excel workbook (.xlsx)")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to publish the reports in")

@@ -135,10 +135,12 @@ DRAW_SCRIPT = """(function () {
     Array.prototype.forEach.call(places, function (place) {
       var holder = place.querySelector("script[type='application/vnd.stpkit.chart+json']");
       if (typeof window.vegaEmbed !== "function") {
-        return done(place, "This chart needs the chart library in the _stpkit folder beside the reports; its figures are in the table below.");
+        return done(place, "This chart needs the chart library in the _stpkit folder beside the reports; "
+                    + "its figures are in the table below.");
       }
       var spec;
-      try { spec = unpack(JSON.parse(holder.textContent)); } catch (e) { return done(place, "This chart could not be read."); }
+      try { spec = unpack(JSON.parse(holder.textContent)); }
+      catch (e) { return done(place, "This chart could not be read."); }
       var target = document.createElement("div");
       place.appendChild(target);
       window.vegaEmbed(target, spec, {renderer: "svg", actions: false})
