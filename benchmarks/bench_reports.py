@@ -117,7 +117,7 @@ def drawn(nb):
 def compare_reports(pack, fast: Path, plain: Path, localities: list[str], notebooks: list[str]) -> list[str]:
     """Differences between the two ways' figures and report pages (empty when they agree)."""
     manifest = json.loads((fast / "manifest.json").read_text(encoding="utf-8"))
-    note = note_line(manifest["run"]["started"], pack.path.name)
+    note = note_line(manifest["run"]["started"], pack.name)
     plan = {job.key: job for job in jobs.plan(with_footprint(pack, pack.localities), jobs.find_notebooks(notebooks),
                                              pack_path=pack.path, pack_hash="", disclosure=True)}
     exporter = export.exporter()

@@ -70,6 +70,10 @@ def check_complete(out: Path, *, temp_allowed: bool = False) -> list[Path]:
             text = path.read_text(encoding="utf-8")
             assert text.rstrip().endswith("</html>"), path
             assert export.fetches(text) == [], path
+            assert all((out / export.SHARED / name).is_file() for name in export.shared_references(text)), path
+        elif path.parent.name == export.SHARED and path.suffix in (".js", ".css"):  # the light reports' shared files
+            text = path.read_text(encoding="utf-8")
+            assert text.rstrip().endswith("})();" if path.suffix == ".js" else "}"), path
         elif path.suffix == ".ipynb":
             nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
         elif path.suffix == ".json":

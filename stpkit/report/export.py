@@ -168,7 +168,7 @@ def chart_library() -> str:
     """
     import vl_convert as vlc
 
-    from ..charts import _cache_dir
+    from ..charts import _cache_dir, _vl_version
 
     name = chart_library_name()
     cached = _cache_dir() / name
@@ -178,7 +178,7 @@ def chart_library() -> str:
     except OSError:
         pass
     text = f"/* {name}: Vega, Vega-Lite and vega-embed bundled by vl-convert for stpkit reports */\n" \
-           f"(function () {{\n{vlc.javascript_bundle()}\n}})();\n"
+           f"(function () {{\n{vlc.javascript_bundle(vl_version=_vl_version())}\n}})();\n"
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         temp = cached.with_suffix(f".{os.getpid()}.tmp")
