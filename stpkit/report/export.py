@@ -1,11 +1,23 @@
-"""An executed notebook as a published HTML report: no code, one file, nothing fetched from the network.
+"""An executed notebook as a published HTML report: no code, nothing fetched from the network.
 
-The report is JupyterLab's HTML export (nbconvert's "lab" template, its styles inlined) with every
-code cell's input hidden and everything lab would load from a CDN left out (require.js, MathJax,
-Mermaid, the widget manager). Charts are inline SVG drawn by vl-convert, tables are HTML, so the
-file opens from a USB stick on a laptop with no internet. Before it is published, `fetches` lists
-every address the page would load (src, href of anything but a link, CSS url() and @import): a
-report that would fetch anything is refused, not published.
+The report is JupyterLab's HTML export (nbconvert's "lab" template) with every code cell's input
+hidden and everything lab would load from a CDN left out (require.js, MathJax, Mermaid, the widget
+manager). It comes in two kinds from the same executed notebook, whose charts travel as their
+Vega-Lite specifications (`stpkit.charts.spec_html`, when STPKIT_CHARTS=spec):
+
+- light (`shared=SHARED_LINK`, the default of `stpkit reports`): the lab styles and the chart library
+  (Vega, Vega-Lite and vega-embed bundled by vl-convert, a classic script) are shared files in the
+  report folder's `_stpkit/`, loaded by relative links, written once and never overwritten
+  (`write_shared`); the page carries each chart's specification (its data tables packed by column,
+  `pack_spec`) and draws it in the browser (`DRAW_SCRIPT`; every chart place carries
+  data-stpkit-chart and gets data-drawn="1" once drawn, for printing). About 80 KB a report.
+- self-contained (`shared=None`): one file, the styles inlined and every chart drawn here as
+  inline SVG by vl-convert (remembered by specification within a process). About 400 KB.
+
+Both keep each chart's text alternative and its table of figures. Before it is published, `fetches`
+lists every address the page would load (src, href of anything but a link, CSS url() and @import):
+a report that would fetch anything from the network is refused, not published; relative links
+(to `_stpkit/`) are allowed, and `stpkit reports` checks the files they name are there.
 
 For the reader, the export also leaves out what only makes sense while the notebook runs: warnings
 and other stderr text, widgets (the report shows the figures for its parameters), and papermill's
