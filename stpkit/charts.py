@@ -16,7 +16,9 @@ Drawing with no internet (`setup` picks one of two modes and returns it):
   seconds, so the bundle is cached on disk (see `_offline_bundle`).
 - "static" (papermill, nbclient, `jupyter nbconvert --execute`, plain Python): charts are drawn by
   vl-convert into inline SVG (Altair's "svg" renderer), so an executed notebook exported to HTML
-  carries finished pictures and no script at all.
+  carries finished pictures and no script at all. With STPKIT_CHARTS=spec (set by `stpkit reports`)
+  a static chart is its Vega-Lite specification in the page instead, drawn later by the report
+  export: as SVG for a self-contained report, by the reader's browser for a light one.
 
 STPKIT_CHART_WIDGETS=svg draws interactive charts as SVG inside HTML widgets instead (no JavaScript
 per chart, no tooltips), for app pages that must stay light.
