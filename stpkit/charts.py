@@ -16,7 +16,9 @@ Drawing with no internet (`setup` picks one of two modes and returns it):
   seconds, so the bundle is cached on disk (see `_offline_bundle`).
 - "static" (papermill, nbclient, `jupyter nbconvert --execute`, plain Python): charts are drawn by
   vl-convert into inline SVG (Altair's "svg" renderer), so an executed notebook exported to HTML
-  carries finished pictures and no script at all.
+  carries finished pictures and no script at all. With STPKIT_CHARTS=spec (set by `stpkit reports`)
+  a static chart is its Vega-Lite specification in the page instead, drawn later by the report
+  export: as SVG for a self-contained report, by the reader's browser for a light one.
 
 STPKIT_CHART_WIDGETS=svg draws interactive charts as SVG inside HTML widgets instead (no JavaScript
 per chart, no tooltips), for app pages that must stay light.
@@ -188,15 +190,40 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
     return vlc.vegalite_to_png(chart.to_dict(), vl_version=_vl_version(), scale=scale)
 
 
-def html(chart: alt.TopLevelMixin) -> str:
+def draws_later(environ: dict | None = None) -> bool:
+    """Whether static charts travel as their specification, drawn later (STPKIT_CHARTS=spec), not as SVG now.
+
+    `stpkit reports` sets it: the report export draws each chart once, either as inline SVG (a
+    self-contained report) or in the reader's browser from the shared chart library (a light report),
+    so the notebook itself does not pay for drawing. Anything else draws SVG straight away.
+    """
+    env = os.environ if environ is None else environ
+    return str(env.get("STPKIT_CHARTS", "")).strip().lower() == "spec"
+
+
+CHART_SPEC = "application/vnd.stpkit.chart+json"  # the <script type> holding a chart to draw later
+
+
+def spec_html(chart: alt.TopLevelMixin) -> str:
+    """A chart's place in a page, holding its Vega-Lite specification (JSON) for the report export to draw."""
+    spec = json.dumps(chart.to_dict(validate=False), separators=(",", ":"), ensure_ascii=False)
+    spec = spec.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (f'<div class="stpkit-chart-place" data-stpkit-chart="{_vl_version()}">'
+            f'<script type="{CHART_SPEC}">{spec}</script></div>')
+
+
+def html(chart: alt.TopLevelMixin, later: bool | None = None) -> str:
     """The chart as an inline SVG inside a figure: a self-contained HTML fragment with no script.
 
     A screen reader hears the chart's text alternative (its title and main finding, `describe`)
     instead of the drawing's marks, and the figures it draws follow in a table that opens on demand.
+    later (default: `draws_later()`): the figure holds the chart's specification in place of the
+    SVG, for `stpkit.report.export` to draw (the same figure, text and table around it).
     """
     text = _html.escape(describe(chart))
+    drawn = spec_html(chart) if (draws_later() if later is None else later) else to_svg(chart)
     return (f'<figure class="stpkit-chart" role="figure" aria-label="{text}" style="margin:0">'
-            f'<div aria-hidden="true" style="overflow-x:auto">{to_svg(chart)}</div>'
+            f'<div aria-hidden="true" style="overflow-x:auto">{drawn}</div>'
             f'<figcaption class="stpkit-sr">{text}</figcaption>{figures_html(chart)}</figure>')
 
 

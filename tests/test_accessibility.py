@@ -76,6 +76,9 @@ def test_every_published_page_passes_axe_and_reflows(published, browser, pack):
         for path in pages:
             page = context.new_page()
             page.goto(path.as_uri())
+            # light reports draw their charts from the shared library: checked once drawn, as a reader sees them
+            page.wait_for_function("document.querySelectorAll('[data-stpkit-chart]:not([data-drawn])').length === 0"
+                                   " && document.querySelectorAll('[data-failed]').length === 0", timeout=30_000)
             where = f"{pack}: {path.parent.name}/{path.name}"
             problems += [f"{where}: {v}" for v in axe_violations(page)]
             facts = page.evaluate(PAGE_JS)

@@ -70,6 +70,10 @@ def check_complete(out: Path, *, temp_allowed: bool = False) -> list[Path]:
             text = path.read_text(encoding="utf-8")
             assert text.rstrip().endswith("</html>"), path
             assert export.fetches(text) == [], path
+            assert all((out / export.SHARED / name).is_file() for name in export.shared_references(text)), path
+        elif path.parent.name == export.SHARED and path.suffix in (".js", ".css"):  # the light reports' shared files
+            text = path.read_text(encoding="utf-8")
+            assert text.rstrip().endswith("})();" if path.suffix == ".js" else "}"), path
         elif path.suffix == ".ipynb":
             nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
         elif path.suffix == ".json":
@@ -357,7 +361,8 @@ def test_default_pack_with_the_four_notebooks_for_two_localities(tmp_path):
     assert [n["name"] for n in data["notebooks"]] == list(jobs.DEFAULT_NOTEBOOKS)
     assert all(r["headlines"] for r in data["reports"])
     page = (out / "MSE01" / "needs_analysis.html").read_text(encoding="utf-8")
-    assert "Braintree" in page and "<svg" in page and "<table" in page
+    assert "Braintree" in page and "data-stpkit-chart" in page and "<table" in page
+    assert len(page) < 100_000 and all((out / "_stpkit" / name).is_file() for name in export.shared_references(page))
     # the index opens with the footprint's plan on a page, linked
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.index('id="plan-on-a-page"') < index.index("<table>")

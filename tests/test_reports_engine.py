@@ -2,15 +2,19 @@
 
 Each test runs a notebook for one locality and then another in this process's engine, and the
 second locality alone through real papermill with a fresh kernel; the figures (every output,
-less ids that are only labels) and the exported HTML report (byte for byte) must match.
+less ids that are only labels) and the exported HTML reports (byte for byte) must match, the light
+report and the self-contained one; and the light report must show every figure and table the
+self-contained one shows, its charts drawn from the same specifications.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
+import vl_convert
 
 from stpkit import DEFAULT_PACK
 from stpkit.report import compare, engine, export, headlines
@@ -19,7 +23,7 @@ from stpkit.synthetic import write_synthetic_pack
 ROOT = Path(__file__).resolve().parent.parent
 TEST_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 REAL_NOTEBOOKS = ["needs_analysis", "locality_deep_dive", "investment_phasing", "workforce_gap", "plan_on_a_page"]
-ENV = {"STPKIT_DISCLOSURE": "1", "STPKIT_DISPLAY": "static"}
+ENV = {"STPKIT_DISCLOSURE": "1", "STPKIT_DISPLAY": "static", "STPKIT_CHARTS": "spec"}  # as `stpkit reports`
 BANNER = {"footprint": "Footprint", "place": "Place", "notebook_title": "Notebook", "note": "", "disclosure": ""}
 
 
@@ -41,8 +45,34 @@ def test_real_notebook_report_after_another_locality_equals_a_fresh_kernel(name)
     warm, fresh = _same_after(ROOT / "notebooks" / f"{name}.ipynb", DEFAULT_PACK, "MSE14", "MSE02")
     assert compare.differences(warm.nb, fresh.nb) == []
     exporter = export.exporter()
-    assert exporter.export(warm.nb, **BANNER) == exporter.export(fresh.nb, **BANNER)
+    whole = exporter.export(warm.nb, **BANNER)
+    assert whole == exporter.export(fresh.nb, **BANNER)
+    light = exporter.export(warm.nb, **BANNER, shared=export.SHARED_LINK)
+    assert light == exporter.export(fresh.nb, **BANNER, shared=export.SHARED_LINK)
+    assert_same_figures(light, whole)
     assert headlines.extract(warm.nb) == headlines.extract(fresh.nb) != []
+
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+_MAIN = re.compile(r"<main>(.*)</main>", re.DOTALL)
+_SCRIPT = re.compile(r"\s*<script\b[^>]*>.*?</script>", re.DOTALL)
+
+
+def assert_same_figures(light: str, whole: str) -> None:
+    """A light report shows what the self-contained one shows: the same text, figures and tables around its
+    charts, and each chart drawn from its specification is the SVG the self-contained report carries."""
+    specs = export.chart_specs(light)
+    drawn = _SVG.findall(_MAIN.search(whole).group(1))
+    assert len(specs) == len(drawn) > 0
+    version = re.search(r'data-stpkit-chart="([^"]+)"', light).group(1)
+    for spec, svg in zip(specs, drawn):
+        again = vl_convert.vegalite_to_svg(spec, vl_version=version)
+        assert compare.renumber_svg_ids(again) == compare.renumber_svg_ids(svg)
+    assert "<svg" not in _MAIN.search(light).group(1)  # the light page draws nothing in advance
+    around_light = _SCRIPT.sub("", export._PLACE.sub("<chart>", _MAIN.search(light).group(1)))  # less the drawing
+    around_whole = _SVG.sub("<chart>", _MAIN.search(whole).group(1))
+    assert around_light == around_whole
+    assert len(whole) > 3 * len(light)
 
 
 @pytest.mark.integration
@@ -67,6 +97,10 @@ def test_small_report_with_awkward_names_equals_a_fresh_kernel(tmp_path):
     exporter = export.exporter()
     page = exporter.export(warm.nb, **BANNER)
     assert page == exporter.export(fresh.nb, **BANNER)
+    light = exporter.export(warm.nb, **BANNER, shared=export.SHARED_LINK)
+    assert light == exporter.export(fresh.nb, **BANNER, shared=export.SHARED_LINK)
+    if "data-stpkit-chart" in light:
+        assert_same_figures(light, page)
     assert "Bishop&#x27;s Stortford" in page or "Bishop's Stortford" in page
 
 

@@ -33,6 +33,7 @@ from ..figures import footprint_name
 from ..pack import find_localities, load_pack
 from . import cores
 from . import disclosure as disclosure_rule
+from . import export
 from . import jobs as planning
 from . import publish
 
@@ -227,8 +228,13 @@ def banner(footprint: str, job, note: str, disclosure: bool) -> dict:
 def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, notebooks: Iterable[str] | None = None,
                   notebook_dir: Path | None = None, workers: int | None = None, force: bool = False,
                   scheduler: str | None = None, disclosure: bool = True, progress=None,
-                  on_failure: Callable[[dict], None] | None = None, scenario: str | None = None) -> Result:
+                  on_failure: Callable[[dict], None] | None = None, scenario: str | None = None,
+                  self_contained: bool = False) -> Result:
     """Run every report not up to date for the pack's localities and notebooks, and publish them under `out`.
+
+    Reports are light by default: the lab styles and the chart library are shared files in
+    OUT/_stpkit (written once, never overwritten) and each report draws its charts from their
+    specifications in the browser. self_contained: one file a report, charts as inline SVG.
 
     The pack is loaded (validated) first and unknown localities or notebooks raise RunError before
     anything runs. progress: a `stpkit.report.progress.Progress`-like factory (total, localities,
@@ -260,7 +266,10 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
 
     fingerprint = planning.pack_fingerprint(pack.path)
     plan = planning.plan(chosen, books, pack_path=pack.path, pack_hash=fingerprint["hash"], disclosure=disclosure,
-                         scenario=scenario_info)
+                         scenario=scenario_info, self_contained=self_contained)
+    shared = None if self_contained else export.SHARED_LINK
+    if shared:  # before any report is published: a light report never points at a file not there yet
+        export.write_shared(out, export.exporter().shared_files())
     previous = publish.read_manifest(out)
     previous_records = publish.records_by_key(previous)
     records: dict[str, dict] = {}
@@ -274,7 +283,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
     by_key = {job.key: job for job in plan}
     carried = _carried(previous, previous_records, by_key, pack)
 
-    env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static"}
+    env = {"STPKIT_DISCLOSURE": "1" if disclosure else "0", "STPKIT_DISPLAY": "static", "STPKIT_CHARTS": "spec"}
     note = note_line(started, pack.name)
     if scenario_info:
         note += f", scenario {scenario_info['title']} ({scenario_info['name']})"
@@ -285,7 +294,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
         job_dicts.append({
             "key": job.key, "notebook_name": job.notebook, "notebook_text": book.text, "input_path": str(book.path),
             "parameters": dict(job.parameters), "env": env, "pack_hash": fingerprint["hash"],
-            "source_hash": planning.source_hash(),
+            "source_hash": planning.source_hash(), "shared": shared,
             "banner": banner(pack.name, job, note, disclosure)})
 
     place_figures = _locality_headlines(shown, disclosure)
@@ -362,7 +371,8 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
             "inputs": {"pack": {"path": str(pack.path), "name": pack.name, "hash": fingerprint["hash"],
                                 "files": fingerprint["files"]},
                        "stpkit": {"version": planning.versions().get("stpkit"), "source_hash": planning.source_hash()},
-                       "parameters": {"disclosure": bool(disclosure), "display": "static"},
+                       "parameters": {"disclosure": bool(disclosure), "display": "static",
+                                      "report": "self-contained" if self_contained else "light"},
                        "scenario": scenario_info},
             "versions": planning.versions(),
             "notebooks": notebook_list,
@@ -451,9 +461,21 @@ def _publish(out: Path, job, outcome: dict) -> dict:
               "headlines": outcome.get("headlines", []), "worker": outcome.get("worker"), "finished": now(),
               "error": outcome.get("error"), "ipynb_written": False}
     html_path, ipynb_path = out / job.html, out / job.ipynb
+    missing = [name for name in export.shared_references(outcome.get("html") or "")
+               if not (out / export.SHARED / name).is_file()]
+    if outcome["status"] == "ok" and missing:  # made elsewhere (a Dask worker) with other versions
+        outcome = {**outcome, "status": "failed", "error": {
+            "ename": "SharedFileMissing", "cell": None, "traceback": "",
+            "evalue": f"the report loads {export.SHARED}/{missing[0]}, which this run did not write "
+                      f"(the worker's stpkit or vl-convert differs from this machine's)"}}
+        record["status"], record["error"] = "failed", outcome["error"]
+    # report files are not synced one by one (a few ms each): a file lost to a power cut fails its hash check
+    # on the next run (`jobs.up_to_date`) and is made again; the manifest is synced
     if outcome["status"] == "ok":
-        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"])
-        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"])
+        record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"],
+                                                                                   sync=False)
+        record["sha256"]["html"], record["bytes"]["html"] = publish.write_atomic(html_path, outcome["html"],
+                                                                                 sync=False)
         record["ipynb_written"] = True
     else:
         for stale in (html_path,):  # a failed report must not leave an older, successful one in its place
@@ -462,7 +484,8 @@ def _publish(out: Path, job, outcome: dict) -> dict:
             except FileNotFoundError:
                 pass
         if outcome.get("ipynb"):  # the executed notebook shows where and how it failed
-            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"])
+            record["sha256"]["ipynb"], record["bytes"]["ipynb"] = publish.write_atomic(ipynb_path, outcome["ipynb"],
+                                                                                       sync=False)
             record["ipynb_written"] = True
         else:
             try:

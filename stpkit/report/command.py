@@ -1,10 +1,11 @@
 """`stpkit reports`: every locality's reports for a footprint pack, published in one folder.
 
     stpkit reports PACK --out DIR [--localities ID,...] [--notebooks NAME,...] [--workers N]
-                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--pdf]
+                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--self-contained] [--pdf]
 
 For each locality and notebook, DIR/<locality_id>/<notebook>.ipynb (the executed notebook) and
-DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet); DIR/index.html
+DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet, drawing its charts
+with the chart library in DIR/_stpkit, or one file with --self-contained); DIR/index.html
 lists them all with status, headline figures and time taken; DIR/manifest.json records inputs,
 versions, timings and errors; DIR/footprint_tables.xlsx holds the footprint's tables for finance
 teams. With --pdf, each report also as DIR/<locality_id>/<notebook>.pdf and the footprint's board
@@ -43,7 +44,8 @@ def add_command(subparsers) -> None:
     parser = subparsers.add_parser(
         "reports", help="run every notebook for every locality and publish the reports",
         description="Run the notebooks for every locality of a footprint pack (papermill parameters pack and "
-                    "locality) and publish the executed notebooks, self-contained HTML reports, an index, a "
+                    "locality) and publish the executed notebooks, HTML reports (light, drawing their charts with the "
+                    "chart library in DIR/_stpkit; or one file each with --self-contained), an index, a "
                     "manifest and an Excel workbook of the footprint's tables. The pack is validated first.")
     parser.add_argument("pack", metavar="PACK", help="the footprint pack: a folder, or an Excel workbook (.xlsx)")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to publish the reports in")
@@ -64,6 +66,10 @@ def add_command(subparsers) -> None:
     parser.add_argument("--force", action="store_true", help="redo every report, even those up to date")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="run on an existing Dask cluster instead of local processes (see stpkit.report.cluster)")
+    parser.add_argument("--self-contained", dest="self_contained", action="store_true",
+                        help="write each report as one file to send on its own (styles inline, charts as SVG, "
+                             "about 400 KB); by default reports are light (under 100 KB) and share the styles and "
+                             "the chart library in DIR/_stpkit, so keep that folder with them")
     parser.add_argument("--no-disclosure", dest="disclosure", action="store_false",
                         help="show counts from 1 to 7 instead of * (internal use only: not for publication)")
     parser.add_argument("--pdf", action="store_true",
@@ -154,7 +160,7 @@ def _cmd_reports(args: argparse.Namespace, printer) -> int:
             result = build_reports(args.pack, out, localities=args.localities, notebooks=args.notebooks,
                                    workers=args.workers, force=args.force, scheduler=args.scheduler,
                                    disclosure=args.disclosure, progress=progress, on_failure=on_failure,
-                                   scenario=scenario)
+                                   scenario=scenario, self_contained=args.self_contained)
         except (RunError, ConnectionError, Busy) as problem:
             raise UserError(str(problem)) from None
         code = max(code, _report_result(args, result))

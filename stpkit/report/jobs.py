@@ -190,16 +190,17 @@ def inputs_hash(inputs: dict) -> str:
 
 
 def plan(localities, notebooks: list[Notebook], *, pack_path: Path, pack_hash: str, disclosure: bool,
-         scenario: dict | None = None) -> list[Job]:
+         scenario: dict | None = None, self_contained: bool = False) -> list[Job]:
     """One job per locality (rows of localities.csv, in order) and notebook.
 
     ``scenario`` ({"name", "hash"}, see ``scenario_fingerprint``): every job shows that scenario
     (papermill parameter ``scenario``), and its file's hash is one of the job's inputs, so a changed
-    scenario file redoes its reports and nothing else.
+    scenario file redoes its reports and nothing else. ``self_contained``: single-file reports
+    (inline SVG) rather than light ones (`stpkit.report.export`); switching redoes every report.
     """
     jobs = []
     common = {"format": FORMAT, "pack": pack_hash, "stpkit_source": source_hash(), "versions": versions(),
-              "disclosure": bool(disclosure)}
+              "disclosure": bool(disclosure), "report": "self-contained" if self_contained else "light"}
     if scenario:
         common["scenario"] = {"name": scenario["name"], "hash": scenario["hash"]}
     for row in localities.itertuples(index=False):

@@ -50,7 +50,8 @@ def run_job(job: dict) -> dict:
     """Execute a job's notebook for its locality and export the report.
 
     job: key, notebook_text, notebook_name, parameters, env, banner (footprint, place, notebook_title,
-    note, disclosure text), input_path (shown in the notebook's papermill metadata).
+    note, disclosure text), input_path (shown in the notebook's papermill metadata), shared (the
+    shared folder's address for a light report, None for a self-contained one).
     """
     from . import engine, export, headlines
 
@@ -72,11 +73,11 @@ def run_job(job: dict) -> dict:
     if run.error and run.error.get("ename") == "KeyboardInterrupt":
         raise KeyboardInterrupt
     executed = time.perf_counter()
-    result["ipynb"] = nbformat.writes(run.nb)
+    result["ipynb"] = nbformat.versions[4].writes_json(run.nb)  # nbformat.writes less its schema check (logged only)
     result["headlines"] = headlines.extract(run.nb)
     if run.ok:
         try:
-            result["html"] = export.exporter().export(run.nb, **job["banner"])
+            result["html"] = export.exporter().export(run.nb, **job["banner"], shared=job.get("shared"))
             result["status"] = "ok"
         except Exception as failure:
             result["error"] = {"ename": type(failure).__name__, "evalue": f"exporting the report: {failure}",
@@ -94,9 +95,11 @@ def warm_up() -> None:
     """Import and start everything a job needs, so the first job costs what the others cost."""
     from . import engine, export
 
-    run = engine.execute(nbformat.from_dict(WARM_UP), {"locality": "all"}, env={"STPKIT_DISPLAY": "static"})
+    run = engine.execute(nbformat.from_dict(WARM_UP), {"locality": "all"},
+                         env={"STPKIT_DISPLAY": "static", "STPKIT_CHARTS": "spec"})
     if run.ok:
-        export.exporter().export(run.nb, footprint="", place="", notebook_title="", check=False)
+        for shared in (export.SHARED_LINK, None):  # a light page and a self-contained one (charts drawn)
+            export.exporter().export(run.nb, footprint="", place="", notebook_title="", check=False, shared=shared)
 
 
 def _watch_parent(parent: int) -> None:
