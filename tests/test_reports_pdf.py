@@ -276,7 +276,8 @@ def test_board_pack_all_holds_every_report_and_a_change_of_choice_reprints_the_p
     for record in inside:
         assert any(footer_of(record, footprint) in page for page in pages), footer_of(record, footprint)
     assert "each giving all its reports" in pages[0] and "Not in this pack" in pages[0]
-    assert "Colne Valley (MSE05), Report: the report failed" in pages[0]
+    failed = next(r for r in manifest["reports"] if r["status"] == "failed")
+    assert f"{failed['locality']} ({failed['locality_id']}), {failed['notebook_title']}: the report failed" in pages[0]
     assert json.loads((out / "pdf.json").read_text(encoding="utf-8"))["board_pack"]["board"] == "all"
     with pdf.Printer() as printer:
         back = pdf.print_run(printer, out, manifest)  # the default choice again: the pack is printed again
