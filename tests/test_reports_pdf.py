@@ -208,7 +208,7 @@ def test_the_board_pack_is_a_cover_then_the_plan_on_a_page_then_each_locality(pr
     assert f"{footprint}: board pack" in cover and manifest["plan"]["headline"].split(";")[0] in cover
     assert "2 localities, each giving Plan on a page (its contribution beside the footprint's); this run did not " \
            "make their Locality deep dive." in cover, cover
-    assert "Every report has its own PDF beside it" in cover and "(11 PDFs, 5 of them for reports not in this pack)" in cover
+    assert "Every report has its own PDF beside it: <locality_id>/<notebook>.pdf" in cover and "(11 PDFs, 5 of them for reports not in this pack)" in cover
     assert "Not in this pack" not in cover  # every report chosen for it is there
     failed = next(r for r in manifest["reports"] if r["status"] == "failed")  # the test report, not chosen
     assert (f"Outside this pack, 1 report of the run has no PDF: {failed['locality']} ({failed['locality_id']}), "

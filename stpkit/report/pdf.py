@@ -607,8 +607,8 @@ def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict
     lines.append(f"<li>{len(parts)} reports in all; the bookmarks list them by place.</li></ul>")
     if contents.get("pdfs"):
         others = contents.get("others", 0)
-        lines.append(f'<p class="stpkit-board-pdfs">Every report has its own PDF beside it, '
-                     f"&lt;locality_id&gt;/&lt;notebook&gt;.pdf next to its HTML report ({contents['pdfs']} PDFs"
+        lines.append(f'<p class="stpkit-board-pdfs">Every report has its own PDF beside it: '
+                     f"&lt;locality_id&gt;/&lt;notebook&gt;.pdf, next to the report's HTML ({contents['pdfs']} PDFs"
                      + (f", {others} of them for reports not in this pack" if others else "")
                      + "); index.html lists every report.</p>")
     if volume[1] > 1:
