@@ -4,9 +4,11 @@ A run of the default pack for two localities with four notebooks (one of them fa
 each report's PDF is A4, tagged, with an outline; no page is blank (pixels of pdftoppm's picture); no
 chart is cut across a page (a chart's title and its printed text alternative are on one page, and
 so are a short table's caption and its last row); every page's footer names the place, the date and
-"Page X of Y"; the board pack starts with its cover, then the footprint's plan on a page, and its
-cover names the report that failed; a rerun prints only what is missing. Pictures of the pages
-are kept in test-artifacts/pdf/ for a person to look at.
+"Page X of Y"; the board pack starts with its cover, then the footprint's plan on a page and its other
+reports, then only each locality's plan on a page (the run has no deep dive), and its cover says what
+each locality gives it and names the report that failed outside it; a rerun prints only what is
+missing; `--board-pack all` puts every report in. Pictures of the pages are kept in
+test-artifacts/pdf/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -172,6 +174,18 @@ def test_no_blank_page_no_cut_chart_or_table_and_a_footer_on_every_page(printed)
     assert problems == []
 
 
+def footer_of(record: dict, footprint: str) -> str:
+    """What a report's pages say at their foot: the place and the report."""
+    place = f"{footprint} footprint" if record["locality_id"] == "all" else f"{record['locality']} ({record['locality_id']})"
+    return f"{place} · {record['notebook_title']}"
+
+
+def board_reports(manifest: dict, chosen: tuple | None) -> list[dict]:
+    """The run's good reports a board pack of these notebooks holds: all the footprint's, the localities' chosen."""
+    return [r for r in manifest["reports"] if r["status"] == "ok"
+            and (chosen is None or r["locality_id"] == "all" or r["notebook"] in chosen)]
+
+
 @pytest.mark.e2e
 def test_the_board_pack_is_a_cover_then_the_plan_on_a_page_then_each_locality(printed):
     out, manifest = printed["out"], printed["manifest"]
@@ -182,14 +196,23 @@ def test_the_board_pack_is_a_cover_then_the_plan_on_a_page_then_each_locality(pr
     pages = pages_text(board)
     ink = page_ink(board, ARTIFACTS / "board_pack")
     assert [n for n, share in enumerate(ink, 1) if share < 0.002] == []
-    singles = sum(len(pages_text(out / Path(r["html"]).with_suffix(".pdf")))
-                  for r in manifest["reports"] if r["status"] == "ok")
+    inside = board_reports(manifest, ("plan_on_a_page", "locality_deep_dive"))  # the run has no deep dive
+    assert sorted((r["locality_id"], r["notebook"]) for r in inside if r["locality_id"] != "all") == [
+        ("MSE01", "plan_on_a_page"), ("MSE05", "plan_on_a_page")]
+    singles = sum(len(pages_text(out / Path(r["html"]).with_suffix(".pdf"))) for r in inside)
     assert singles < len(pages) <= singles + 1 + 3, (singles, len(pages))  # the cover, and each place's heading
+    for record in [r for r in manifest["reports"] if r["status"] == "ok"]:  # each chosen report in, the others out
+        there = any(footer_of(record, footprint) in page for page in pages)
+        assert there == (record in inside), f"board pack: {footer_of(record, footprint)} {'missing' if record in inside else 'in it'}"
     cover = pages[0]
     assert f"{footprint}: board pack" in cover and manifest["plan"]["headline"].split(";")[0] in cover
-    assert "Not in this pack" in cover
-    failed = next(r for r in manifest["reports"] if r["status"] == "failed")
-    assert f"{failed['locality']} ({failed['locality_id']}), {failed['notebook_title']}: the report failed" in cover
+    assert "2 localities, each giving Plan on a page (its contribution beside the footprint's); this run did not " \
+           "make their Locality deep dive." in cover, cover
+    assert "Every report has its own PDF beside it: <locality_id>/<notebook>.pdf" in cover and "(11 PDFs, 5 of them for reports not in this pack)" in cover
+    assert "Not in this pack" not in cover  # every report chosen for it is there
+    failed = next(r for r in manifest["reports"] if r["status"] == "failed")  # the test report, not chosen
+    assert (f"Outside this pack, 1 report of the run has no PDF: {failed['locality']} ({failed['locality_id']}), "
+            f"{failed['notebook_title']}: the report failed") in cover, cover
     assert "The footprint: all localities" in pages[1] and "Plan on a page" in pages[1]
     assert f"{footprint} footprint · Plan on a page" in pages[1]
     for n, page in enumerate(pages, 1):
@@ -197,7 +220,9 @@ def test_the_board_pack_is_a_cover_then_the_plan_on_a_page_then_each_locality(pr
     order = [next(i for i, page in enumerate(pages) if page.startswith(f"{r['locality']} ({r['locality_id']})"))
              for r in manifest["localities"] if r["locality_id"] != "all"]
     assert order == sorted(order) and order[0] > 1, order  # after the footprint's part, in the pack's order
-    for title, label in charts_of(out / "MSE01" / "needs_analysis.html"):
+    charts = charts_of(out / "MSE01" / "plan_on_a_page.html") + charts_of(out / "all" / "needs_analysis.html")
+    assert len(charts) >= 3, charts
+    for title, label in charts:
         assert on_one_page(pages, title, label), f"board pack: the chart {title!r} is cut"
 
 
@@ -219,19 +244,83 @@ def test_a_pack_too_big_for_one_pdf_is_printed_in_volumes(printed, monkeypatch):
     from stpkit.report import pdf
 
     out, manifest = printed["out"], printed["manifest"]
-    monkeypatch.setenv("STPKIT_BOARD_PACK_REPORTS", "5")  # the footprint 4, MSE01 4, MSE05 3 (one failed)
+    monkeypatch.setenv("STPKIT_BOARD_PACK_REPORTS", "4")  # the footprint 4; MSE01 and MSE05 1 each (plan on a page)
     with pdf.Printer() as printer:
         outcome = pdf.print_run(printer, out, manifest)
-        assert outcome.printed == 0 and [p.name for p in outcome.volumes] == [
-            "board_pack.pdf", "board_pack_2.pdf", "board_pack_3.pdf"]
+        assert outcome.printed == 0 and [p.name for p in outcome.volumes] == ["board_pack.pdf", "board_pack_2.pdf"]
         covers = [pages_text(path)[0] for path in outcome.volumes]
-        assert "board pack, volume 1 of 3" in covers[0] and "board_pack_3.pdf: Colne Valley" in covers[0]
-        assert "volume 2 of 3" in covers[1] and pages_text(outcome.volumes[1])[1].startswith("Braintree (MSE01)")
+        assert "board pack, volume 1 of 2" in covers[0] and "board_pack_2.pdf: Braintree to Colne Valley" in covers[0]
+        assert "volume 2 of 2" in covers[1] and pages_text(outcome.volumes[1])[1].startswith("Braintree (MSE01)")
         assert "Plan on a page" in pages_text(outcome.volumes[0])[1]
+        assert outcome.board_reports == 6
         monkeypatch.delenv("STPKIT_BOARD_PACK_REPORTS")
         again = pdf.print_run(printer, out, manifest)
     assert [p.name for p in again.volumes] == ["board_pack.pdf"] and again.board_pack_printed
-    assert not (out / "board_pack_2.pdf").exists() and not (out / "board_pack_3.pdf").exists()
+    assert not (out / "board_pack_2.pdf").exists()
+
+
+@pytest.mark.e2e
+def test_board_pack_all_holds_every_report_and_a_change_of_choice_reprints_the_pack(printed):
+    from stpkit.report import pdf
+
+    out, pack, manifest = printed["out"], printed["pack"], printed["manifest"]
+    footprint = manifest["inputs"]["pack"]["name"]
+    run = _stpkit("reports", pack, "--out", out, "--localities", LOCALITIES, "--notebooks", NOTEBOOKS,
+                  "--workers", "1", "--pdf", "--board-pack", "all", env=_env(STPKIT_TEST_FAIL_LOCALITY="MSE05"))
+    assert "PDFs: 0 printed, 11 unchanged; board pack" in run.stdout and "(11 reports, " in run.stdout, run.stdout
+    assert "1 report missing from it" in run.stdout, run.stdout  # the failed report is one of all
+    pages = pages_text(out / "board_pack.pdf")
+    inside = board_reports(manifest, None)
+    singles = sum(len(pages_text(out / Path(r["html"]).with_suffix(".pdf"))) for r in inside)
+    assert singles < len(pages) <= singles + 1 + 3, (singles, len(pages))
+    for record in inside:
+        assert any(footer_of(record, footprint) in page for page in pages), footer_of(record, footprint)
+    assert "each giving all its reports" in pages[0] and "Not in this pack" in pages[0]
+    failed = next(r for r in manifest["reports"] if r["status"] == "failed")
+    assert f"{failed['locality']} ({failed['locality_id']}), {failed['notebook_title']}: the report failed" in pages[0]
+    assert json.loads((out / "pdf.json").read_text(encoding="utf-8"))["board_pack"]["board"] == "all"
+    with pdf.Printer() as printer:
+        back = pdf.print_run(printer, out, manifest)  # the default choice again: the pack is printed again
+        same = pdf.print_run(printer, out, manifest)
+    assert back.board_pack_printed and back.printed == 0 and back.board_reports == 6
+    assert not same.board_pack_printed and same.board_pages == back.board_pages < len(pages)
+
+
+@pytest.mark.integration
+def test_board_pack_names_are_checked_before_anything_runs(tmp_path):
+    out = tmp_path / "out"
+    for args, said in (
+            (["--pdf", "--board-pack", "plan_on_a_page,deep_dive"],
+             "--board-pack: no notebook 'deep_dive'; the notebooks are: bed_capacity, budgets"),
+            (["--pdf", "--board-pack", "all,plan_on_a_page"], "--board-pack all means every report: give it alone"),
+            (["--board-pack", "plan_on_a_page"], "--board-pack chooses what goes in the PDF board pack: give it with --pdf")):
+        run = _stpkit("reports", DEFAULT_PACK, "--out", out, "--localities", "MSE01", *args)
+        assert run.returncode == 2, run.stdout + run.stderr
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and said in lines[0], run.stderr
+        assert not (out / "manifest.json").exists()
+
+
+@pytest.mark.unit
+def test_board_pack_choice_reads_a_list_of_notebook_names():
+    from stpkit.report.pdf import BOARD_NOTEBOOKS, board_choice, board_order
+
+    known = ["plan_on_a_page", "locality_deep_dive", "needs_analysis", "report"]
+    assert board_choice(None, known) == BOARD_NOTEBOOKS == ("plan_on_a_page", "locality_deep_dive")
+    assert board_choice(["all"], known) is None
+    assert board_choice(["locality_deep_dive", "plan_on_a_page", "locality_deep_dive"], known) == (
+        "locality_deep_dive", "plan_on_a_page")
+    assert board_choice(["tests/notebooks/report.ipynb"], known) == ("report",)
+    for bad, said in ((["nope", "needs_analysis"], "no notebook 'nope'"), ([], "at least one notebook name")):
+        with pytest.raises(ValueError, match=said):
+            board_choice(bad, known)
+    records = [{"locality_id": place, "notebook": name} for place in ("all", "B", "A")
+               for name in ("needs_analysis", "locality_deep_dive", "plan_on_a_page")]
+    order = [(r["locality_id"], r["notebook"]) for r in board_order(records, BOARD_NOTEBOOKS)]
+    assert order == [("all", "plan_on_a_page"), ("all", "needs_analysis"), ("all", "locality_deep_dive"),
+                     ("B", "plan_on_a_page"), ("B", "locality_deep_dive"),
+                     ("A", "plan_on_a_page"), ("A", "locality_deep_dive")]
+    assert len(board_order(records, None)) == 9
 
 
 @pytest.mark.unit

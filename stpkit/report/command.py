@@ -1,7 +1,8 @@
 """`stpkit reports`: every locality's reports for a footprint pack, published in one folder.
 
     stpkit reports PACK --out DIR [--localities ID,...] [--notebooks NAME,...] [--workers N]
-                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--self-contained] [--pdf]
+                       [--force] [--scheduler tcp://HOST:PORT] [--no-disclosure] [--self-contained]
+                       [--pdf [--board-pack NAME,...]]
 
 For each locality and notebook, DIR/<locality_id>/<notebook>.ipynb (the executed notebook) and
 DIR/<locality_id>/<notebook>.html (the report: no code, opens with no internet, drawing its charts
@@ -9,7 +10,8 @@ with the chart library in DIR/_stpkit, or one file with --self-contained); DIR/i
 lists them all with status, headline figures and time taken; DIR/manifest.json records inputs,
 versions, timings and errors; DIR/footprint_tables.xlsx holds the footprint's tables for finance
 teams. With --pdf, each report also as DIR/<locality_id>/<notebook>.pdf and the footprint's board
-pack DIR/board_pack.pdf (`stpkit.report.pdf`). A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
+pack DIR/board_pack.pdf (`stpkit.report.pdf`): the footprint's reports, then each locality's --board-pack
+notebooks (default plan_on_a_page,locality_deep_dive; all for every report). A rerun redoes only what is missing, failed or out of date (pack, notebook, stpkit or
 parameters changed), unless --force. Exit code 0 when every report succeeded, 1 when any failed
 (the others are still published), 130 when interrupted (what finished is kept).
 
@@ -74,17 +76,31 @@ def add_command(subparsers) -> None:
                         help="show counts from 1 to 7 instead of * (internal use only: not for publication)")
     parser.add_argument("--pdf", action="store_true",
                         help="also print each report as an A4 PDF and the footprint's board pack (board_pack.pdf: "
-                             "a cover, the footprint's plan on a page and summary, then each locality), in Chromium")
+                             "a cover, the footprint's plan on a page and summary, then each locality's --board-pack "
+                             "reports), in Chromium")
+    parser.add_argument("--board-pack", metavar="NAME,...", type=_names, default=None,
+                        help="with --pdf: the notebooks each locality gives the board pack, in this order (default: "
+                             "plan_on_a_page,locality_deep_dive; all: every report). Every report still gets its "
+                             "own PDF")
     parser.set_defaults(run=cmd_reports)
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
     """The run; with --pdf, one Chromium started first (a one-line error if it cannot be) and kept for the run."""
-    if not getattr(args, "pdf", False):
-        return _cmd_reports(args, None)
     from ..cli import UserError
-    from .pdf import PdfUnavailable, Printer
 
+    if not getattr(args, "pdf", False):
+        if getattr(args, "board_pack", None) is not None:
+            raise UserError("--board-pack chooses what goes in the PDF board pack: give it with --pdf")
+        return _cmd_reports(args, None)
+    from .jobs import NOTEBOOK_DIR
+    from .pdf import PdfUnavailable, Printer, board_choice
+
+    known = [p.stem for p in NOTEBOOK_DIR.glob("*.ipynb")] + [Path(n).stem for n in args.notebooks or []]
+    try:
+        args.board = board_choice(args.board_pack, known)
+    except ValueError as problem:
+        raise UserError(str(problem)) from None
     try:
         printer = Printer().__enter__()
     except PdfUnavailable as problem:
@@ -169,7 +185,7 @@ def _cmd_reports(args: argparse.Namespace, printer) -> int:
         if printer is not None:  # board papers, once the reports are written
             from .pdf import print_pdfs
 
-            code = max(code, print_pdfs(printer, result, force=args.force))
+            code = max(code, print_pdfs(printer, result, force=args.force, board=args.board))
     return code
 
 

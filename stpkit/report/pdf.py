@@ -11,12 +11,15 @@ with a footer naming the place, the report and its date and "Page X of Y", and p
 DIR/<locality>/<notebook>.pdf, tagged (headings, tables, figures with their text alternative) and
 with an outline (bookmarks) from the headings.
 
-The board pack, DIR/board_pack.pdf: a cover (the footprint, the plan's headline, what is in the pack
-and which reports are missing), the footprint's own reports starting with its plan on a page, then
-each locality's. It is one HTML document printed once (page numbers run through the pack, and the
-tags and the outline cover it all), made of each report as the browser drew it for its own PDF.
-A pack of more than 250 reports (STPKIT_BOARD_PACK_REPORTS) is printed in volumes, board_pack.pdf,
-board_pack_2.pdf ..., places whole and in order: Chromium holds a whole document in memory to print it.
+The board pack, DIR/board_pack.pdf: a cover (the footprint, the plan's headline, what is in the pack,
+which reports each locality gives it and which are missing), the footprint's own reports starting with
+its plan on a page, then for each locality only the reports chosen for the board (`--board-pack`,
+default plan_on_a_page,locality_deep_dive: the locality's contribution beside the footprint's, and its
+own page; `all` for every report). Every report, in the pack or not, has its own PDF. The pack is one
+HTML document printed once (page numbers run through the pack, and the tags and the outline cover it
+all), made of each report as the browser drew it for its own PDF. A pack of more than 250 reports
+(STPKIT_BOARD_PACK_REPORTS) is printed in volumes, board_pack.pdf, board_pack_2.pdf ..., places whole
+and in order: Chromium holds a whole document in memory to print it.
 
 Every PDF is written whole (temp name, then rename). DIR/pdf.json records the report each PDF was
 printed from, so a rerun prints only the PDFs whose report changed or that are missing; a failed
@@ -50,6 +53,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]  # a PDF never needs the internet
 FOOTPRINT = "all"
 FRONT = "plan_on_a_page"  # the footprint's summary starts with its plan on a page
+BOARD_NOTEBOOKS = ("plan_on_a_page", "locality_deep_dive")  # what each locality gives the board pack by default
+ALL = "all"  # --board-pack all: every report, as the run has them
+WHY = {"plan_on_a_page": "its contribution beside the footprint's", "locality_deep_dive": "the locality's own page"}
 WAIT_MS = 60_000
 
 CHARTS_DRAWN_JS = "() => document.querySelectorAll('[data-stpkit-chart]:not([data-drawn])').length === 0"
@@ -222,7 +228,10 @@ class Outcome:
     printed: int = 0
     kept: int = 0
     failed: list = field(default_factory=list)  # (record, reason) of reports whose PDF could not be printed
-    missing: list = field(default_factory=list)  # records of reports not in the board pack (failed, not run)
+    missing: list = field(default_factory=list)  # records of reports chosen for the board pack but not in it (failed, not run)
+    elsewhere: list = field(default_factory=list)  # records of reports not chosen for the pack that failed or did not run
+    board_reports: int = 0  # reports in the board pack
+    board_missing: int = 0  # reports chosen for the board pack that are not in it
     board_pack: Path | None = None
     volumes: list = field(default_factory=list)
     board_pack_printed: bool = False
@@ -236,11 +245,41 @@ def pdf_path(html_rel: str) -> str:
     return str(Path(html_rel).with_suffix(".pdf"))
 
 
-def board_order(reports: list[dict]) -> list[dict]:
-    """The board pack's order: the footprint's reports (its plan on a page first), then each locality's, as the run."""
+def board_choice(names: list[str] | None, known: list[str]) -> tuple[str, ...] | None:
+    """`--board-pack NAME,...`: the notebooks each locality gives the board pack, in that order (None: `all`,
+    every report). Raises ValueError, one line, for an unknown name; no names means the default."""
+    if names is None:
+        return BOARD_NOTEBOOKS
+    names = [Path(n).stem if n.endswith(".ipynb") else n for n in names]
+    if not names:
+        raise ValueError("--board-pack needs at least one notebook name, or all")
+    if ALL in names:
+        if len(names) > 1:
+            raise ValueError("--board-pack all means every report: give it alone, not with other names")
+        return None
+    unknown = [n for n in dict.fromkeys(names) if n not in known]
+    if unknown:
+        raise ValueError(f"--board-pack: no notebook {', '.join(repr(u) for u in unknown)}; the notebooks are: "
+                         f"{', '.join(sorted(set(known)))} (or all, for every report)")
+    return tuple(dict.fromkeys(names))
+
+
+def in_board_pack(record: dict, chosen: tuple[str, ...] | None) -> bool:
+    """Whether a report goes in the board pack: every one of the footprint's, and a locality's chosen ones."""
+    return chosen is None or str(record.get("locality_id")) == FOOTPRINT or record.get("notebook") in chosen
+
+
+def board_order(reports: list[dict], chosen: tuple[str, ...] | None = None) -> list[dict]:
+    """The board pack's reports in order: the footprint's (its plan on a page first), then each locality's chosen
+    reports (in the order chosen; chosen None: all, in the run's order), the localities in the run's order."""
     footprint = [r for r in reports if str(r.get("locality_id")) == FOOTPRINT]
     footprint.sort(key=lambda r: r.get("notebook") != FRONT)  # stable: the others keep the run's order
-    return footprint + [r for r in reports if str(r.get("locality_id")) != FOOTPRINT]
+    places: dict[str, list] = {}
+    for record in reports:
+        if str(record.get("locality_id")) != FOOTPRINT and in_board_pack(record, chosen):
+            places.setdefault(str(record.get("locality_id")), []).append(record)
+    rank = {name: k for k, name in enumerate(chosen or ())}
+    return footprint + [r for group in places.values() for r in sorted(group, key=lambda r: rank.get(r.get("notebook"), 0))]
 
 
 def _hash(value) -> str:
@@ -259,22 +298,23 @@ def _read_state(out: Path) -> dict:
         return {}
 
 
-def print_run(printer: Printer, out, manifest: dict, *, force: bool = False, on_problem=None) -> Outcome:
+def print_run(printer: Printer, out, manifest: dict, *, force: bool = False, on_problem=None,
+              board: tuple[str, ...] | None = BOARD_NOTEBOOKS) -> Outcome:
     """Print every successful report of the run in `out` to PDF (those not up to date) and the board pack.
 
     manifest: the run's manifest (`build_reports(...).manifest`). on_problem(line): told of each report whose
-    PDF could not be printed.
+    PDF could not be printed. board: the notebooks each locality gives the board pack (None: every report).
     """
     started = time.monotonic()
     out = Path(out)
     lock = publish.lock(out)
     try:
-        return _print_run(printer, out, manifest, force, on_problem, started)
+        return _print_run(printer, out, manifest, force, on_problem, started, board)
     finally:
         lock.close()
 
 
-def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, started: float) -> Outcome:
+def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, started: float, board) -> Outcome:
     outcome = Outcome()
     footprint = manifest["inputs"]["pack"]["name"]
     styles = _style_hash()
@@ -282,21 +322,37 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
     done: dict = {} if force else dict(state.get("reports", {}))
     new_state = {"format": FORMAT, "reports": {}, "board_pack": state.get("board_pack")}
     css = print_css()
-    reports = board_order(manifest.get("reports", []))
-    ok = [r for r in reports if r.get("status") == "ok" and r.get("html") and (out / r["html"]).is_file()]
-    outcome.missing = [r for r in reports if r not in ok]
+    reports = manifest.get("reports", [])
+    pack = board_order(reports, board)  # the reports the board pack is to hold
+    chosen = {id(r) for r in pack}
+    others = [r for r in reports if id(r) not in chosen]
+
+    def printable(record):
+        return record.get("status") == "ok" and record.get("html") and (out / record["html"]).is_file()
+
+    ok = [r for r in pack if printable(r)]
+    outcome.missing = [r for r in pack if not printable(r)]
+    outcome.elsewhere = [r for r in others if not printable(r)]
     for record in reports:  # a failed report has no PDF: an older one would pass for it
-        if record not in ok:
+        if not printable(record):
             stale = out / pdf_path(record.get("html") or f"{record.get('locality_id')}/{record.get('notebook')}.html")
             if stale.is_file() and not record.get("carried"):
                 stale.unlink()
 
-    parts = [(r, (r.get("sha256") or {}).get("html")) for r in ok]
+    # every printable report gets its PDF: the pack's first, in its order, then the others
+    parts = [(r, (r.get("sha256") or {}).get("html"), True) for r in ok]
+    parts += [(r, (r.get("sha256") or {}).get("html"), False) for r in others if printable(r)]
     volume_of = volumes_of(ok, volume_size())
     count = max(volume_of.values(), default=0) + 1
     boards = [out / volume_name(k) for k in range(count)]
-    pack_inputs = _hash({"styles": styles, "parts": [(r["html"], sha) for r, sha in parts], "volumes": count,
-                         "missing": [(r.get("locality_id"), r.get("notebook"), r.get("status")) for r in outcome.missing],
+
+    def listed(records):
+        return [(r.get("locality_id"), r.get("notebook"), r.get("status")) for r in records]
+
+    pack_inputs = _hash({"styles": styles, "parts": [(r["html"], sha) for r, sha, _ in parts[:len(ok)]],
+                         "volumes": count, "board": list(board) if board is not None else ALL,
+                         "missing": listed(outcome.missing), "elsewhere": listed(outcome.elsewhere),
+                         "others": len(parts) - len(ok),
                          "plan": manifest.get("plan"), "run": manifest.get("run", {}).get("started", "")[:10]})
     board_state = state.get("board_pack") or {}
     redo_board = force or board_state.get("inputs_hash") != pack_inputs or not all(b.is_file() for b in boards)
@@ -307,12 +363,12 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
         bodies = [files.enter_context(open(path, "w", encoding="utf-8")) for path in body_paths]
         heads: dict[str, None] = {}
         in_pack: list[list] = [[] for _ in range(count)]
-        for number, (record, sha) in enumerate(parts):
+        for number, (record, sha, packed) in enumerate(parts):
             html_path = out / record["html"]
             target = out / pdf_path(record["html"])
             entry = done.get(record["html"]) or {}
             needed = not target.is_file() or entry.get("html_sha256") != sha or entry.get("styles") != styles
-            if not needed and not redo_board:
+            if not needed and not (redo_board and packed):
                 outcome.kept += 1
                 new_state["reports"][record["html"]] = entry
                 continue
@@ -330,7 +386,7 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
                 else:
                     outcome.kept += 1
                     new_state["reports"][record["html"]] = entry
-                if redo_board:
+                if redo_board and packed:
                     snap = printer.snapshot(page)
                     for item in snap["head"]:
                         heads.setdefault(item, None)
@@ -357,15 +413,19 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
             body.close()
         if redo_board:
             t0 = time.monotonic()
-            missing = outcome.missing + [record for record, _ in outcome.failed]
+            missing = outcome.missing + [record for record, _ in outcome.failed if id(record) in chosen]
+            elsewhere = outcome.elsewhere + [record for record, _ in outcome.failed if id(record) not in chosen]
+            contents = {"board": board, "elsewhere": elsewhere, "pdfs": len(parts) - len(outcome.failed),
+                        "others": len(parts) - len(ok)}
             written = []
             for k in range(count):
                 document = _board_html(manifest, footprint, in_pack[k], missing, list(heads), body_paths[k], css,
-                                       volume=(k, count), places=[_places(v) for v in in_pack])
+                                       volume=(k, count), places=[_places(v) for v in in_pack], contents=contents)
                 written.append(_print_document(printer, Path(scratch) / f"board_pack{k}.html", document, boards[k]))
             new_state["board_pack"] = {"inputs_hash": pack_inputs if not outcome.failed else None,
                                        "volumes": [{"path": b.name, "sha256": sha, "bytes": size}
                                                    for b, (sha, size) in zip(boards, written)],
+                                       "board": list(board) if board is not None else ALL,
                                        "reports": sum(len(v) for v in in_pack), "missing": len(missing)}
             # a PDF that failed leaves the pack incomplete: the next run tries again
             outcome.board_pack_printed = True
@@ -374,6 +434,8 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
         if stale not in boards:
             stale.unlink()
     outcome.board_pack, outcome.volumes = boards[0], boards
+    failed_in_pack = sum(1 for record, _ in outcome.failed if id(record) in chosen)
+    outcome.board_reports, outcome.board_missing = len(ok) - failed_in_pack, len(outcome.missing) + failed_in_pack
     outcome.board_pages = sum(count_pages(b) for b in boards)
     publish.write_atomic(out / STATE, json.dumps(new_state, indent=1))
     outcome.seconds = time.monotonic() - started
@@ -471,7 +533,8 @@ def _part_html(number: int, record: dict, snap: dict, footprint: str, first: boo
 
 
 def _board_html(manifest: dict, footprint: str, parts: list[tuple[int, dict]], missing: list[dict], heads: list[str],
-                body_path: Path, css: str, volume: tuple[int, int] = (0, 1), places: list | None = None) -> str:
+                body_path: Path, css: str, volume: tuple[int, int] = (0, 1), places: list | None = None,
+                contents: dict | None = None) -> str:
     """The whole pack: the reports' styles once each, the print styles, a footer per report, the cover, the reports."""
     run = manifest.get("run", {})
     date = "Generated " + str(run.get("started") or "")[:10]
@@ -494,12 +557,15 @@ def _board_html(manifest: dict, footprint: str, parts: list[tuple[int, dict]], m
             + "\n".join(heads) + "\n" + "\n".join(styles) + "\n"
             + f"<style id=\"stpkit-print\">{css}\n{''.join(footers)}</style></head>\n"
             + "<body class=\"jp-Notebook stpkit-board\"><main>\n"
-            + _cover(manifest, footprint, [record for _, record in parts], missing, titles, date, volume, places or []) + text + "</main></body></html>\n")
+            + _cover(manifest, footprint, [record for _, record in parts], missing, titles, date, volume, places or [],
+                     contents or {}) + text + "</main></body></html>\n")
 
 
 def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict], titles: dict, date: str,
-           volume: tuple[int, int] = (0, 1), places_by_volume: list | None = None) -> str:
-    """The pack's first page: what it is, the plan's headline, what is in it and what is missing."""
+           volume: tuple[int, int] = (0, 1), places_by_volume: list | None = None, contents: dict | None = None) -> str:
+    """The pack's first page: what it is, the plan's headline, what is in it (what each locality gives it), that every
+    report has its own PDF, and what is missing."""
+    contents = contents or {}
     inputs = manifest.get("inputs", {})
     scenario = inputs.get("scenario") or {}
     places = list(dict.fromkeys(str(r.get("locality_id")) for r in parts))
@@ -518,13 +584,33 @@ def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict
                      "footprint, net of investment and stranded cost (a cost or deficit is negative)</caption><tbody>"
                      + "".join(f'<tr><th scope="row">{html.escape(f["label"])}</th><td>{html.escape(f["text"])}</td></tr>'
                                for f in plan["figures"]) + "</tbody></table>")
-    notebooks = list(dict.fromkeys(titles.get(r.get("notebook"), r.get("notebook_title")) for r in parts))
+    def title(name):
+        return str(titles.get(name) or name.replace("_", " ").capitalize())
+
     lines.append("<h2>In this pack</h2><ul>")
     if FOOTPRINT in places:
-        lines.append("<li>The footprint's summary, starting with its plan on a page.</li>")
-    lines.append(f"<li>{len(localities)} localit{'y' if len(localities) == 1 else 'ies'}, each with its reports: "
-                 f"{html.escape(', '.join(str(n) for n in notebooks))}.</li>")
+        own = list(dict.fromkeys(title(r.get("notebook")) for r in parts if str(r.get("locality_id")) == FOOTPRINT))
+        lines.append(f"<li>The footprint's summary, starting with its plan on a page: {html.escape(', '.join(own))}.</li>")
+    board = contents.get("board", BOARD_NOTEBOOKS if contents else None)
+    ran = {n.get("name") for n in manifest.get("notebooks", [])}
+    given = list(dict.fromkeys(r.get("notebook") for r in parts if str(r.get("locality_id")) != FOOTPRINT))
+    if board is None:
+        gives = "all its reports: " + ", ".join(title(n) for n in given)
+    else:
+        gives = " and ".join(", ".join(title(n) + (f" ({WHY[n]})" if n in WHY else "") for n in given).rsplit(", ", 1))
+        not_run = [n for n in board if n not in ran]
+        if not_run:
+            gives += ("; " if given else "") + "this run did not make their " + ", ".join(title(n) for n in not_run)
+    lines.append(f"<li>{len(localities)} localit{'y' if len(localities) == 1 else 'ies'}, each giving "
+                 f"{html.escape(gives or 'nothing')}"
+                 + (" (where one is missing, it is listed below)" if missing and localities else "") + ".</li>")
     lines.append(f"<li>{len(parts)} reports in all; the bookmarks list them by place.</li></ul>")
+    if contents.get("pdfs"):
+        others = contents.get("others", 0)
+        lines.append(f'<p class="stpkit-board-pdfs">Every report has its own PDF beside it: '
+                     f"&lt;locality_id&gt;/&lt;notebook&gt;.pdf, next to the report's HTML ({contents['pdfs']} PDFs"
+                     + (f", {others} of them for reports not in this pack" if others else "")
+                     + "); index.html lists every report.</p>")
     if volume[1] > 1:
         lines.append(f"<p>The pack is in {volume[1]} volumes, at most {volume_size()} reports each, so that each "
                      "stays printable:</p><ul>")
@@ -543,12 +629,22 @@ def _cover(manifest: dict, footprint: str, parts: list[dict], missing: list[dict
         if len(missing) > 25:
             lines.append(f"<li>and {len(missing) - 25} more (see index.html)</li>")
         lines.append("</ul>")
+    elsewhere = contents.get("elsewhere") or []
+    if elsewhere:  # reports not chosen for the pack that have no PDF of their own
+        why = {"failed": "the report failed", "ok": "its PDF could not be printed"}
+        named = "; ".join(f"{place_label(r, footprint)}, {r.get('notebook_title') or r.get('notebook')}: "
+                          f"{why.get(r.get('status'), r.get('status') or 'not run')}" for r in elsewhere[:5])
+        lines.append(f'<p class="stpkit-board-elsewhere">Outside this pack, {len(elsewhere)} report'
+                     f"{'s' if len(elsewhere) != 1 else ''} of the run ha{'ve' if len(elsewhere) != 1 else 's'} "
+                     f"no PDF: {html.escape(named)}" + (f"; and {len(elsewhere) - 5} more" if len(elsewhere) > 5 else "")
+                     + " (index.html lists them).</p>")
     lines.append("</section>\n")
     return "\n".join(lines)
 
 
-def print_pdfs(printer: Printer, result, *, force: bool = False) -> int:
-    """`stpkit reports --pdf`: print the run's PDFs and say what was done; the exit code (0, 1 or 130)."""
+def print_pdfs(printer: Printer, result, *, force: bool = False, board: tuple[str, ...] | None = BOARD_NOTEBOOKS) -> int:
+    """`stpkit reports --pdf`: print the run's PDFs and say what was done; the exit code (0, 1 or 130).
+    board: the notebooks each locality gives the board pack (None: every report)."""
     import sys
 
     from .publish import Busy
@@ -557,7 +653,7 @@ def print_pdfs(printer: Printer, result, *, force: bool = False) -> int:
         print(line, file=sys.stderr)
 
     try:
-        outcome = print_run(printer, result.out, result.manifest, force=force, on_problem=problem)
+        outcome = print_run(printer, result.out, result.manifest, force=force, on_problem=problem, board=board)
     except KeyboardInterrupt:
         print("stpkit: interrupted while printing PDFs; those printed are kept, run again to complete the rest",
               file=sys.stderr)
@@ -565,10 +661,10 @@ def print_pdfs(printer: Printer, result, *, force: bool = False) -> int:
     except Busy as busy:
         problem(f"stpkit: no PDF printed: {busy}")
         return 1
-    pack = (f"board pack {outcome.board_pack} ({outcome.board_pages} pages"
+    pack = (f"board pack {outcome.board_pack} ({outcome.board_reports} reports, {outcome.board_pages} pages"
             + (f" in {len(outcome.volumes)} volumes" if len(outcome.volumes) > 1 else "")
             + (f", {outcome.seconds_board_pack:.1f} s" if outcome.board_pack_printed else ", unchanged") + ")")
-    missing = len(outcome.missing) + len(outcome.failed)
+    missing = outcome.board_missing
     print(f"PDFs: {outcome.printed} printed, {outcome.kept} unchanged"
           + (f", {len(outcome.failed)} failed" if outcome.failed else "") + f"; {pack}"
           + (f"; {missing} report{'s' if missing != 1 else ''} missing from it" if missing else "")
