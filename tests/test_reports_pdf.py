@@ -74,8 +74,15 @@ def charts_of(html_path: Path) -> list[tuple[str, str]]:
     for figure in re.findall(r'<figure class="stpkit-chart".*?</figure>', text, flags=re.S):
         label = html.unescape(re.search(r'aria-label="([^"]*)"', figure).group(1))
         title = re.search(r'role-title.*?<text[^>]*>(.*?)</text>', figure, flags=re.S)
-        if title:
+        spec = re.search(r'<script type="application/vnd\.stpkit\.chart\+json">(.*?)</script>', figure, flags=re.S)
+        if title:  # a self-contained report: the title as drawn in its SVG
             found.append((" ".join(html.unescape(re.sub(r"<[^>]+>", "", title.group(1))).split()), label))
+        elif spec:  # a light report: the title the browser draws from the chart's specification
+            drawn = json.loads(spec.group(1)).get("title")
+            text = drawn.get("text") if isinstance(drawn, dict) else drawn
+            text = " ".join(text) if isinstance(text, list) else text
+            if text:
+                found.append((" ".join(str(text).split()), label))
     return found
 
 
