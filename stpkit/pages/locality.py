@@ -118,8 +118,10 @@ class LocalityPage(Page):
         if len(schemes):
             schemes["reduction"] = [float(v.get(_scheme_key(i), r)) for i, r in enumerate(schemes["reduction"])]
         moved = {p: v[_growth_key(p)] - g for p, g in self._pod_growth.items() if abs(v[_growth_key(p)] - g) > 1e-12}
-        projection = activity.project(pack, growth_change=pd.Series(moved, dtype=float) if moved else None,
-                                      reductions=activity.pod_reductions(schemes), delivery=float(v.get("delivery", 1.0)))
+        projection = self.once(("projection", tuple((k, v[k]) for k in sorted(v) if k != "locality")),
+                               lambda: activity.project(pack, growth_change=pd.Series(moved, dtype=float) if moved
+                                                        else None, reductions=activity.pod_reductions(schemes),
+                                                        delivery=float(v.get("delivery", 1.0))))
         cells = _scope(projection, loc)
         pods = activity.by_pod(cells)
         savings = float(cells["gross_savings_gbp"].sum())

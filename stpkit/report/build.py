@@ -101,7 +101,7 @@ class LocalExecutor:
         return self._pool
 
     def run(self, todo: list[dict]) -> Iterator[dict]:
-        from concurrent.futures import as_completed
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         from . import worker
@@ -109,19 +109,43 @@ class LocalExecutor:
         remaining = list(todo)
         for attempt in (1, 2):  # a worker that dies (out of memory, a crash) takes its pool with it: one retry
             pool = self._start()
-            futures = {pool.submit(worker.run_job, job): job for job in remaining}
+            waiting = iter(remaining)
+            running: dict = {}  # a few jobs a worker at a time: a finished report is let go once published
             broken = []
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    yield future.result()
-                except BrokenProcessPool as failure:
-                    if attempt == 1:
-                        broken.append(job)
-                    else:
-                        yield _failed(job, "WorkerDied", f"the worker process running it stopped ({failure})")
-                except Exception as failure:  # noqa: BLE001 - anything else is this job's error
-                    yield _failed(job, type(failure).__name__, str(failure))
+            for job in waiting:
+                running[pool.submit(worker.run_job, job)] = job
+                if len(running) >= 2 * self.workers:
+                    break
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool as failure:
+                        if attempt == 1:
+                            broken.append(job)
+                            continue
+                        outcome = _failed(job, "WorkerDied", f"the worker process running it stopped ({failure})")
+                    except Exception as failure:  # noqa: BLE001 - anything else is this job's error
+                        outcome = _failed(job, type(failure).__name__, str(failure))
+                    del future
+                    yield outcome
+                    del outcome
+                if broken and attempt == 1:  # the pool is gone: what is left waits for the new one
+                    broken += list(running.values()) + list(waiting)
+                    running.clear()
+                    break
+                for job in waiting:
+                    try:
+                        running[pool.submit(worker.run_job, job)] = job
+                    except BrokenProcessPool as failure:
+                        if attempt == 1:
+                            broken.append(job)
+                        else:
+                            yield _failed(job, "WorkerDied", f"the worker processes stopped ({failure})")
+                    if len(running) >= 2 * self.workers:
+                        break
             pool.shutdown(wait=True)
             self._pool = None
             if not broken:
