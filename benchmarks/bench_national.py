@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -71,9 +72,14 @@ def _figures(label: str, run, watch: Watch, planned: int) -> list[str]:
                 by_notebook.setdefault(r["notebook"], []).append(r["seconds"].get("total", 0.0))
         lines.append("  median a report by notebook: " + ", ".join(
             f"{name} {statistics.median(v):.2f} s" for name, v in by_notebook.items()))
+    cpu = sum(s.cpu_seconds for s in watch.peaks())
+    if made:
+        lines.append(f"  CPU time of every process of the run: {cpu:,.0f} s = {cpu / made:.2f} CPU s a report "
+                     "(wall time per report moves with the load; this does much less)")
     for seen in watch.peaks():
         flag = "  OVER THE 1 GB BAR" if seen.peak_bytes >= BAR_BYTES else ""
-        lines.append(f"  peak memory {seen.role} (pid {seen.pid}): {seen.peak_bytes / MB:,.0f} MB{flag}")
+        lines.append(f"  peak memory {seen.role} (pid {seen.pid}): {seen.peak_bytes / MB:,.0f} MB{flag}; "
+                     f"CPU {seen.cpu_seconds:,.0f} s")
     return lines
 
 
@@ -110,10 +116,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="local worker processes, and Dask workers")
     parser.add_argument("--minutes", type=float, default=None, help="stop each mode's run after this long (Ctrl-C)")
     parser.add_argument("--resume", action="store_true", help="after a stopped run, resume it and check it")
-    parser.add_argument("--nice", type=int, default=10, help="run the reports with this niceness (shared machine)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="run the reports this much nicer than the script (start the script itself with nice -n 10)")
     parser.add_argument("--keep", metavar="DIR", help="keep the pack and the reports in DIR")
     args = parser.parse_args()
 
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the cluster and the run are stopped, the figures so far printed
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="stpkit-national-"))
     root.mkdir(parents=True, exist_ok=True)
     notebooks = None if args.notebooks == "all" else [n.strip() for n in args.notebooks.split(",") if n.strip()]

@@ -52,6 +52,18 @@ def _status(pid: int) -> dict:
     return found
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the process has used so far (user and system), from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _command(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
@@ -79,6 +91,7 @@ class Seen:
     command: str
     peak_bytes: int = 0
     rss_bytes: int = 0
+    cpu_seconds: float = 0.0
 
 
 def role_of(command: str, root_role: str) -> str:
@@ -124,6 +137,7 @@ class Watch:
                         known = self.seen[pid] = Seen(pid, role_of(command, owner) if pid != root else owner, command)
                     known.peak_bytes = max(known.peak_bytes, numbers.get("VmHWM", 0) * 1024)
                     known.rss_bytes = numbers.get("VmRSS", 0) * 1024
+                    known.cpu_seconds = max(known.cpu_seconds, _cpu_seconds(pid))
                     child_role = known.role
                 stack += [(kid, child_role) for kid in kids.get(pid, [])]
 
@@ -280,22 +294,32 @@ def run_reports(pack: Path, out: Path, *, notebooks: list[str] | None = None, lo
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         if watch is not None:
             watch.add(process.pid, "client")
-        stopped = False
-        while process.poll() is None:
-            time.sleep(0.5)
-            elapsed = time.monotonic() - started
-            if elapsed > timeout:
-                process.kill()
-                break
-            if stopped:
-                continue
-            if (stop_after_minutes is not None and elapsed >= stop_after_minutes * 60) or \
-                    (stop_after_reports is not None and _made(out) >= stop_after_reports):
-                process.send_signal(signal.SIGINT)  # Ctrl-C, as a person stopping the run
-                stopped = True
+        try:
+            stopped = _wait(process, out, started, stop_after_reports, stop_after_minutes, timeout)
+        except KeyboardInterrupt:  # the caller stopped: the run is stopped as Ctrl-C stops it, then the caller
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=120)
+            raise
         seconds = time.monotonic() - started
     return Run(returncode=process.returncode, seconds=seconds, stopped=stopped, manifest=read_manifest(out),
                stdout=(logs / "stdout").read_text(errors="replace"), stderr=(logs / "stderr").read_text(errors="replace"))
+
+
+def _wait(process, out: Path, started: float, stop_after_reports, stop_after_minutes, timeout) -> bool:
+    """Until the process exits: Ctrl-C (SIGINT) once the reports or minutes asked for are reached (True if so)."""
+    stopped = False
+    while process.poll() is None:
+        time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            process.kill()
+            process.wait()
+            break
+        if not stopped and ((stop_after_minutes is not None and elapsed >= stop_after_minutes * 60) or
+                            (stop_after_reports is not None and _made(out) >= stop_after_reports)):
+            process.send_signal(signal.SIGINT)  # Ctrl-C, as a person stopping the run
+            stopped = True
+    return stopped
 
 
 def load_average() -> str:
