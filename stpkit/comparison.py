@@ -105,7 +105,8 @@ def figures(pack, locality: str = "all", cache: dict | None = None, remember: bo
     avoided = cells.groupby("pod")["avoided"].sum()
     gap = tables["gap"]
     horizon = gap[gap["year"] == pack.horizon_year]
-    out = {f"avoided_{pod}": float(avoided.get(pod, 0.0)) for pod in POINTS_OF_DELIVERY if pod in set(projection["pod"])}
+    present = set(projection["pod"])
+    out = {f"avoided_{pod}": float(avoided.get(pod, 0.0)) for pod in POINTS_OF_DELIVERY if pod in present}
     out.update(gross_savings_gbp=float(cells["gross_savings_gbp"].sum()), investment_gbp=float(row["investment_gbp"]),
                npv_gbp=float(row["npv_gbp"]), payback_year=str(row["payback_year"]),
                gap_fte=float(horizon["shortfall_fte"].sum()))

@@ -140,7 +140,8 @@ class BedsPage(Page):
                                            value_title="Bed days a year",
                                            subtitle="Growth, each scheme's avoided admissions at their length of "
                                                     "stay, and each length-of-stay change")
-        curve = beds.occupancy_curve(risk, max(float(result["footprint"]["load_erlangs"].max()), 50.0))
+        largest = max(float(result["footprint"]["load_erlangs"].max()), 50.0)
+        curve = self.once(("curve", risk, largest), lambda: beds.occupancy_curve(risk, largest))
         pools = result["localities"][result["localities"]["stage"] == "target"]
         if loc != ALL:
             pools = pools[pools["locality_id"] == loc]

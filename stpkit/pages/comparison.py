@@ -87,7 +87,8 @@ class ComparisonPage(Page):
 
         # as the other pages flag them: savings on an illustrative unit cost of activity avoided, NPV also on
         # an illustrative discount rate
-        costs = self.once(("costs", loc), lambda: LocalityPage._costs_illustrative(self, activity.project(pack), loc))
+        costs = self.once(("costs", loc), lambda: LocalityPage._costs_illustrative(
+            self, self.shared("projection", lambda: activity.project(pack)), loc))
         money_flag = costs or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])
         cards = []
         for name in self.names:
