@@ -277,8 +277,19 @@ def _limit(frame: pd.DataFrame, category: str, value: str, limit: int | None, ke
     if keep is not None:
         extra = [c for c in frame.loc[frame["_highlight"] == SELECTED, category].unique() if c not in chosen]
         chosen = chosen[: max(limit - len(extra), 0)] + extra
-    note = f"largest {len(chosen)} of {len(cats)} shown"
+    else:
+        extra = []
+    note = f"largest {len(chosen) - len(extra):,} of {len(cats):,} shown"
+    rank = {c: i + 1 for i, c in enumerate(totals.index)}
+    if extra:  # the highlighted one from further down, with its place
+        note += ", and " + ", ".join(f"{c} ({_ordinal(rank[c])} of {len(cats):,})" for c in extra if c in rank)
     return frame[frame[category].isin(chosen)], note
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, with thousands separated."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
 
 
 def _axis_format(values: pd.Series) -> str:
@@ -623,8 +634,12 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, *, title: str, valu
         if highlight is not None:
             chosen = [r for r in data.loc[data["_highlight"] == SELECTED, y].unique() if r not in keep]
             keep = keep[: limit - len(chosen)] + chosen
+        else:
+            chosen = []
         data = data[data[y].isin(keep)]
-        note = f"first {len(keep)} of {len(rows)} shown"
+        note = f"first {len(keep) - len(chosen):,} of {len(rows):,} shown"
+        if chosen:
+            note += ", and " + ", ".join(str(c) for c in chosen)
         rows = [r for r in rows if r in set(keep)]
     xs = _order(data[x], x_order)
     levels = list(domain) if domain is not None else sorted(data[value].dropna().unique().tolist())

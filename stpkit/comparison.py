@@ -96,14 +96,21 @@ def figures(pack, locality: str = "all", cache: dict | None = None, remember: bo
     ``remember``: keep this pack's figures in it (only for packs that live as long as the cache)."""
     if cache is not None and remember and (id(pack), locality) in cache:
         return cache[(id(pack), locality)]
-    projection = activity.project(pack)
-    tables = _workforce_tables(pack, cache, projection)
-    row = investment.appraise(investment.inputs(pack, projection, workforce_tables=tables))
+    footprint = cache.get(("footprint", id(pack))) if cache is not None and remember else None
+    if footprint is None:  # the footprint's model, the same for every locality's figures
+        projection = activity.project(pack)
+        tables = _workforce_tables(pack, cache, projection)
+        row = investment.appraise(investment.inputs(pack, projection, workforce_tables=tables))
+        footprint = (projection, tables, row)
+        if cache is not None and remember:
+            cache[("footprint", id(pack))] = footprint
+    projection, tables, row = footprint
     cells = projection if locality == "all" else projection[projection["locality_id"] == locality]
     avoided = cells.groupby("pod")["avoided"].sum()
     gap = tables["gap"]
     horizon = gap[gap["year"] == pack.horizon_year]
-    out = {f"avoided_{pod}": float(avoided.get(pod, 0.0)) for pod in POINTS_OF_DELIVERY if pod in set(projection["pod"])}
+    present = set(projection["pod"])
+    out = {f"avoided_{pod}": float(avoided.get(pod, 0.0)) for pod in POINTS_OF_DELIVERY if pod in present}
     out.update(gross_savings_gbp=float(cells["gross_savings_gbp"].sum()), investment_gbp=float(row["investment_gbp"]),
                npv_gbp=float(row["npv_gbp"]), payback_year=str(row["payback_year"]),
                gap_fte=float(horizon["shortfall_fte"].sum()))
@@ -173,7 +180,13 @@ def attribution(pack, a: Chosen, b: Chosen, locality: str = "all", cache: dict |
     for order, (section, key) in enumerate(groups, start=1):
         flat = dict(base)
         flat.update({k: other[k] for k in changed if k[:2] == (section, key)})
-        moved = _numbers(scenarios.apply(pack, _as_scenario("step", flat)), locality, cache, remember=False)
+        if cache is None:
+            moved = _numbers(scenarios.apply(pack, _as_scenario("step", flat)), locality, cache, remember=False)
+        else:  # the step's pack is kept with the cache, so its figures are worked out once for every locality
+            step = ("step", a.name, b.name, section, key)
+            if step not in cache:
+                cache[step] = scenarios.apply(pack, _as_scenario("step", flat))
+            moved = _numbers(cache[step], locality, cache)
         pods = [p for s, k, p in changed if (s, k) == (section, key) and p]
         label = scenarios.label(section, key, pods[0] if len(pods) == 1 else None)
         rows.append({"order": order, "step": label, "section": section, "key": key,
@@ -197,37 +210,70 @@ def ranges(chosen: list[Chosen], draws: int | None = None, seed: int | None = No
     """
     if not uncertainty.has_intervals(chosen[0].pack):
         return None
-    sims = {c.name: uncertainty.simulate(c.pack, draws, seed) for c in chosen}
+    return _ranges_from(chosen, _every_range(chosen, draws, seed), locality)
+
+
+def _ranges_from(chosen: list[Chosen], every: dict, locality: str) -> pd.DataFrame:
+    """The ranges table for the footprint or one locality, from ``_every_range``."""
     rows = []
-    first = None
     for c in chosen:
-        sim = sims[c.name]
-        if locality == "all":
-            savings = sim.arrays["savings_by_locality"].sum(axis=1)
-        else:
-            where = np.flatnonzero(sim.localities["locality_id"].to_numpy() == locality)
-            savings = sim.arrays["savings_by_locality"][:, where].sum(axis=1)
-        by_measure = {"gross_savings_gbp": savings, "npv_gbp": sim.arrays["npv"]}
-        if first is None:
-            first = by_measure
-        for measure, values in by_measure.items():
-            p10, p50, p90 = np.percentile(values, [10, 50, 90])
+        for measure in ("gross_savings_gbp", "npv_gbp"):
+            if measure == "gross_savings_gbp" and locality != "all":
+                where = np.flatnonzero(every["localities"] == str(locality))
+                columns = every[(c.name, "gross_savings_gbp_by_locality")]
+                # no such locality: a sum over no columns, zeros (locality ids are unique in a valid pack)
+                p10, p50, p90, better = ((float(part[where[0]]) for part in columns) if len(where) == 1
+                                         else (0.0, 0.0, 0.0, 0.0))
+            else:
+                p10, p50, p90, better = every[(c.name, measure)]
             rows.append({"scenario": c.name, "measure": measure, "p10": p10, "p50": p50, "p90": p90,
-                         "p_better_than_first": float(np.mean(values > first[measure])) if c is not chosen[0]
-                         else float("nan"), "draws": sim.draws})
+                         "p_better_than_first": better if c is not chosen[0] else float("nan"),
+                         "draws": every[(c.name, "draws")]})
     return pd.DataFrame(rows)
 
 
+def _every_range(chosen: list[Chosen], draws: int | None, seed: int | None) -> dict:
+    """Each scenario's P10, P50, P90 and chance of beating the first, for the footprint and for every
+    locality at once (one simulation a scenario; the draws are paired, each locality its own column)."""
+    out: dict = {}
+    first = None
+    for c in chosen:
+        sim = uncertainty.simulate(c.pack, draws, seed)
+        by_locality = sim.arrays["savings_by_locality"]
+        measures = {"gross_savings_gbp": by_locality.sum(axis=1), "npv_gbp": sim.arrays["npv"]}
+        if first is None:
+            first = {**measures, "by_locality": by_locality}
+            out["localities"] = sim.localities["locality_id"].astype(str).to_numpy()
+        for measure, values in measures.items():
+            p10, p50, p90 = np.percentile(values, [10, 50, 90])
+            out[(c.name, measure)] = (p10, p50, p90, float(np.mean(values > first[measure])))
+        each = np.percentile(by_locality, [10, 50, 90], axis=0)
+        better = np.mean(by_locality > first["by_locality"], axis=0)
+        out[(c.name, "gross_savings_gbp_by_locality")] = (each[0], each[1], each[2], better)
+        out[(c.name, "draws")] = sim.draws
+    return out
+
+
 def compare(pack, names, locality: str = "all", draws: int | None = None, seed: int | None = None,
-            uncertain: bool = True) -> dict:
+            uncertain: bool = True, cache: dict | None = None) -> dict:
     """Everything ``stpkit compare`` and the comparison page show, keyed by name.
 
     scenarios (name, title, description), headlines, by_locality, attribution (each scenario against
     the first, one table with a ``to`` column), ranges (None without intervals or with
     ``uncertain=False``) and differences (each scenario's values that differ from the pack).
+
+    ``cache``: a dict kept between comparisons of the same pack (another locality's, say): the
+    footprint's parts (each scenario's model, the steps of the attribution, the simulations' ranges
+    for every locality) are then worked out once. A cache last used for another pack starts again.
     """
-    chosen = choose(pack, names)
-    cache: dict = {}  # figures and workforce tables shared within this comparison (chosen keeps the packs alive)
+    cache = {} if cache is None else cache  # figures and workforce tables shared (chosen keeps the packs alive)
+    if cache.get("pack") is not pack:
+        cache.clear()
+        cache["pack"] = pack
+    names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+    if ("chosen", tuple(names)) not in cache:
+        cache[("chosen", tuple(names))] = choose(pack, names)
+    chosen = cache[("chosen", tuple(names))]
     parts = []
     for other in chosen[1:]:
         part = attribution(pack, chosen[0], other, locality, cache)
@@ -243,9 +289,22 @@ def compare(pack, names, locality: str = "all", draws: int | None = None, seed: 
         "scenarios": pd.DataFrame({"name": [c.name for c in chosen], "title": [c.title for c in chosen],
                                    "description": [c.scenario.description if c.scenario else "" for c in chosen]}),
         "headlines": headlines(chosen, locality, cache),
-        "by_locality": by_locality(chosen),
+        "by_locality": _kept(cache, ("by_locality", tuple(names)), lambda: by_locality(chosen)),
         "attribution": pd.concat(parts, ignore_index=True),
-        "ranges": ranges(chosen, draws, seed, locality) if uncertain else None,
+        "ranges": _ranges_kept(chosen, draws, seed, locality, cache, tuple(names)) if uncertain else None,
         "differences": pd.concat(differences, ignore_index=True),
         "locality": locality,
     }
+
+
+def _kept(cache: dict, key, make):
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _ranges_kept(chosen, draws, seed, locality, cache: dict, names: tuple):
+    if not uncertainty.has_intervals(chosen[0].pack):
+        return None
+    every = _kept(cache, ("ranges", names, draws, seed), lambda: _every_range(chosen, draws, seed))
+    return _ranges_from(chosen, every, locality)

@@ -62,10 +62,19 @@ def chart(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, label:
                  alt.Tooltip("ratio_low", type="quantitative", title="95% CI low", format=".2f"),
                  alt.Tooltip("ratio_high", type="quantitative", title="95% CI high", format=".2f"),
                  alt.Tooltip("funnel", type="nominal", title="Against the limits")])
+    layers = [limit_layer, one, points]
+    if picked:  # the unit asked about on top of the rest, larger, ringed and named: findable among 1,000s
+        mine = data[data["_highlight"] == SELECTED]
+        y_mine = alt.Y("ratio", type="quantitative", scale=alt.Scale(zero=False))
+        layers.append(alt.layer(
+            alt.Chart(mine).mark_point(filled=True, size=160, color=NHS_BLUE, stroke=NHS_DARK_BLUE, strokeWidth=2,
+                                       opacity=1).encode(x=x_enc, y=y_mine),
+            alt.Chart(mine).mark_text(align="left", dx=10, dy=-10, fontSize=12, fontWeight="bold",
+                                      color=NHS_DARK_BLUE).encode(x=x_enc, y=y_mine, text=alt.Text(label, type="nominal"))))
     outside = data["funnel"].astype(str).str.startswith(("above 99.8", "below 99.8")).sum()
     finding = (f"{len(data):,} shown; {outside:,} lie outside the 99.8% limits, more or less than chance alone "
                "would give for their case mix.")
-    return _finish(alt.layer(limit_layer, one, points), title, subtitle, width=width, height=height, finding=finding,
+    return _finish(alt.layer(*layers), title, subtitle, width=width, height=height, finding=finding,
                    rows=_columns(data, label, "observed", "expected", "ratio", "funnel"),
                    figures=[(label, "Who", "text"), ("observed", "Observed", "number"),
                             ("expected", "Expected for the age mix", "number"), ("ratio", "Observed / expected", "number"),

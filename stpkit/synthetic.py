@@ -31,7 +31,7 @@ def _csv(path: Path, header: list[str], rows) -> None:
 
 def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, optional: bool = True,
                          intervals: bool = False, awkward_names: bool = True, name: str = "Synthetic footprint",
-                         age_bands: int = 0, practices: int = 0) -> Path:
+                         age_bands: int = 0, practices: int = 0, scenarios: bool = False) -> Path:
     """Write a valid pack of `localities` localities to `path` and return the path.
 
     optional: also write schemes, targets, investments, workforce, roles, enablers, phasing and bed data
@@ -42,6 +42,8 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
     year from base to horizon, each locality's base year adding up to its population.
     practices: also write practices.csv with this many GP practices (list sizes adding up to their
     locality's population, emergency admissions near the locality's rate) and spend.csv by practice.
+    scenarios: also write scenarios/do-nothing.toml and scenarios/interim.toml (as the seed pack's), for
+    the scenario comparison.
     """
     rng = np.random.default_rng(seed)
     path = Path(path)
@@ -84,6 +86,8 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
         _population(path, rng, ids, population, age, age_bands)
     if practices:
         _practices(path, rng, ids, population, practices)
+    if scenarios:
+        _scenarios(path)
     if not optional:
         return path
     schemes = [("Frailty and EoL", "non_elective", 0.0683), ("Long term conditions", "non_elective", 0.029),
@@ -124,6 +128,20 @@ def write_synthetic_pack(path: str | Path, localities: int = 30, seed: int = 0, 
     _csv(path / "phasing.csv", ["locality_id", "milestone", "quarter"], phasing)
     _bed_files(path, ids, intervals)
     return path
+
+
+def _scenarios(path: Path) -> None:
+    """Two scenarios shaped like the seed pack's: nothing done, and the interim option."""
+    folder = path / "scenarios"
+    folder.mkdir(exist_ok=True)
+    (folder / "do-nothing.toml").write_text(
+        '[scenario]\ntitle = "Do nothing"\ndescription = "Services carry on as now while demand grows: no scheme '
+        'avoids any activity and nothing is invested."\ncreated = "2016-10-21"\n\n[delivery]\nfactor = 0.0\n\n'
+        "[investment]\ninvestment_share = 0.0\n", encoding="utf-8")
+    (folder / "interim.toml").write_text(
+        '[scenario]\ntitle = "Interim option"\ndescription = "Comprehensive for A&E and emergency admissions, half '
+        'the savings elsewhere and half the capital."\ncreated = "2016-10-21"\n\n[investment]\ncapital_share = 0.5\n'
+        'degree = 0.5\npriority_degree = 1.0\npriority_pods = ["ae", "non_elective"]\n', encoding="utf-8")
 
 
 def _bed_files(path: Path, ids: list[str], intervals: bool) -> None:

@@ -73,7 +73,8 @@ def test_bars_keep_the_selected_locality_when_there_are_too_many_to_draw():
     assert len(chart.data) == 40
     assert "L000" in set(chart.data["locality_id"])  # the smallest, kept because it is selected
     assert "L199" in set(chart.data["locality_id"])
-    assert "40 of 200" in " ".join(chart.to_dict()["title"]["subtitle"])
+    # the selected one says where it stands among them all
+    assert "largest 39 of 200 shown, and L000 (200th of 200)" in " ".join(chart.to_dict()["title"]["subtitle"])
 
 
 def test_bars_faceted_by_point_of_delivery(places):

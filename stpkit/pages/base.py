@@ -23,7 +23,7 @@ from .. import locality as places
 from ..pack import Pack
 from ..years import format_fy
 from .display import _STYLE, Card, Note, Table, _plain, cards_html
-from .packs import ALL, _highlight, _labelled, _place, check_locality, locality_options, open_pack
+from .packs import ALL, _highlight, _labelled, _place, check_locality, locality_options, open_pack, remembered
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ class Page:
         elif isinstance(scenario, str):
             chosen = None
         self.scenario = chosen  # a stpkit.scenarios.Scenario, or None for the pack as it is
-        self.pack = scenarios.scenario_pack(self.pack_as_is, chosen)  # one set of assumptions for every figure
+        self.pack = remembered(self.pack_as_is, ("scenario pack", self._scenario_key()),  # one set of assumptions
+                               lambda: scenarios.scenario_pack(self.pack_as_is, chosen))  # for every figure
         self.scenario_differences = scenarios.differences(self.pack_as_is, chosen)
         self.mode = mode or charts.mode()
         self.warning = ""
@@ -256,12 +257,32 @@ class Page:
         raise NotImplementedError
 
     def once(self, name, make: Callable[[], Any]):
-        """A table that depends on the pack only (or on the key `name` holds), made on first use and kept."""
+        """A table that depends on the pack only (or on the key `name` holds), made on first use and kept.
+
+        Kept by the page, and for the process (`packs.remembered`): the next page of the same kind,
+        pack, scenario and assumptions (the next locality's report) takes it as made.
+        """
         if len(self._fixed) > 64:  # keyed results of many what-ifs: start again rather than grow
             self._fixed = {k: v for k, v in self._fixed.items() if isinstance(k, str)}
         if name not in self._fixed:
-            self._fixed[name] = make()
+            key = ("page", type(self).__module__, type(self).__qualname__, self.mode, self._scenario_key(),
+                   self._made_with(), name)
+            self._fixed[name] = remembered(self.pack_as_is, key, make)
         return self._fixed[name]
+
+    def shared(self, name: str, make: Callable[[], Any]):
+        """A model result that rests on the pack shown only (its scenario applied), e.g. its projection:
+        computed once per process for every page of this pack and scenario (`packs.remembered`)."""
+        return remembered(self.pack_as_is, ("pack", self._scenario_key(), name), make)
+
+    def _made_with(self) -> str:
+        """What else the page was made with, as a key: its assumptions (a page with more arguments adds them)."""
+        return repr(sorted(self._assumptions.items()))
+
+    def _scenario_key(self) -> str:
+        """The scenario shown, as a key: its name and every value it sets ("" for the pack as it is)."""
+        chosen = self.scenario
+        return "" if chosen is None else repr((chosen.name, chosen.title, chosen.description, chosen.values))
 
     def timeline(self) -> pd.DataFrame:
         """Transformation level by locality and quarter (phasing.csv), with display labels."""

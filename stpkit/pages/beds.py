@@ -140,11 +140,13 @@ class BedsPage(Page):
                                            value_title="Bed days a year",
                                            subtitle="Growth, each scheme's avoided admissions at their length of "
                                                     "stay, and each length-of-stay change")
-        curve = beds.occupancy_curve(risk, max(float(result["footprint"]["load_erlangs"].max()), 50.0))
+        largest = max(float(result["footprint"]["load_erlangs"].max()), 50.0)
+        curve = self.once(("curve", risk, largest), lambda: beds.occupancy_curve(risk, largest))
         pools = result["localities"][result["localities"]["stage"] == "target"]
         if loc != ALL:
             pools = pools[pools["locality_id"] == loc]
         pools = pools.assign(name=pools["locality"] + ": " + pools["level"])
+        pools, pools_note = _some_pools(pools)
         footprint_pools = result["footprint"][result["footprint"]["stage"] == "target"]
         pools = pd.concat([pools, footprint_pools.assign(name=place["footprint"] + " as one pool: "
                                                           + footprint_pools["level"])], ignore_index=True)
@@ -153,7 +155,7 @@ class BedsPage(Page):
             pool_label="A pool of beds in the plan",
             subtitle=[f"The occupancy at which a pool of beds keeps the chance of finding no bed at {risk_words}",
                       "Small pools must run far emptier than large ones: a small site planned at "
-                      f"{pct(occupancy, 0)} turns patients away far more often"])
+                      f"{pct(occupancy, 0)} turns patients away far more often", *pools_note])
         compare = plan_levels.melt(id_vars=["level"], value_vars=["beds_occupancy", "beds_strict", "beds_risk"],
                                    var_name="method", value_name="beds")
         words = {"beds_occupancy": f"At {pct(occupancy, 0)} occupancy",
@@ -214,6 +216,21 @@ class BedsPage(Page):
                       charts={"levels": chart_levels, "waterfall": chart_waterfall, "risk_vs_occupancy": chart_risk,
                               "compare": chart_compare, "cost": chart_cost},
                       tables={"levels": table_levels, "localities": table_localities})
+
+
+POOLS_SHOWN = 120  # pools drawn on the occupancy curve; a national footprint has 5,000 (every locality's levels)
+
+
+def _some_pools(pools: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """At most POOLS_SHOWN of the localities' pools, spread evenly from the smallest to the largest, and a line
+    saying so (none when every pool is shown). Every pool sits on the curve, so a spread shows what all would."""
+    drawn = pools[pools["beds_risk"] > 0]
+    if len(drawn) <= POOLS_SHOWN:
+        return pools, []
+    ordered = drawn.sort_values(["beds_risk", "name"], kind="stable")
+    picks = np.unique(np.linspace(0, len(ordered) - 1, POOLS_SHOWN).round().astype(int))
+    return (ordered.iloc[picks],
+            [f"{len(picks):,} of the localities' {len(drawn):,} pools, evenly spread from the smallest to the largest"])
 
 
 def _bands(pack, occupancy: float, risk: float) -> pd.DataFrame | None:

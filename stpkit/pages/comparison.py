@@ -48,6 +48,9 @@ class ComparisonPage(Page):
         self.draws = draws
         super().__init__(pack, locality, mode)
 
+    def _made_with(self) -> str:
+        return repr((list(self.names), self.draws))
+
     def scenario_html(self) -> str:
         return ""  # the page names its scenarios in its subtitle and tables
 
@@ -60,7 +63,9 @@ class ComparisonPage(Page):
             return Result(title=f"{self.heading}: {place['name']}", subtitle=place["where"], cards=[], figures={},
                           charts={k: note for k in ("headlines", "attribution", "attribution_workforce", "localities")},
                           tables={k: note for k in ("headlines", "attribution", "ranges", "localities", "differences")})
-        result = self.once(("compare", loc), lambda: comparison.compare(pack, self.names, loc, draws=self.draws))
+        shared = self.once("comparison parts", dict)  # the footprint-wide parts, kept for every locality's comparison
+        result = self.once(("compare", loc), lambda: comparison.compare(pack, self.names, loc, draws=self.draws,
+                                                                        cache=shared))
         chosen = result["scenarios"]
         titles = dict(zip(chosen["name"], chosen["title"]))
         first, second = self.names[0], self.names[1]
@@ -82,7 +87,8 @@ class ComparisonPage(Page):
 
         # as the other pages flag them: savings on an illustrative unit cost of activity avoided, NPV also on
         # an illustrative discount rate
-        costs = self.once(("costs", loc), lambda: LocalityPage._costs_illustrative(self, activity.project(pack), loc))
+        costs = self.once(("costs", loc), lambda: LocalityPage._costs_illustrative(
+            self, self.shared("projection", lambda: activity.project(pack)), loc))
         money_flag = costs or sources.illustrative(pack, [("pack.toml", "finance.discount_rate")])
         cards = []
         for name in self.names:

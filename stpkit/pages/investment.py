@@ -27,8 +27,9 @@ class InvestmentPage(Page):
                   savings_ramp: str | None = None) -> list[Control]:
         from .scenario import staff_tables
 
-        self._projection = activity.project(self.pack)
-        base = investment.inputs(self.pack, self._projection, workforce_tables=staff_tables(self, self.pack))
+        self._projection = self.shared("projection", lambda: activity.project(self.pack))
+        base = self.shared("investment inputs", lambda: investment.inputs(
+            self.pack, self._projection, workforce_tables=staff_tables(self, self.pack)))
         self._inputs = base
         ramp = (savings_ramp or base.ramp).lower()
         if ramp not in investment.RAMPS:

@@ -118,8 +118,11 @@ class LocalityPage(Page):
         if len(schemes):
             schemes["reduction"] = [float(v.get(_scheme_key(i), r)) for i, r in enumerate(schemes["reduction"])]
         moved = {p: v[_growth_key(p)] - g for p, g in self._pod_growth.items() if abs(v[_growth_key(p)] - g) > 1e-12}
-        projection = activity.project(pack, growth_change=pd.Series(moved, dtype=float) if moved else None,
-                                      reductions=activity.pod_reductions(schemes), delivery=float(v.get("delivery", 1.0)))
+        settings = tuple((k, v[k]) for k in sorted(v) if k != "locality")  # what the footprint's model rests on
+        projection = self.once(("projection", settings),
+                               lambda: activity.project(pack, growth_change=pd.Series(moved, dtype=float) if moved
+                                                        else None, reductions=activity.pod_reductions(schemes),
+                                                        delivery=float(v.get("delivery", 1.0))))
         cells = _scope(projection, loc)
         pods = activity.by_pod(cells)
         savings = float(cells["gross_savings_gbp"].sum())
@@ -172,7 +175,7 @@ class LocalityPage(Page):
                                                                 locality=loc)))
         bed_figures = {}
         if beds.has_bed_data(pack):  # the beds the plan needs, where the pack gives lengths of stay
-            bed_table = beds.beds_for(pack, projection=projection)
+            bed_table = self.once(("beds", settings), lambda: beds.beds_for(pack, projection=projection))
             totals = bed_table["footprint_totals"] if loc == ALL else bed_table["locality_totals"]
             scope_beds = totals[totals["locality_id"] == loc].set_index("stage")["beds_occupancy"]
             if len(scope_beds):

@@ -1,12 +1,17 @@
 """Packs and places for the what-if pages: opening a pack once, the locality picker, and whose figures a page shows.
 
 `open_pack` keeps each loaded pack while its files are unchanged (so a page or a run of reports
-loads a pack once); `check_locality` turns a locality's id or unique name into its locality_id;
+loads a pack once); `remembered` keeps the footprint-wide results pages compute from a pack (the
+projection, the bed model, the Monte Carlo ranges ...) for the next page of the same pack, scenario
+and assumptions, so a run of reports computes each once per process, not once per report;
+`check_locality` turns a locality's id or unique name into its locality_id;
 `_place` names the scope shown (the footprint, or one locality and its group).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +52,48 @@ def open_pack(pack: Pack | str | Path | None = None) -> Pack:
             _PACKS.clear()
         _PACKS[key] = load_pack(folder)
     return _PACKS[key]
+
+
+# Footprint-wide results kept between pages: (pack, key) -> result, least recently used dropped first.
+# A report for another locality of the same pack needs the same footprint-wide tables; the results
+# are only read by the pages (never changed in place), so the next page gets exactly what it would
+# have computed. Bounded by count: a page keeps about ten, each a footprint-sized table or less.
+REMEMBERED = 256
+_REMEMBERED: "OrderedDict[tuple, tuple[Pack, object]]" = OrderedDict()
+_REMEMBERED_LOCK = threading.Lock()
+
+
+def remembered(pack: Pack, key: tuple, make):
+    """`make()`, or what it gave for this pack (the very object, loaded once) and key before in this process.
+
+    key must hold everything the result rests on besides the pack: the scenario, the page's
+    assumptions and any control values. The pack is held with its results, so it cannot be
+    mistaken for a later one at the same address.
+    """
+    try:
+        full = (id(pack), key)
+        hash(full)
+    except TypeError:  # a key that cannot be a dictionary key: nothing remembered
+        return make()
+    with _REMEMBERED_LOCK:
+        found = _REMEMBERED.get(full)
+        if found is not None and found[0] is pack:
+            _REMEMBERED.move_to_end(full)
+            return found[1]
+    value = make()
+    with _REMEMBERED_LOCK:
+        _REMEMBERED[full] = (pack, value)
+        _REMEMBERED.move_to_end(full)
+        while len(_REMEMBERED) > REMEMBERED:
+            _REMEMBERED.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    """Drop every remembered pack and result (tests; a process that has finished with its packs)."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED.clear()
+    _PACKS.clear()
 
 
 def check_locality(pack: Pack, locality: str | None) -> str:

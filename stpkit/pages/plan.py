@@ -67,8 +67,8 @@ class PlanPage(Page):
 
     def _controls(self, funding_gbp: float | None = None, investment_share: float | None = None,
                   savings_elasticity: float | None = None) -> list[Control]:
-        self._projection = activity.project(self.pack)
-        self._inputs = investment.inputs(self.pack, self._projection)
+        self._projection = self.shared("projection", lambda: activity.project(self.pack))
+        self._inputs = self.shared("investment inputs, no staff", lambda: investment.inputs(self.pack, self._projection))
         base = self._inputs
         return [
             Control("funding_gbp_m", "Additional funding a year, £m (allocation growth, STF)",

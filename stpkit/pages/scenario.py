@@ -22,6 +22,7 @@ import pandas as pd
 from .. import scenarios
 from ..schema import POD_LABELS
 from .base import Control
+from .packs import remembered
 
 ENV_APPS = "STPKIT_APPS_DATA"          # set in every `stpkit apps` kernel (stpkit.apps.request.ENV_DATA)
 ENV_READ_ONLY = "STPKIT_APPS_READ_ONLY"  # "1": `stpkit apps --read-only`, no saving
@@ -295,12 +296,7 @@ def staff_tables(page, pack) -> dict:
     reference = (pack.settings.get("scenario") or {}).get("pack_momentum") or {}
     growth = tuple(pack.pods["growth"].astype(float)) if reference else ()
     key = (tuple(sorted((pack.settings.get("care_coordination") or {}).items())), share, growth)
-    cache = page.__dict__.setdefault("_staff_cache", {})
-    if key not in cache:
-        if len(cache) > 16:
-            cache.clear()
-        cache[key] = workforce.workforce_for(pack, released_share=share)
-    return cache[key]
+    return remembered(page.pack_as_is, ("staff", key), lambda: workforce.workforce_for(pack, released_share=share))
 
 
 RANGE_DRAWS = 500  # draws for a page's ranges: a card's P10 to P90, quickly (the comparison uses the pack's)
@@ -316,23 +312,29 @@ def ranges(page, loc: str) -> dict | None:
     if not uncertainty.has_intervals(page.pack):
         return None
     values = page.values()
-    key = ("ranges", loc, tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))
+    key = ("ranges", tuple((k, v) for k, v in sorted(values.items()) if k != "locality"))
     if getattr(page, "_defer_ranges", False) and key not in page._fixed:
         page._ranges_pending = True  # the page shows its figures first and comes back for the ranges
         return None
 
-    def work() -> dict:
+    def work() -> dict:  # every locality's range from one simulation: the next locality's report reads its own
         shown = scenarios.apply(page.pack_as_is, as_scenario(page, "shown"))
         draws = min(int((shown.settings.get("uncertainty") or {}).get("draws", 1000)), RANGE_DRAWS)
         sim = uncertainty.simulate(shown, draws=draws, workforce_tables=staff_tables(page, shown))
         savings = sim.arrays["savings_by_locality"]
-        if loc != "all":
-            savings = savings[:, sim.localities["locality_id"].to_numpy() == loc]
         low, high = uncertainty.percentiles(savings.sum(axis=1)[:, None])[[0, 2], 0]
+        each = uncertainty.percentiles(savings)[[0, 2]]  # P10 and P90 of each locality's column
         npv_low, npv_high = uncertainty.percentiles(sim.arrays["npv"][:, None])[[0, 2], 0]
-        return {"savings": (float(low), float(high)), "npv": (float(npv_low), float(npv_high)), "draws": sim.draws}
+        by_locality = {str(i): (float(lo), float(hi))
+                       for i, lo, hi in zip(sim.localities["locality_id"], each[0], each[1])}
+        return {"savings": (float(low), float(high)), "by_locality": by_locality,
+                "npv": (float(npv_low), float(npv_high)), "draws": sim.draws}
 
-    return page.once(key, work)
+    found = page.once(key, work)
+    savings = found["savings"] if loc == "all" else found["by_locality"].get(str(loc))
+    if savings is None:  # a locality the simulation does not hold: nothing saved, as a sum over no column
+        savings = (0.0, 0.0)
+    return {"savings": savings, "npv": found["npv"], "draws": found["draws"]}
 
 
 def range_words(bounds: tuple[float, float]) -> str:

@@ -48,7 +48,9 @@ class WorkforcePage(Page):
         localities = pack.localities
         chosen = pack.with_settings(care_coordination={"eligible_share": float(v["eligible_share"]),
                                                        "caseload_per_coordinator": float(v["caseload_per_coordinator"])})
-        tables = workforce.workforce_for(chosen, released_share=float(v["gp_released_share"]))
+        tables = self.once(("workforce", float(v["eligible_share"]), float(v["caseload_per_coordinator"]),
+                            float(v["gp_released_share"])),  # the footprint's, the same for every locality
+                           lambda: workforce.workforce_for(chosen, released_share=float(v["gp_released_share"])))
         gap, by_year = tables["gap"], tables["gap_by_year"]
         gap = gap.assign(staff_group=gap["staff_group"].map(figures_style.words))  # one spelling on the page
         coordination = needs.care_coordination(localities, settings=chosen.settings["care_coordination"])

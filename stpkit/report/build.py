@@ -102,7 +102,7 @@ class LocalExecutor:
         return self._pool
 
     def run(self, todo: list[dict]) -> Iterator[dict]:
-        from concurrent.futures import as_completed
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         from . import worker
@@ -110,19 +110,43 @@ class LocalExecutor:
         remaining = list(todo)
         for attempt in (1, 2):  # a worker that dies (out of memory, a crash) takes its pool with it: one retry
             pool = self._start()
-            futures = {pool.submit(worker.run_job, job): job for job in remaining}
+            waiting = iter(remaining)
+            running: dict = {}  # a few jobs a worker at a time: a finished report is let go once published
             broken = []
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    yield future.result()
-                except BrokenProcessPool as failure:
-                    if attempt == 1:
-                        broken.append(job)
-                    else:
-                        yield _failed(job, "WorkerDied", f"the worker process running it stopped ({failure})")
-                except Exception as failure:  # noqa: BLE001 - anything else is this job's error
-                    yield _failed(job, type(failure).__name__, str(failure))
+            for job in waiting:
+                running[pool.submit(worker.run_job, job)] = job
+                if len(running) >= 2 * self.workers:
+                    break
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool as failure:
+                        if attempt == 1:
+                            broken.append(job)
+                            continue
+                        outcome = _failed(job, "WorkerDied", f"the worker process running it stopped ({failure})")
+                    except Exception as failure:  # noqa: BLE001 - anything else is this job's error
+                        outcome = _failed(job, type(failure).__name__, str(failure))
+                    del future
+                    yield outcome
+                    del outcome
+                if broken and attempt == 1:  # the pool is gone: what is left waits for the new one
+                    broken += list(running.values()) + list(waiting)
+                    running.clear()
+                    break
+                for job in waiting:
+                    try:
+                        running[pool.submit(worker.run_job, job)] = job
+                    except BrokenProcessPool as failure:
+                        if attempt == 1:
+                            broken.append(job)
+                        else:
+                            yield _failed(job, "WorkerDied", f"the worker processes stopped ({failure})")
+                    if len(running) >= 2 * self.workers:
+                        break
             pool.shutdown(wait=True)
             self._pool = None
             if not broken:
@@ -394,7 +418,7 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                 tracker.already_done(job.locality_id)
     result = Result(out=out)
     interrupted = False
-    last_write = 0.0
+    last_write, write_every = 0.0, 1.0
 
     def on_term(signum, frame):  # SIGTERM as Ctrl-C: a notebook running in this process stops the same way
         raise KeyboardInterrupt
@@ -413,9 +437,12 @@ def build_reports(pack_path, out, *, localities: Iterable[str] | None = None, no
                         on_failure(records[job.key])
                 if tracker:
                     tracker.advance(job.locality_id, failed)
-                if time.monotonic() - last_write > 1.0:
+                if time.monotonic() - last_write > write_every:
+                    writing = time.monotonic()
                     publish.write_manifest(out, manifest(False, False))
                     last_write = time.monotonic()
+                    # every second, or less often for a big run (30 MB at 10,000 reports): a tenth of the time at most
+                    write_every = max(1.0, 10 * (last_write - writing))
         except KeyboardInterrupt:
             interrupted = True
             executor.stop()

@@ -98,7 +98,7 @@ class DaskExecutor:
         self.pack_path = Path(pack_path)
         self.description = f"Dask cluster at {address}"
         self._client = None
-        self._futures = []
+        self._futures = set()
 
     def connect(self) -> None:
         """Connect to the scheduler (before anything runs, so a wrong address is a clear error at once)."""
@@ -128,26 +128,45 @@ class DaskExecutor:
             pack_future = client.scatter(pack, broadcast=True, hash=False)
             texts = {}
             run_id = secrets.token_hex(4)
-            for index, job in enumerate(todo):
+            waiting = iter(enumerate(todo))
+            by_future = {}
+
+            def submit_next():
+                """The next job as a task, or None when every job has been sent."""
+                item = next(waiting, None)
+                if item is None:
+                    return None
+                index, job = item
                 text = job["notebook_text"]
                 if text not in texts:
                     texts[text] = client.scatter(text, hash=False)
                 light = {k: v for k, v in job.items() if k != "notebook_text"}
-                self._futures.append(client.submit(run_task, light, texts[text], pack_future, pure=False,
-                                                   key=f"stpkit-report-{run_id}-{index}-{job['key']}"))
-            by_future = dict(zip(self._futures, todo))
-            finished = as_completed(self._futures, loop=client.loop, with_results=True, raise_errors=False)
+                future = client.submit(run_task, light, texts[text], pack_future, pure=False,
+                                       key=f"stpkit-report-{run_id}-{index}-{job['key']}")
+                self._futures.add(future)
+                by_future[future] = job
+                return future
+
+            # a few tasks a worker at a time: a finished report leaves its worker as soon as it is published,
+            # and the scheduler holds a window of the run, not all 10,000 reports of a national one
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            first = [f for f in (submit_next() for _ in range(4 * workers + 4)) if f is not None]
+            finished = as_completed(first, loop=client.loop, with_results=True, raise_errors=False)
             for future, outcome in finished:
-                job = by_future[future]
+                job = by_future.pop(future)
                 if isinstance(outcome, BaseException) or future.status == "error":
                     failure = outcome if isinstance(outcome, BaseException) else future.exception()
-                    yield {"key": job["key"], "worker": None, "status": "failed", "ipynb": None, "html": None,
-                           "headlines": [], "seconds": {},
-                           "error": {"ename": type(failure).__name__, "evalue": str(failure), "cell": None,
-                                     "traceback": ""}}
-                else:
-                    yield outcome
+                    outcome = {"key": job["key"], "worker": None, "status": "failed", "ipynb": None, "html": None,
+                               "headlines": [], "seconds": {},
+                               "error": {"ename": type(failure).__name__, "evalue": str(failure), "cell": None,
+                                         "traceback": ""}}
                 future.release()
+                self._futures.discard(future)
+                following = submit_next()
+                if following is not None:
+                    finished.add(following)
+                yield outcome
+                del outcome
         finally:
             self.stop()
 
@@ -157,10 +176,10 @@ class DaskExecutor:
             return
         try:
             if self._futures:
-                client.cancel(self._futures, force=True)
+                client.cancel(list(self._futures), force=True)
         except Exception:  # noqa: BLE001 - closing anyway
             pass
-        self._futures = []
+        self._futures = set()
         client.close(timeout=10)
 
 
