@@ -241,7 +241,7 @@ def test_bed_files_are_valid(tmp_path):
 
 @pytest.mark.unit
 @pytest.mark.parametrize("los, message", [
-    ("0", 'length_of_stay.csv row 2, los_days: "0" is out of range; los_days must be more than 0'),
+    ("0", 'length_of_stay.csv row 2, los_days: "0" is out of range; los_days must be more than 0 and at most 365'),
     ("-2", 'length_of_stay.csv row 2, los_days: "-2" is negative; los_days must be more than 0'),
 ])
 def test_length_of_stay_must_be_positive(tmp_path, los, message):
