@@ -635,10 +635,18 @@ def check_pack(path: str | Path) -> CheckResult:
         problems.append(Problem("pack.toml", "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     for name, schema in FILES.items():
         file = path / name
+        before = len(problems)
         if name in database:
-            tables[name] = database[name]
+            table = database[name]
         elif file.is_file():
-            tables[name] = read_csv(file, schema, problems)
+            table = read_csv(file, schema, problems)
+        else:
+            table = None
+        if table is not None:
+            # an optional file with its header only is as if absent (its defaults apply), as a workbook's
+            # optional sheet left with its header is: levels_of_care.csv so gave no pools of beds at all
+            if schema.required or len(table.rows) or len(problems) > before:
+                tables[name] = table
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     result = check_tables(settings, tables, problems)
