@@ -192,8 +192,9 @@ def outcome(path: Path, pick: float = 0.0) -> str:
     ids = list(pack.localities["locality_id"])
     import html as html_
 
-    names = sorted({str(n) for n in [pack.name, *pack.localities["locality"], *ids]} |
-                   {html_.escape(str(n)) for n in [pack.name, *pack.localities["locality"], *ids]}, key=len, reverse=True)
+    given = [pack.name, *pack.localities["locality"], *ids,
+             *(pack.localities["group"] if "group" in pack.localities else [])]  # a group named "inf" is theirs too
+    names = sorted({str(n) for n in given} | {html_.escape(str(n)) for n in given}, key=len, reverse=True)
     summarise(pack, "all")
     for number, cls in enumerate(pages.PAGES.values()):
         for locality in [("all", ids[int(pick * len(ids))])[(number + int(pick * 1000)) % 2]]:
