@@ -192,8 +192,11 @@ def outcome(path: Path, pick: float = 0.0) -> str:
     ids = list(pack.localities["locality_id"])
     import html as html_
 
-    given = [pack.name, *pack.localities["locality"], *ids,
-             *(pack.localities["group"] if "group" in pack.localities else [])]  # a group named "inf" is theirs too
+    given = [pack.name, *pack.localities["locality"], *ids]
+    for frame in pack.tables.values():  # a group or staff group the user named "NaN" is theirs to call so too
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                given += [value for value in frame[column] if isinstance(value, str)]
     names = sorted({str(n) for n in given} | {html_.escape(str(n)) for n in given}, key=len, reverse=True)
     summarise(pack, "all")
     for number, cls in enumerate(pages.PAGES.values()):
