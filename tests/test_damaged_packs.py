@@ -50,3 +50,11 @@ def test_an_optional_file_cut_to_its_header_is_as_if_absent(form, tmp_path):
     path = make({**FILES, "levels_of_care.csv": header.encode("utf-8")}, form, tmp_path / form)
     assert not load_pack(path).has("levels_of_care.csv")  # the default levels (seed 000) apply
     assert outcome(path, 0.9) == "ran"
+
+
+@pytest.mark.integration
+def test_a_pack_with_no_emergency_admissions_shows_no_ratio_rather_than_nan(tmp_path):
+    """The long run's BudgetsPage failure (issue 13): activity.csv cut to its A&E rows left nothing to
+    expect, and the age-mix ratio showed nan, and its table inf."""
+    cut = b"\n".join(FILES["activity.csv"].split(b"\n")[:4]) + b"\n"
+    assert outcome(make({**FILES, "activity.csv": cut}, "folder", tmp_path / "case"), 0.0) == "ran"
