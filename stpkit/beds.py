@@ -50,7 +50,9 @@ def erlang_b(beds, load) -> np.ndarray:
     """The probability an arriving patient finds every bed full, with `beds` beds and `load` erlangs.
 
     Erlang B by its stable recursion, B(0) = 1 and B(n) = load B(n-1) / (n + load B(n-1)): no factorials
-    or powers, so it stays finite and exact for thousands of beds. Works on arrays (broadcast).
+    or powers, so it stays finite and exact for thousands of beds; a large pool starts the recursion a
+    lead-in before its beds (`_lead_in`), so its time grows with the square root of the load, not the
+    load. Works on arrays (broadcast).
     """
     beds_arr, load_arr = np.broadcast_arrays(np.asarray(beds), np.asarray(load, dtype=float))
     if np.any(beds_arr < 0) or np.any(np.asarray(beds_arr) != np.floor(beds_arr)):
@@ -61,21 +63,39 @@ def erlang_b(beds, load) -> np.ndarray:
     flat_beds, flat_load = beds_arr.ravel(), load_arr.ravel()
     result = np.ones(flat_load.shape)
     idx = np.flatnonzero(flat_beds > 0)
-    a, b, top = flat_load[idx], np.ones(idx.shape), flat_beds[idx]
-    n = 0
+    a, top = flat_load[idx], flat_beds[idx]
+    start = np.maximum(0, top - _lead_in(a))  # the recursion forgets where it starts: see _lead_in
+    b = np.ones(idx.shape)
+    step = 0
     while idx.size > _SCALAR_TAIL:  # many pools at once; the few largest finish one by one below
-        n += 1
+        step += 1
+        n = start + step
         b = a * b / (n + a * b)
-        done = top == n
+        done = n >= top
         result[idx[done]] = b[done]
         keep = ~done
-        idx, a, b, top = idx[keep], a[keep], b[keep], top[keep]
-    for i, load_i, b_i, top_i in zip(idx.tolist(), a.tolist(), b.tolist(), top.tolist()):
-        for k in range(n + 1, top_i + 1):
+        idx, a, b, top, start = idx[keep], a[keep], b[keep], top[keep], start[keep]
+    for i, load_i, b_i, top_i, start_i in zip(idx.tolist(), a.tolist(), b.tolist(), top.tolist(), start.tolist()):
+        for k in range(start_i + step + 1, top_i + 1):
             b_i = load_i * b_i / (k + load_i * b_i)
         result[i] = b_i
     result = result.reshape(load_arr.shape)
     return result if result.ndim else float(result)
+
+
+def _lead_in(load, risk: float | None = None) -> np.ndarray:
+    """How many steps before the beds wanted the recursion may start, from B = 1, and still be exact.
+
+    Each step shrinks an error in B by a factor of at most n / load below the load (and less above
+    it), so starting from the upper bound B = 1 about 12 sqrt(load) steps early (or 30 / risk steps early,
+    when looking for a risk target) leaves an error under 1e-13. A large pool (a damaged pack's
+    million erlangs) then takes thousands of steps, not millions; a pool of up to a few hundred beds
+    starts at 0 beds, as the plain recursion does.
+    """
+    root = 12.0 * np.sqrt(np.asarray(load, dtype=float))
+    if risk is not None:
+        root = np.minimum(root, 30.0 / risk)
+    return np.ceil(root).astype(np.int64) + 50
 
 
 def beds_for_risk(load, risk: float) -> np.ndarray:
@@ -90,20 +110,22 @@ def beds_for_risk(load, risk: float) -> np.ndarray:
     if np.any(load_arr < 0) or np.any(~np.isfinite(load_arr)):
         raise ValueError("the load (erlangs) must be a finite number, 0 or more")
     flat = load_arr.ravel()
-    out = np.zeros(flat.shape, dtype=int)
+    out = np.zeros(flat.shape, dtype=np.int64)
     idx = np.flatnonzero(flat > 0)
     a = flat[idx]
+    # below load x (1 - risk) beds, B is above the risk (B >= 1 - beds / load): start a lead-in before that
+    start = np.maximum(0, np.floor(a * (1.0 - risk)).astype(np.int64) - _lead_in(a, risk))
     b = np.ones(idx.shape)
-    n = 0
+    step = 0
     while idx.size > _SCALAR_TAIL:  # many pools at once; the few largest finish one by one below
-        n += 1
-        b = a * b / (n + a * b)
+        step += 1
+        b = a * b / (start + step + a * b)
         done = b <= risk
-        out[idx[done]] = n
+        out[idx[done]] = start[done] + step
         keep = ~done
-        idx, a, b = idx[keep], a[keep], b[keep]
-    for i, load_i, b_i in zip(idx.tolist(), a.tolist(), b.tolist()):
-        k = n
+        idx, a, b, start = idx[keep], a[keep], b[keep], start[keep]
+    for i, load_i, b_i, start_i in zip(idx.tolist(), a.tolist(), b.tolist(), start.tolist()):
+        k = start_i + step
         while b_i > risk:
             k += 1
             b_i = load_i * b_i / (k + load_i * b_i)

@@ -217,6 +217,86 @@ def tables_hash(folder: Path) -> str | None:
     return hashlib.sha256(json.dumps(records, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+REMOTE_TTL_SECONDS = 30.0  # how long a database other than SQLite or PostgreSQL is taken as unchanged
+_REMOTE: dict[str, tuple[float, tuple]] = {}
+
+
+def signature(folder: Path) -> tuple:
+    """A cheap token that changes when the tables pack.toml reads from a database change (() when it reads none).
+
+    The apps keep a loaded pack while its files and this token are unchanged (as a folder's file times
+    and sizes), so a refreshed warehouse table is picked up on the next page without a restart:
+    - SQLite: the database file's (and its write-ahead log's) modification time and size: no query;
+    - PostgreSQL: one query per table, the MD5 of its rows worked out in the server (only 32
+      characters cross the network);
+    - any other database: the hash of the rows, read again at most every REMOTE_TTL_SECONDS (30 s),
+      so a change shows within half a minute.
+    A database that cannot be reached gives a token of its own, so the pack is read again (and its
+    problem shown) rather than served from before.
+    """
+    import time
+
+    toml_path = Path(folder) / "pack.toml"
+    try:
+        text = toml_path.read_text(encoding="utf-8-sig") if toml_path.is_file() else ""
+        if "source" not in text:
+            return ()
+        source = parse_source(tomllib.loads(text))
+    except (SourceError, tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        return ()
+    if source is None or not source.tables:
+        return ()
+    try:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(source.url)
+        backend = url.get_backend_name()
+    except Exception:  # noqa: BLE001 - a malformed URL: said by validation
+        return ()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return ("sqlite", "memory", time.monotonic())  # nothing to watch: read again each time
+        stamps = []
+        for suffix in ("", "-wal", "-journal"):
+            try:
+                stat = Path(url.database + suffix).stat()
+                stamps.append((suffix, stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                pass
+        return ("sqlite", str(Path(url.database).resolve()), tuple(stamps))
+    if backend == "postgresql":
+        try:
+            return ("postgresql", *_postgres_digests(source))
+        except Exception as error:  # noqa: BLE001 - cannot reach it: read again, and say so as validation does
+            return ("unreachable", type(error).__name__, time.monotonic())
+    key = str(toml_path.resolve())
+    cached = _REMOTE.get(key)
+    if cached is None or time.monotonic() - cached[0] > REMOTE_TTL_SECONDS:
+        cached = (time.monotonic(), ("rows", tables_hash(Path(folder))))
+        _REMOTE[key] = cached
+    return cached[1]
+
+
+def _postgres_digests(source: Source) -> tuple:
+    """The MD5 of each table's (or query's) rows, worked out by the PostgreSQL server."""
+    import sqlalchemy
+
+    engine, _ = _engine(source)
+    digests = []
+    try:
+        with engine.connect() as connection:
+            for name, (how, what) in sorted(source.tables.items()):
+                body = (f"SELECT * FROM {connection.dialect.identifier_preparer.quote(what)}" if how == "table"
+                        else what.strip().rstrip(";"))
+                row = connection.execute(sqlalchemy.text(
+                    f"SELECT md5(coalesce(string_agg(t::text, chr(10) ORDER BY t::text), '')), count(*) "
+                    f"FROM ({body}) AS t")).one()
+                digests.append((name, row[0], row[1]))
+    finally:
+        engine.dispose()
+    return tuple(digests)
+
+
 def locate(problem: Problem, labels: dict[str, str]) -> Problem:
     """A problem found in a database table, named by its table (or query) and row."""
     if problem.file not in labels:

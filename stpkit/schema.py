@@ -86,6 +86,10 @@ def _unit_cost(required: bool = True, blank_ok: bool = False) -> Column:
     )
 
 
+# No locality's activity a year at one point of delivery reaches 100 million (England's emergency admissions
+# are about 6 million): a larger count is a damaged cell, and would make the beds model count millions of beds.
+MAX_ACTIVITY = 100_000_000
+
 # The four-tier risk pyramid of emergency admissions (seed 001, "Levels of need" table).
 SEED_001_RISK_PYRAMID = (
     {"segment": "Very high risk (top 0.5%)", "share": 0.005, "relative_rate": 18.6},
@@ -131,7 +135,7 @@ FILES: dict[str, FileSchema] = {
             Column("locality_id", "text", description="short unique code, e.g. MSE01"),
             Column("locality", "text", description="display name, any characters"),
             Column("group", "text", description="the CCG or place the locality belongs to"),
-            Column("population", min=1, description="registered population"),
+            Column("population", min=1, max=100_000_000, description="registered population (at most 100 million)"),
             Column("imd_score", required=False, blank_ok=True, min=0, max=100,
                    description="Index of Multiple Deprivation 2015 score; above 22 is deprived"),
             Column("median_age", required=False, blank_ok=True, min=0, max=120, description="median age in years"),
@@ -149,7 +153,7 @@ FILES: dict[str, FileSchema] = {
         columns=(
             Column("locality_id", "text"),
             Column("pod", "choice", choices=POINTS_OF_DELIVERY),
-            Column("activity", min=0, description="base-year count a year"),
+            Column("activity", min=0, max=MAX_ACTIVITY, description="base-year count a year (at most 100 million)"),
             _growth(required=False, blank_ok=True),
             _unit_cost(required=False, blank_ok=True),
         ),
@@ -207,7 +211,7 @@ FILES: dict[str, FileSchema] = {
         columns=(
             Column("locality_id", "text"),
             Column("pod", "choice", choices=POINTS_OF_DELIVERY),
-            Column("target", min=0, description="horizon-year activity"),
+            Column("target", min=0, max=MAX_ACTIVITY, description="horizon-year activity (at most 100 million)"),
         ),
     ),
     "investments.csv": FileSchema(
@@ -389,7 +393,8 @@ FILES: dict[str, FileSchema] = {
         columns=(
             Column("locality_id", "text", description="a locality_id, or * for every locality without its own row"),
             Column("pod", "choice", choices=("elective_ip", "day_case", "non_elective")),
-            Column("los_days", min=0, min_exclusive=True, description="mean length of stay, days (more than 0)"),
+            Column("los_days", min=0, min_exclusive=True, max=365,
+                   description="mean length of stay, days (more than 0, at most a year)"),
         ),
     ),
     "los_changes.csv": FileSchema(
@@ -450,7 +455,7 @@ FILES: dict[str, FileSchema] = {
             Column("locality_id", "text"),
             Column("pod", "choice", choices=POINTS_OF_DELIVERY),
             Column("age_band", "text", description="the bands of population.csv"),
-            Column("activity", min=0, description="base-year count a year"),
+            Column("activity", min=0, max=MAX_ACTIVITY, description="base-year count a year (at most 100 million)"),
         ),
     ),
     "age_rates.csv": FileSchema(

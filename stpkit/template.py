@@ -55,10 +55,10 @@ def _rule(col: Column) -> str:
              "fy": "a financial year written as text, like 2017/18", "quarter": "a quarter, like 2016/17 Q3",
              "bool": "true or false", "choice": "one of: " + ", ".join(col.choices)}
     parts = [kinds[col.kind]]
-    if col.min is not None:
-        parts.append(("more than " if col.min_exclusive else "at least ") + f"{col.min:g}")
-    if col.max is not None:
-        parts.append(("less than " if col.max_exclusive else "at most ") + f"{col.max:g}")
+    if col.min is not None or col.max is not None:  # as validation words it: at most 100,000,000, not 1e+08
+        from .validate import _range_words
+
+        parts += _range_words(col).split(" and ")
     if col.fraction:
         parts.append("a fraction: type 3.1% or 0.031")
     return "; ".join(parts)

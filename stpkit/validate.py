@@ -160,11 +160,14 @@ def _quote(raw: str) -> str:
 
 
 def _range_words(col: Column) -> str:
+    def shown(value: float) -> str:  # 100,000,000 rather than 1e+08
+        return f"{value:,.0f}" if abs(value) >= 1e6 and float(value).is_integer() else f"{value:g}"
+
     parts = []
     if col.min is not None:
-        parts.append(("more than " if col.min_exclusive else "at least ") + f"{col.min:g}")
+        parts.append(("more than " if col.min_exclusive else "at least ") + shown(col.min))
     if col.max is not None:
-        parts.append(("less than " if col.max_exclusive else "at most ") + f"{col.max:g}")
+        parts.append(("less than " if col.max_exclusive else "at most ") + shown(col.max))
     return " and ".join(parts)
 
 
@@ -200,7 +203,7 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
                           f"{as_fraction:g}")
     if too_low or too_high:
         if too_low and value < 0 and (col.min is not None and col.min >= 0):
-            return None, f"{_quote(raw)} is negative; {col.name} must be {_range_words(col)}"
+            return None, f"{_quote(raw)} is negative; {col.name} must be {_range_words(col).split(' and ')[0]}"
         return None, f"{_quote(raw)} is out of range; {col.name} must be {_range_words(col)}"
     return value, None
 
@@ -632,10 +635,18 @@ def check_pack(path: str | Path) -> CheckResult:
         problems.append(Problem("pack.toml", "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     for name, schema in FILES.items():
         file = path / name
+        before = len(problems)
         if name in database:
-            tables[name] = database[name]
+            table = database[name]
         elif file.is_file():
-            tables[name] = read_csv(file, schema, problems)
+            table = read_csv(file, schema, problems)
+        else:
+            table = None
+        if table is not None:
+            # an optional file with its header only is as if absent (its defaults apply), as a workbook's
+            # optional sheet left with its header is: levels_of_care.csv so gave no pools of beds at all
+            if schema.required or len(table.rows) or len(problems) > before:
+                tables[name] = table
         elif schema.required:
             problems.append(Problem(name, "is missing; every pack needs pack.toml, " + ", ".join(REQUIRED_FILES)))
     result = check_tables(settings, tables, problems)

@@ -241,7 +241,7 @@ def test_bed_files_are_valid(tmp_path):
 
 @pytest.mark.unit
 @pytest.mark.parametrize("los, message", [
-    ("0", 'length_of_stay.csv row 2, los_days: "0" is out of range; los_days must be more than 0'),
+    ("0", 'length_of_stay.csv row 2, los_days: "0" is out of range; los_days must be more than 0 and at most 365'),
     ("-2", 'length_of_stay.csv row 2, los_days: "-2" is negative; los_days must be more than 0'),
 ])
 def test_length_of_stay_must_be_positive(tmp_path, los, message):
@@ -395,3 +395,28 @@ def test_bed_page_without_costs_shows_beds_and_says_the_cost_is_missing(tmp_path
     assert isinstance(page.chart("cost"), pages.Note)
     assert not any(label.startswith("Cost") for label in page.table("levels").labels())
     assert page.table("levels").frame["share"].tolist() == pytest.approx([2 / 3, 1 / 3])  # seed 000's default
+
+
+def _plain_erlang_b(beds: int, load: float) -> float:
+    b = 1.0
+    for n in range(1, beds + 1):
+        b = load * b / (n + load * b)
+    return b
+
+
+@pytest.mark.unit
+def test_a_large_pool_starts_its_recursion_late_and_gives_the_same_beds():
+    """A damaged pack's billion erlangs once kept the recursion going for hours (issue 13): the lead-in
+    start gives the plain recursion's answer for large pools, and answers at once for absurd ones."""
+    for load in (3_000.5, 20_000.0):
+        for risk in (0.05, 0.001, 0.3):
+            plain, b = 0, 1.0
+            while b > risk:
+                plain += 1
+                b = load * b / (plain + load * b)
+            assert beds.beds_for_risk(load, risk) == plain
+            assert beds.beds_for_risk(np.full(40, load), risk).tolist() == [plain] * 40
+        for wanted in (int(load * 0.9), int(load), int(load * 1.02)):
+            assert beds.erlang_b(wanted, load) == pytest.approx(_plain_erlang_b(wanted, load), rel=1e-9, abs=1e-15)
+    huge = beds.beds_for_risk(np.array([1e9, 3e9]), 0.05)
+    assert (huge > np.array([1e9, 3e9]) * 0.95).all() and (huge < np.array([1e9, 3e9]) * 0.951).all()

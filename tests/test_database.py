@@ -255,3 +255,48 @@ def test_the_report_fingerprint_follows_the_database_tables(tmp_path):
     assert pack_fingerprint(pack) == before
     load_sqlite(tmp_path, stp_activity=ACTIVITY.replace("20000", "20001"))  # the warehouse is refreshed
     assert pack_fingerprint(pack)["hash"] != before["hash"]
+
+
+def _activity_total(pack) -> float:
+    return float(pack.table("activity.csv")["activity"].sum())
+
+
+@pytest.mark.integration
+def test_an_app_reads_a_database_pack_again_when_its_table_changes(tmp_path):
+    """A page (open_pack) and the apps' server (PackCatalogue) keep a database pack while its tables are
+    unchanged, and read it again, without a restart, once the warehouse refreshes a table."""
+    from stpkit.apps.server import PackCatalogue
+    from stpkit.pages.packs import open_pack, pack_signature
+
+    load_sqlite(tmp_path, stp_activity=ACTIVITY)
+    folder = sqlite_pack(tmp_path, 'activity = "stp_activity"', activity_csv=None)
+    catalogue = PackCatalogue()
+    first, served = open_pack(folder), catalogue.load(folder)
+    assert open_pack(folder) is first and catalogue.load(folder) is served  # unchanged: not read again
+    signature = pack_signature(folder)
+    load_sqlite(tmp_path, stp_activity=ACTIVITY.replace("20000", "20001"))  # the warehouse is refreshed
+    assert pack_signature(folder) != signature
+    assert _activity_total(open_pack(folder)) == _activity_total(first) + 1
+    assert _activity_total(catalogue.load(folder)) == _activity_total(served) + 1
+
+
+@pytest.mark.e2e
+def test_a_postgresql_pack_is_read_again_when_a_row_changes(postgres, tmp_path, monkeypatch):
+    from stpkit.database import signature
+    from stpkit.pages.packs import open_pack
+
+    url, password = postgres
+    with_password = url.replace("planner@", f"planner:{password}@")
+    convert(write_pack(tmp_path / "small"), with_password, force=True)
+    monkeypatch.setenv("STPKIT_TEST_PG_PASSWORD", password)
+    folder = write_pack(tmp_path / "pg", activity_csv=None, pack_toml=PACK_TOML +
+                        f'\n[source]\nurl = "{url}"\npassword_env = "STPKIT_TEST_PG_PASSWORD"\n[source.tables]\n'
+                        'activity = "activity"\nlocalities = { query = "SELECT * FROM localities" }\n')
+    before, pack = signature(folder), open_pack(folder)
+    assert before[0] == "postgresql" and signature(folder) == before and open_pack(folder) is pack
+    engine = sqlalchemy.create_engine(with_password)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE activity SET activity = activity + 1 WHERE stpkit_row = 1")
+    engine.dispose()
+    assert signature(folder) != before
+    assert _activity_total(open_pack(folder)) == _activity_total(pack) + 1

@@ -518,7 +518,8 @@ def test_localities_file_without_a_header_is_one_line(tmp_path, text):
      'localities.csv row 2, patients_per_gp: "1e-320" is out of range; patients_per_gp must be at least 100 and '
      "at most 10000"),
     ("localities_csv", LOCALITIES.replace("4000", "1e-320"),
-     'localities.csv row 4, population: "1e-320" is out of range; population must be at least 1'),
+     'localities.csv row 4, population: "1e-320" is out of range; population must be at least 1 and at most '
+     "100,000,000"),
 ])
 def test_implausibly_small_numbers_are_refused(tmp_path, file, text, expected):
     assert only(write_pack(tmp_path, **{file: text})) == expected
@@ -530,3 +531,20 @@ def test_absurdly_large_numbers_are_refused_before_they_overflow(tmp_path):
     assert only(write_pack(tmp_path, activity_csv=text)) == (
         'activity.csv row 3, activity: "1e308" is too large for any planning figure (more than a million million); '
         "check its units")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("file, text, expected", [
+    ("activity_csv", ACTIVITY.replace("A1,non_elective,1000", "A1,non_elective,999999999999"),
+     'activity.csv row 2, activity: "999999999999" is out of range; activity must be at least 0 and at most '
+     "100,000,000"),
+    ("length_of_stay_csv", "locality_id,pod,los_days\n*,non_elective,999999999999\n",
+     'length_of_stay.csv row 2, los_days: "999999999999" is out of range; los_days must be more than 0 and at most 365'),
+    ("targets_csv", "locality_id,pod,target\nA1,non_elective,5e9\n",
+     'targets.csv row 2, target: "5e9" is out of range; target must be at least 0 and at most 100,000,000'),
+    ("localities_csv", LOCALITIES.replace("4000", "8e9"),
+     'localities.csv row 4, population: "8e9" is out of range; population must be at least 1 and at most 100,000,000'),
+])
+def test_absurd_sizes_that_would_keep_the_beds_model_counting_are_refused(tmp_path, file, text, expected):
+    """A damaged length of stay of a million million days once made one bed count run for hours (issue 13)."""
+    assert only(write_pack(tmp_path, **{file: text})) == expected

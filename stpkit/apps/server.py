@@ -157,9 +157,10 @@ class PackCatalogue:
 
     @staticmethod
     def _signature(path: Path) -> tuple:
-        if path.is_file():  # a workbook pack
-            return ((path.name, path.stat().st_mtime_ns, path.stat().st_size),)
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.iterdir() if p.is_file()))
+        """What changes when the pack does: its files' times and sizes, and the tables it reads from a database."""
+        from ..pages.packs import pack_signature
+
+        return pack_signature(path)
 
     def load(self, path: Path):
         """The loaded pack (raises AppRefusal in plain words if it does not validate)."""

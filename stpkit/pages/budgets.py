@@ -3,6 +3,7 @@ shares of a budget and the distance from them, and case-mix adjusted use with it
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import activity, budgets, charts, funnel, population, sources
@@ -85,7 +86,11 @@ class BudgetsPage(Page):
                  f"spend {gbp(spent)} ({spend_words}) against the fair share; above 0 is over target"),
             Card("Emergency admissions against the age mix", f"{ratio:.2f}",
                  f"{count(observed)} observed, {count(expected)} expected for its people by age "
-                 f"(95% CI {low:.2f} to {high:.2f})", illustrative=people_illustrative),
+                 f"(95% CI {low:.2f} to {high:.2f})", illustrative=people_illustrative)
+            if expected > 0 and np.isfinite([ratio, low, high]).all() else
+            Card("Emergency admissions against the age mix", "not known",
+                 "the pack gives no emergency admissions to expect for its people by age, so there is no ratio",
+                 illustrative=people_illustrative),
         ]
         if has_people:
             cards.append(Card("Growth from people ageing", pct(demographic / growth_total if growth_total else 0),
@@ -153,7 +158,8 @@ class BudgetsPage(Page):
         }, caption=f"Fair shares of {gbp(v['budget_gbp'])} and distance from target (spend: {spend_words})"
                    + (f": {place['name']} among the localities of {place['group']}" if loc != ALL else ""),
             highlight=place["name"] if loc != ALL else None)
-        table_ratios = Table(_in_group(pack, ratios, loc), {
+        shown_ratios = ratios.replace([np.inf, -np.inf], np.nan)  # nothing expected: no ratio, shown blank
+        table_ratios = Table(_in_group(pack, shown_ratios, loc), {
             "locality": ("Locality", "text"), "observed": ("Observed admissions", "count"),
             "expected": ("Expected for the age mix", "count"), "ratio": ("Ratio", "rate"),
             "ratio_low": ("95% CI low", "rate"), "ratio_high": ("95% CI high", "rate"),

@@ -1,10 +1,10 @@
 """Packs and places for the what-if pages: opening a pack once, the locality picker, and whose figures a page shows.
 
-`open_pack` keeps each loaded pack while its files are unchanged (so a page or a run of reports
-loads a pack once); `remembered` keeps the footprint-wide results pages compute from a pack (the
-projection, the bed model, the Monte Carlo ranges ...) for the next page of the same pack, scenario
-and assumptions, so a run of reports computes each once per process, not once per report;
-`check_locality` turns a locality's id or unique name into its locality_id;
+`open_pack` keeps each loaded pack while its files (and the database tables it reads) are unchanged
+(so a page or a run of reports loads a pack once); `remembered` keeps the footprint-wide results pages
+compute from a pack (the projection, the bed model, the Monte Carlo ranges ...) for the next page of
+the same pack, scenario and assumptions, so a run of reports computes each once per process, not once
+per report; `check_locality` turns a locality's id or unique name into its locality_id;
 `_place` names the scope shown (the footprint, or one locality and its group).
 """
 
@@ -28,13 +28,19 @@ FOOTPRINT_LABEL = "Footprint (all localities)"
 _PACKS: dict[tuple, Pack] = {}
 
 
-def _signature(folder: Path) -> tuple:
+def pack_signature(folder: Path) -> tuple:
+    """What changes when a pack does: each file's name, time and size (a workbook: its one file), and for a
+    pack that reads tables from a database, `stpkit.database.signature` (the database file's time, or
+    a digest of the rows the server works out)."""
+    from ..database import signature
+
     try:
         if folder.is_file():  # a workbook pack
             return ((folder.name, folder.stat().st_mtime_ns, folder.stat().st_size),)
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+        files = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
     except OSError:
         return ()
+    return files + (("database", signature(folder)),)
 
 
 def open_pack(pack: Pack | str | Path | None = None) -> Pack:
@@ -46,7 +52,7 @@ def open_pack(pack: Pack | str | Path | None = None) -> Pack:
     if isinstance(pack, Pack):
         return pack
     folder = Path(DEFAULT_PACK if pack is None or str(pack).strip() == "" else pack).expanduser().resolve()
-    key = (str(folder), _signature(folder))
+    key = (str(folder), pack_signature(folder))
     if key not in _PACKS:
         if len(_PACKS) > 16:
             _PACKS.clear()
