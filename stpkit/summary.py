@@ -10,6 +10,8 @@ still given, with the same values, for this release only (`OLD_KEYS`); use the `
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import activity, budgets, investment, needs
 from .figures import money, percent
 from .pack import find_locality
@@ -104,7 +106,9 @@ def notes(pack, summary: dict) -> list[str]:
                      "momentum projection and no activity is avoided. Add schemes.csv (the share of activity each "
                      "scheme avoids) or targets.csv (horizon-year activity targets); see docs/data-pack.md.")
     if "investment" not in summary:
-        why = "the pack's investments.csv has no rows" if pack.has("investments.csv") else "the pack has no investments.csv"
+        # a file with its header only is read as absent (its defaults apply), but the reader wrote it
+        written = pack.has("investments.csv") or (Path(pack.path).is_dir() and (Path(pack.path) / "investments.csv").is_file())
+        why = "the pack's investments.csv has no rows" if written else "the pack has no investments.csv"
         found.append(f"There is no investment, NPV or payback because {why}.")
     return found
 
