@@ -12,18 +12,6 @@ from stpkit.synthetic import write_synthetic_pack
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(autouse=True)
-def altair_as_it_was():
-    """Put Altair's process-wide renderer and data transformer back after each test (other tests run here too)."""
-    import altair as alt
-    saved = (alt.renderers.active, dict(alt.renderers.options), alt.data_transformers.active,
-             dict(alt.data_transformers.options), charts._mode, charts._interactive_charts)
-    yield
-    alt.renderers.enable(saved[0], **saved[1])
-    alt.data_transformers.enable(saved[2], **saved[3])
-    charts._mode, charts._interactive_charts = saved[4], saved[5]
-
-
 def _spec_rows(chart) -> list[dict]:
     """Every data row in a chart's spec (the inline datasets Altair writes), for checking what is drawn."""
     spec = chart.to_dict()

@@ -20,17 +20,6 @@ EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "docs" / "example-pack"
 OPTIONAL = ("priorities.csv", "milestones.csv", "dependencies.csv", "risks.csv")
 
 
-@pytest.fixture(autouse=True)
-def altair_as_it_was():
-    import altair as alt
-    saved = (alt.renderers.active, dict(alt.renderers.options), alt.data_transformers.active,
-             dict(alt.data_transformers.options), charts._mode, charts._interactive_charts)
-    yield
-    alt.renderers.enable(saved[0], **saved[1])
-    alt.data_transformers.enable(saved[2], **saved[3])
-    charts._mode, charts._interactive_charts = saved[4], saved[5]
-
-
 @pytest.fixture(scope="module")
 def default_page():
     return pages.PlanPage(None, "all", mode=charts.STATIC)
