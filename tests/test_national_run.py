@@ -44,6 +44,12 @@ def test_a_national_run_on_dask_stops_and_resumes_with_nothing_lost_or_redone_un
             second = run_reports(pack, out, notebooks=NOTEBOOKS, scheduler=cluster.address, watch=watch, env=_env(),
                                  timeout=600)
             assert second.returncode == 0, second.stderr + cluster.logs()
+            from distributed import Client
+
+            with Client(cluster.address, timeout="60s") as client:  # the preload keeps a minute of Dask's profile
+                kept = client.run(lambda dask_worker: (dask_worker.profile_history.maxlen,
+                                                       dask_worker.profile_keys_history.maxlen))
+            assert sorted(kept.values()) == [(60, 60), (60, 60)], kept
         watch.look()
     finally:
         watch.stop()

@@ -195,3 +195,15 @@ def test_a_run_leaves_the_host_process_as_it_found_it(tmp_path):
     assert run.ok, run.error
     assert (alt.renderers.active, alt.data_transformers.active, pd.get_option("display.precision"),
             os.getcwd(), os.environ.get("STPKIT_TEST_LEAK")) == before
+
+
+@pytest.mark.unit
+def test_exporting_keeps_no_report_behind():
+    """nbconvert files each exported notebook's metadata under its title; 10,000 titles would pile up in a worker."""
+    exporter = export.exporter()
+    for place in ("First place", "Second place", "Third place"):
+        nb = nbformat.v4.new_notebook(metadata={"title": place, "papermill": {"parameters": {"locality": place}}})
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"# {place}"))
+        page = exporter.export(nb, **{**BANNER, "place": place}, check=False)
+        assert place in page
+    assert exporter._html._nb_metadata == {}

@@ -24,7 +24,9 @@ the same checkout as the client's):
 --nthreads 1: a worker process runs one notebook at a time (the engine holds a process lock, so
 more threads would only queue). Use --nworkers to fill the machine's cores instead. --preload
 stpkit.report.cluster warms each worker up once at start (imports, chart renderer, templates), so
-the first task is as fast as the others. The client needs network access to the scheduler; if the
+the first task is as fast as the others, and keeps the worker's statistical profile (the dashboard's
+Profile tab) to its last minute: Dask keeps 1,000 one-second profiles by default, and a report's call
+tree is big enough that a long run's profiles alone would pass 1 GB in each worker. The client needs network access to the scheduler; if the
 cluster requires TLS, pass a tls:// address and configure Dask's security settings as usual
 (https://distributed.dask.org/en/stable/tls.html).
 """
@@ -183,8 +185,35 @@ class DaskExecutor:
         client.close(timeout=10)
 
 
+PROFILE_SECONDS = 60  # the statistical profile a worker keeps: the last minute, not Dask's 1,000 cycles
+
+
+def bound_profile(worker, seconds: float = PROFILE_SECONDS) -> int:
+    """Keep only the last `seconds` of the worker's statistical profile; returns the cycles kept.
+
+    Dask samples each worker's call stack every 10 ms and keeps one call tree a second for the last
+    1,000 seconds (distributed.admin.low-level-log-length). A notebook's call tree runs to thousands
+    of frames, so that history grows by about 1 MB a second of work: a national run's worker passed
+    1 GB after 2,700 reports with nothing else growing. The dashboard still shows the last minute.
+    """
+    from collections import deque
+
+    import dask
+    from dask.utils import parse_timedelta
+
+    cycle = parse_timedelta(dask.config.get("distributed.worker.profile.cycle"), default="ms") or 1.0
+    keep = max(1, int(seconds / cycle))
+    for name in ("profile_history", "profile_keys_history"):
+        history = getattr(worker, name, None)
+        if isinstance(history, deque) and (history.maxlen is None or history.maxlen > keep):
+            setattr(worker, name, deque(history, maxlen=keep))
+    return keep
+
+
 def dask_setup(worker=None) -> None:
-    """`dask worker --preload stpkit.report.cluster`: warm the worker up before it takes tasks."""
+    """`dask worker --preload stpkit.report.cluster`: bound the worker's profile and warm it up before it takes tasks."""
     from . import worker as report_worker
 
+    if worker is not None:
+        bound_profile(worker)
     report_worker.warm_up()

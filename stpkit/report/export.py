@@ -515,7 +515,10 @@ def _html_exporter_class():
                 return super().from_notebook_node(nb, resources, **kw)
             self.register_filter("highlight_code", highlight)
             self.register_filter("filter_data_type", data_type)
-            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            try:
+                page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            finally:  # nbconvert keeps every exported notebook's metadata by name: 10,000 reports would pile up
+                self._nb_metadata.clear()
             return _OUTPUT_DIV.sub(r'\1 tabindex="0"', _disclosure_once(page, resources)), resources
 
         @pass_context
