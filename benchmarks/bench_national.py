@@ -121,7 +121,7 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="keep the pack and the reports in DIR")
     args = parser.parse_args()
 
-    def stop(signum, frame):  # SIGTERM as Ctrl-C: the cluster and the run are stopped, the figures so far printed
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the run and the cluster are stopped (no figures: the run did not end)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
