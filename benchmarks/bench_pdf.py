@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from stpkit import DEFAULT_PACK  # noqa: E402
-from stpkit.report import pdf  # noqa: E402
+from stpkit.report import board_pack, pdf  # noqa: E402
 
 
 def _rss_of_tree(root_pid: int) -> int:
@@ -66,7 +66,7 @@ def main() -> int:
     print(f"reports published in {time.monotonic() - started:.1f} s (reused where up to date)")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     known = [n.get("name") for n in manifest.get("notebooks", [])] + [p.stem for p in (ROOT / "notebooks").glob("*.ipynb")]
-    board = pdf.board_choice(args.board_pack.split(",") if args.board_pack else None, known)
+    board = board_pack.board_choice(args.board_pack.split(",") if args.board_pack else None, known)
     version = subprocess.run([pdf.CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {os.cpu_count()} cores, load average before {os.getloadavg()}; {version}")
 

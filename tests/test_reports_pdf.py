@@ -310,7 +310,7 @@ def test_board_pack_names_are_checked_before_anything_runs(tmp_path):
 
 @pytest.mark.unit
 def test_board_pack_choice_reads_a_list_of_notebook_names():
-    from stpkit.report.pdf import BOARD_NOTEBOOKS, board_choice, board_order
+    from stpkit.report.board_pack import BOARD_NOTEBOOKS, board_choice, board_order
 
     known = ["plan_on_a_page", "locality_deep_dive", "needs_analysis", "report"]
     assert board_choice(None, known) == BOARD_NOTEBOOKS == ("plan_on_a_page", "locality_deep_dive")
@@ -332,7 +332,7 @@ def test_board_pack_choice_reads_a_list_of_notebook_names():
 
 @pytest.mark.unit
 def test_volumes_keep_places_whole_and_in_order():
-    from stpkit.report.pdf import volumes_of
+    from stpkit.report.board_pack import volumes_of
 
     records = [{"locality_id": place, "html": f"{place}/{n}.html"} for place, reports in
                (("all", 4), ("A", 3), ("B", 3), ("C", 9), ("D", 1)) for n in range(reports)]

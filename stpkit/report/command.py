@@ -94,7 +94,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
             raise UserError("--board-pack chooses what goes in the PDF board pack: give it with --pdf")
         return _cmd_reports(args, None)
     from .jobs import NOTEBOOK_DIR
-    from .pdf import PdfUnavailable, Printer, board_choice
+    from .board_pack import board_choice
+    from .pdf import PdfUnavailable, Printer
 
     known = [p.stem for p in NOTEBOOK_DIR.glob("*.ipynb")] + [Path(n).stem for n in args.notebooks or []]
     try:
