@@ -254,6 +254,21 @@ def test_national_index_sorts_by_a_figure_with_the_keyboard(page, national):
 
 
 @pytest.mark.e2e
+def test_national_index_keeps_its_column_headings_in_view_down_the_table(page):
+    """1,250 rows: the table scrolls in its own box and the headings (and sort buttons) stay at its top."""
+    box = page.locator("#places")
+    box.scroll_into_view_if_needed()
+    heading = page.locator("#places thead th").first
+    box.evaluate("el => { el.scrollTop = el.scrollHeight / 2; }")
+    page.wait_for_function("() => document.getElementById('places').scrollTop > 1000")
+    assert abs(heading.bounding_box()["y"] - box.bounding_box()["y"]) < 2  # at the box's top, over the rows shown
+    shown = page.evaluate("""() => { const b = document.getElementById('places').getBoundingClientRect();
+        const under = document.elementFromPoint(b.left + 20, b.top + 5); return under.closest('thead') !== null; }""")
+    assert shown, "the headings are covered by the rows"
+    assert page.evaluate("document.documentElement.scrollHeight") < 3 * page.viewport_size["height"]
+
+
+@pytest.mark.e2e
 def test_national_index_passes_axe_once_every_row_is_laid_out(page):
     page.wait_for_selector("html[data-laid-out]", timeout=60_000)
     assert axe_violations(page) == []

@@ -182,6 +182,9 @@ th[aria-sort="descending"] button::after { content: " \\25BC"; }
 .js #places tbody tr { content-visibility: auto; contain-intrinsic-size: auto 3.4em; }
 .js #places th, .js #places td { min-width: 0; max-width: none; overflow-wrap: break-word; }
 .js #places thead th { overflow-wrap: normal; }
+/* the table scrolls in its own box, its column headings kept in view over 1,250 rows */
+.js #places { max-height: 85vh; overflow: auto; }
+.js #places thead { position: sticky; top: 0; z-index: 1; background: #f0f4f5; box-shadow: 0 2px 0 #AEB7BD; }
 .js #places th.nb { font-size: 0.85em; }
 """
 
