@@ -222,6 +222,10 @@ def test_synthetic_pack_with_intervals_percentiles_ordered_and_fixed_targets_sta
     coordinators = workforce_table[workforce_table["staff_group"] == "Care co-ordinators"]
     horizon = coordinators[(coordinators["year"] == "2020/21") & (coordinators["measure"] == "gap_fte")].iloc[0]
     assert horizon["p10"] < horizon["p90"]  # coordinators needed move with emergency momentum
+    # and nothing else in the gap moves: the workforce page says only the coordinators needed vary
+    groups = set(workforce.workforce_for(interval_pack)["gap"]["staff_group"]) - {"Care co-ordinators"}
+    others = workforce_table[workforce_table["staff_group"].isin(groups) & (workforce_table["measure"] == "gap_fte")]
+    assert len(others) and (others["p10"] == others["p90"]).all()
 
 
 @pytest.mark.integration
