@@ -26,9 +26,9 @@ more threads would only queue). Use --nworkers to fill the machine's cores inste
 stpkit.report.cluster warms each worker up once at start (imports, chart renderer, templates), so
 the first task is as fast as the others, and keeps the worker's statistical profile (the dashboard's
 Profile tab) to its last minute: Dask keeps 1,000 one-second profiles by default, and a report's call
-tree is big enough that a long run's profiles alone would pass 1 GB in each worker. The client needs network access to the scheduler; if the
-cluster requires TLS, pass a tls:// address and configure Dask's security settings as usual
-(https://distributed.dask.org/en/stable/tls.html).
+tree is big enough that in a long run those profiles would take a worker past 1 GB. The client needs
+network access to the scheduler; if the cluster requires TLS, pass a tls:// address and configure
+Dask's security settings as usual (https://distributed.dask.org/en/stable/tls.html).
 """
 
 from __future__ import annotations
@@ -193,8 +193,9 @@ def bound_profile(worker, seconds: float = PROFILE_SECONDS) -> int:
 
     Dask samples each worker's call stack every 10 ms and keeps one call tree a second for the last
     1,000 seconds (distributed.admin.low-level-log-length). A notebook's call tree runs to thousands
-    of frames, so that history grows by about 1 MB a second of work: a national run's worker passed
-    1 GB after 2,700 reports with nothing else growing. The dashboard still shows the last minute.
+    of frames, so that history grows by about 1 MB a second of work: a national run's worker reached
+    980 MB after 2,700 reports and was still climbing, nearly all of the growth these profiles. The
+    dashboard still shows the last minute.
     """
     from collections import deque
 
