@@ -39,9 +39,12 @@ stay fixed; the gross savings vary).
 Per locality the footprint's investment is shared in proportion to population (an assumption: the
 programmes serve people, not activity). The workforce gap uses `stpkit.workforce`: care coordinators
 needed scale with each locality's drawn emergency (non-elective) momentum against its point
-projection, since the people eligible for coordination are those driving emergency demand; GP time
-released and the supply stay fixed. Supply is known only for the footprint, so the gap is a
-footprint figure; per locality the coordinators needed are given.
+projection, since the people eligible for coordination are those driving emergency demand; the
+staff groups that deliver activity (`workforce.staff_activity`) need more or fewer staff as each
+draw's horizon momentum by point of delivery differs from the point figure, by the scenario rule
+(staff in post x share of work x the change against the pack's own projection); staff in post, new
+roles, GP time released and the supply stay fixed. Supply is known only for the footprint, so the
+gap is a footprint figure; per locality the coordinators needed are given.
 
 Footprint figures are summed over localities draw by draw, then their percentiles taken (the P90
 of a total is less than the sum of the localities' P90s).
@@ -489,6 +492,26 @@ def _coordination_draws(sim: Simulation, pack) -> None:
     a.update(coordinators_point=point, coordination_scale=scale, coordination_key=key, coordinators=footprint)
 
 
+def _activity_fte(sim: Simulation, pack, gap: pd.DataFrame) -> np.ndarray:
+    """Staff for each draw's activity, by row of the gap table (`workforce.activity_fte_draws`): each draw's
+    footprint momentum by point of delivery at the horizon against the point figure's, as a share of the pack's
+    own projection (the reference a scenario's change is measured against)."""
+    from . import workforce
+
+    a = sim.arrays
+    n_groups = len(sim.growth_groups)
+    base = np.bincount(a["growth_group"], weights=a["base"], minlength=n_groups)  # base activity by growth group
+    on_pod = np.zeros((n_groups, len(POINTS_OF_DELIVERY)))
+    on_pod[np.arange(n_groups), sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)] = base
+    point = ((1.0 + sim.growth_groups["point"].to_numpy(dtype=float)) ** sim.years) @ on_pod
+    drawn = a["factor"] @ on_pod  # (draws, pods): horizon momentum, the same arithmetic as the point's
+    reference = (pack.settings.get("scenario") or {}).get("pack_momentum")
+    own = (pd.Series(reference, dtype=float).reindex(list(POINTS_OF_DELIVERY)).fillna(0.0).to_numpy()
+           if reference else point)
+    change = np.divide(drawn - point, own, out=np.zeros_like(drawn), where=own > 0)
+    return workforce.activity_fte_draws(gap, workforce.staff_activity(pack), change, list(POINTS_OF_DELIVERY))
+
+
 def _workforce_draws(sim: Simulation, pack, tables: dict | None) -> None:
     """The footprint workforce gap by staff group and year for each draw's coordinators needed."""
     from . import workforce
@@ -496,7 +519,8 @@ def _workforce_draws(sim: Simulation, pack, tables: dict | None) -> None:
     tables = workforce.workforce_for(pack) if tables is None else tables
     gap = tables["gap"]
     released = float(tables["gp_release"]["released_gp_fte"].sum()) if len(tables["gp_release"]) else 0.0
-    draws = workforce.gap_draws(gap, coordinators_fte=sim.arrays["coordinators"], gp_released_fte=released)
+    draws = workforce.gap_draws(gap, coordinators_fte=sim.arrays["coordinators"], gp_released_fte=released,
+                                activity_fte=_activity_fte(sim, pack, gap))
     known = gap["supply_known"].to_numpy(dtype=bool)
     rows = gap.loc[known, ["staff_group", "year", "cost_per_fte"]].reset_index(drop=True)
     gap_fte = draws[:, known]

@@ -375,20 +375,48 @@ def workforce_gap(workforce: pd.DataFrame | None, roles: pd.DataFrame | None, ba
 
 
 def gap_draws(gap: pd.DataFrame, coordinators_fte=0.0, gp_released_fte=0.0, gp_group: str = GP_GROUP,
-              coordinator_group: str = COORDINATOR_GROUP) -> np.ndarray:
+              coordinator_group: str = COORDINATOR_GROUP, activity_fte=None) -> np.ndarray:
     """gap_fte for arrays of draws: shape (draws, rows of `gap`), in the row order of `workforce_gap`.
 
     `gap` is a `workforce_gap` table (its baseline, roles, supply and ramp stay fixed);
-    coordinators_fte and gp_released_fte are arrays of draws (or numbers) of the horizon amounts.
-    Pure numpy, so thousands of draws cost one broadcast.
+    coordinators_fte and gp_released_fte are arrays of draws (or numbers) of the horizon amounts;
+    activity_fte, draws by row (draws, rows) of the staff for the drawn activity (`activity_fte_draws`),
+    else the table's own. Pure numpy, so thousands of draws cost one broadcast.
     """
     keys = group_key(gap["staff_group"]).to_numpy()
+    if activity_fte is None:
+        activity_fte = gap["activity_fte"].to_numpy(float) if "activity_fte" in gap else 0.0
     _, _, _, _, result = _demand_core(
         gap["baseline_fte"].to_numpy(float), gap["roles_fte"].to_numpy(float), gap["ramp"].to_numpy(float),
         keys == group_key([coordinator_group])[0], keys == group_key([gp_group])[0],
-        gap["supply_fte"].to_numpy(float), coordinators_fte, gp_released_fte,
-        gap["activity_fte"].to_numpy(float) if "activity_fte" in gap else 0.0)
+        gap["supply_fte"].to_numpy(float), coordinators_fte, gp_released_fte, activity_fte)
     return np.atleast_2d(result)
+
+
+def activity_fte_draws(gap: pd.DataFrame, shares: pd.DataFrame, change_by_pod: np.ndarray,
+                       pods: list[str]) -> np.ndarray:
+    """Staff for the activity of each draw, by row of `gap`: (draws, rows).
+
+    The same rule as a scenario's (`activity_demand_change`): a staff group's demand moves with its
+    staff in post x its share of work at each point of delivery x that point of delivery's change in
+    horizon momentum, ramped like the rest. change_by_pod (draws, pods, in the order of `pods`) is the
+    draw's change against the figure the gap table was made with, so the point draw gives the table's
+    own activity_fte back.
+    """
+    keys = group_key(gap["staff_group"]).to_numpy()
+    weights = np.zeros((len(gap), len(pods)))
+    if len(shares):
+        share_keys = group_key(shares["staff_group"]).to_numpy()
+        column = pd.Index(pods).get_indexer(shares["pod"].astype(str))
+        share = shares["share"].to_numpy(float)
+        for row_key in set(keys):
+            rows = np.flatnonzero(keys == row_key)
+            mine = (share_keys == row_key) & (column >= 0)
+            on_pod = np.bincount(column[mine], weights=share[mine], minlength=len(pods))
+            weights[rows] = on_pod
+    staff = np.nan_to_num(gap["baseline_fte"].to_numpy(float)) * gap["ramp"].to_numpy(float)
+    moved = np.atleast_2d(change_by_pod) @ weights.T  # (draws, rows): the group's change in demand
+    return gap["activity_fte"].to_numpy(float) + staff * moved
 
 
 def gap_by_year(gap: pd.DataFrame) -> pd.DataFrame:

@@ -206,7 +206,8 @@ def test_a_range_only_where_something_varies():
     assert pages.interval(float("nan"), 3.0) == "no interval given"
     shown = pages.WorkforcePage(None, "all").table("gap").shown().set_index("Staff group")
     ranges = shown["Gap, 80% range (P10 to P90)"]
-    assert ranges["Nurses/HCAs"] == "no interval given"  # supply and roles are fixed: nothing varies
+    assert ranges["GPs"] == "no interval given"  # supply, staff in post and GP time released are fixed
+    assert " to " in ranges["Nurses/HCAs"]  # their work moves with the drawn growth of the activity they deliver
     assert ranges["Care coordinators"].endswith("FTE") and " to " in ranges["Care coordinators"]
 
 

@@ -224,8 +224,8 @@ class WorkforcePage(Page):
                                          "coordinators_fte": ("Coordinators (FTE)", "fte")},
                             caption="Care coordinators needed", highlight=place["name"] if loc != ALL else None)
         notes = (["ranges: the middle 80% (P10 to P90) of simulated outcomes over the pack's ranges; in the gap "
-                  "only the care coordinators needed vary (with the drawn emergency growth): staff in post, new "
-                  "roles, the activity-driven change, GP time released and supply stay at their figures"]
+                  "the care coordinators needed and the staff for the activity vary with the drawn growth: staff "
+                  "in post, new roles, GP time released and supply stay at their figures"]
                  if bands is not None else [])
         if loc != ALL:
             notes.append(f"staff supply is known for {place['footprint']} only: its charts and tables are the "
