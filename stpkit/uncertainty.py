@@ -376,6 +376,7 @@ def _activity_draws(sim: Simulation) -> None:
     g, v = a["growth_group"], a["cost_group"]
     group_pod = sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)
     factor = (1.0 + sim.growth) ** sim.years  # (draws, growth groups): momentum per unit of base
+    point_factor = (1.0 + sim.growth_groups["point"].to_numpy(dtype=float)) ** sim.years  # the point figure's
     kept = factor * (1.0 - sim.effective_reduction[:, group_pod])  # target per unit, where the schemes set it
     cut = factor * sim.effective_reduction[:, group_pod]  # avoided per unit, where the schemes set it
     n_groups = factor.shape[1]
@@ -406,7 +407,8 @@ def _activity_draws(sim: Simulation) -> None:
     fixed_key = np.zeros(len(base), dtype=int)
     fixed_key[target_cells] = n_groups + np.arange(len(target_cells))
     avoided_key = np.where(has_target, fixed_key, g)
-    a.update(factor=factor, kept=kept, cut=cut, momentum_by_pod=momentum, target_by_pod=target,
+    a.update(factor=factor, point_factor=point_factor, kept=kept, cut=cut, momentum_by_pod=momentum,
+             target_by_pod=target,
              avoided_order=np.concatenate([cut, fixed["avoided"]], axis=1),
              target_order=np.concatenate([kept, fixed["target"]], axis=1),
              avoided_by_pod=momentum - target, savings_by_pod=savings_by_pod, savings_by_locality=savings_by_locality,
@@ -484,7 +486,7 @@ def _coordination_draws(sim: Simulation, pack) -> None:
     nel = np.flatnonzero(a["pod_index"] == _POD_INDEX["non_elective"])
     group = np.full(len(sim.localities), -1)
     group[a["locality_index"][nel]] = a["growth_group"][nel]
-    point_factor = (1.0 + sim.growth_groups["point"].to_numpy(dtype=float)) ** sim.years
+    point_factor = a["point_factor"]
     scale = a["factor"] / np.where(point_factor > 0, point_factor, 1.0)  # (draws, growth groups)
     scale = np.concatenate([scale, np.ones((sim.draws, 1))], axis=1)  # the last column: no NEL activity
     key = np.where(group >= 0, group, scale.shape[1] - 1)
@@ -503,7 +505,7 @@ def _activity_fte(sim: Simulation, pack, gap: pd.DataFrame) -> np.ndarray:
     base = np.bincount(a["growth_group"], weights=a["base"], minlength=n_groups)  # base activity by growth group
     on_pod = np.zeros((n_groups, len(POINTS_OF_DELIVERY)))
     on_pod[np.arange(n_groups), sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)] = base
-    point = ((1.0 + sim.growth_groups["point"].to_numpy(dtype=float)) ** sim.years) @ on_pod
+    point = a["point_factor"] @ on_pod
     drawn = a["factor"] @ on_pod  # (draws, pods): horizon momentum, the same arithmetic as the point's
     reference = (pack.settings.get("scenario") or {}).get("pack_momentum")
     own = (pd.Series(reference, dtype=float).reindex(list(POINTS_OF_DELIVERY)).fillna(0.0).to_numpy()

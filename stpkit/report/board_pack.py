@@ -91,7 +91,7 @@ def volumes_of(records: list[dict], size: int) -> dict[str, int]:
     return result
 
 
-def places(parts: list[tuple[int, dict]]) -> list[str]:
+def places_in(parts: list[tuple[int, dict]]) -> list[str]:
     return list(dict.fromkeys(str(record.get("locality")) if str(record.get("locality_id")) != FOOTPRINT
                               else "the footprint" for _, record in parts))
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import publish
-from .board_pack import (ALL, BOARD_NOTEBOOKS, board_html, board_order, part_html, places, volume_name,
+from .board_pack import (ALL, BOARD_NOTEBOOKS, board_html, board_order, part_html, places_in, volume_name,
                          volume_size, volumes_of)
 from .printed import footer_css, place_label, print_css, report_date
 
@@ -327,7 +327,7 @@ def _print_run(printer, out: Path, manifest: dict, force: bool, on_problem, star
             written = []
             for k in range(count):
                 document = board_html(manifest, footprint, in_pack[k], missing, list(heads), body_paths[k], css,
-                                       volume=(k, count), places=[places(v) for v in in_pack], contents=contents)
+                                       volume=(k, count), places=[places_in(v) for v in in_pack], contents=contents)
                 written.append(_print_document(printer, Path(scratch) / f"board_pack{k}.html", document, boards[k]))
             new_state["board_pack"] = {"inputs_hash": pack_inputs if not outcome.failed else None,
                                        "volumes": [{"path": b.name, "sha256": sha, "bytes": size}
