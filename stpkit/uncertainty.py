@@ -501,12 +501,9 @@ def _activity_fte(sim: Simulation, pack, gap: pd.DataFrame) -> np.ndarray:
     from . import workforce
 
     a = sim.arrays
-    n_groups = len(sim.growth_groups)
-    base = np.bincount(a["growth_group"], weights=a["base"], minlength=n_groups)  # base activity by growth group
-    on_pod = np.zeros((n_groups, len(POINTS_OF_DELIVERY)))
-    on_pod[np.arange(n_groups), sim.growth_groups["pod"].map(_POD_INDEX).to_numpy(dtype=int)] = base
-    point = a["point_factor"] @ on_pod
-    drawn = a["factor"] @ on_pod  # (draws, pods): horizon momentum, the same arithmetic as the point's
+    drawn = a["momentum_by_pod"]  # (draws, pods): horizon momentum
+    point = _sum_by(a["point_factor"][None, :], a["growth_group"], a["base"], a["pod_index"],
+                    len(POINTS_OF_DELIVERY))[0]  # the same sum for the point figure, so a point draw moves nothing
     reference = (pack.settings.get("scenario") or {}).get("pack_momentum")
     own = (pd.Series(reference, dtype=float).reindex(list(POINTS_OF_DELIVERY)).fillna(0.0).to_numpy()
            if reference else point)
