@@ -15,6 +15,7 @@ from pathlib import Path
 from .convert import ConvertError
 from .schema import FILES, SETTINGS, Column, FileSchema
 from .sheets import INSTRUCTIONS_SHEET, SETTINGS_COLUMNS, SETTINGS_SHEET, column_letter, sheet_name
+from .validate import range_parts
 from .years import format_fy
 
 # where a planning analyst usually finds each file's figures
@@ -54,11 +55,7 @@ def _rule(col: Column) -> str:
     kinds = {"text": "text", "number": "a number", "integer": "a whole number",
              "fy": "a financial year written as text, like 2017/18", "quarter": "a quarter, like 2016/17 Q3",
              "bool": "true or false", "choice": "one of: " + ", ".join(col.choices)}
-    parts = [kinds[col.kind]]
-    if col.min is not None or col.max is not None:  # as validation words it: at most 100,000,000, not 1e+08
-        from .validate import _range_words
-
-        parts += _range_words(col).split(" and ")
+    parts = [kinds[col.kind], *range_parts(col)]  # bounds as validation words them: at most 100,000,000, not 1e+08
     if col.fraction:
         parts.append("a fraction: type 3.1% or 0.031")
     return "; ".join(parts)

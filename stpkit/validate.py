@@ -159,7 +159,8 @@ def _quote(raw: str) -> str:
     return '"' + shown.replace('"', "'") + '"'
 
 
-def _range_words(col: Column) -> str:
+def range_parts(col: Column) -> list[str]:
+    """A column's bounds in words, lowest first: ["at least 0", "at most 100,000,000"] (the template says them too)."""
     def shown(value: float) -> str:  # 100,000,000 rather than 1e+08
         return f"{value:,.0f}" if abs(value) >= 1e6 and float(value).is_integer() else f"{value:g}"
 
@@ -168,7 +169,11 @@ def _range_words(col: Column) -> str:
         parts.append(("more than " if col.min_exclusive else "at least ") + shown(col.min))
     if col.max is not None:
         parts.append(("less than " if col.max_exclusive else "at most ") + shown(col.max))
-    return " and ".join(parts)
+    return parts
+
+
+def _range_words(col: Column) -> str:
+    return " and ".join(range_parts(col))
 
 
 def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
@@ -203,7 +208,7 @@ def parse_number(raw: str, col: Column) -> tuple[float | None, str | None]:
                           f"{as_fraction:g}")
     if too_low or too_high:
         if too_low and value < 0 and (col.min is not None and col.min >= 0):
-            return None, f"{_quote(raw)} is negative; {col.name} must be {_range_words(col).split(' and ')[0]}"
+            return None, f"{_quote(raw)} is negative; {col.name} must be {range_parts(col)[0]}"
         return None, f"{_quote(raw)} is out of range; {col.name} must be {_range_words(col)}"
     return value, None
 
